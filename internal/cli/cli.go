@@ -1,0 +1,81 @@
+// Package cli is racd's command line: serve, migrate and the operator commands. It
+// resolves configuration from flags and RACD_* variables and is the only package that
+// wires the store and the API together.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+)
+
+// Version is racd's version, set at build time with -ldflags "-X github.com/racd/racd/internal/cli.Version=...".
+var Version = ""
+
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+const usage = `racd serves authentik's RAC (Remote Access Control) management API — RAC providers,
+their flows, property mappings, endpoints, applications, outposts and connection tokens —
+wire-compatible with authentik 2024.6, as one binary on SQLite or PostgreSQL.
+
+Usage: racd <command> [flags]
+
+Commands:
+  serve      run the API server (the default command)
+  migrate    apply pending database migrations and exit
+  version    print the version
+
+Run 'racd <command> --help' for a command's settings.
+`
+
+// Run executes racd with args (without the program name) and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	} else if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args, stdout, stderr, getenv)
+	case "migrate":
+		err = migrate(ctx, args, stdout, stderr, getenv)
+	case "version":
+		fmt.Fprintln(stdout, "racd", version())
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "racd: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "racd:", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "racd:", err)
+		return 1
+	}
+}
+
+// errUsage marks errors in how racd was invoked (exit code 2).
+var errUsage = errors.New("usage")

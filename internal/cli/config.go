@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// setting is one configuration value: a flag, the RACD_* variable behind it, its
+// default and what it means. The same table drives parsing and --help.
+type setting struct {
+	flag, env, def, help string
+	secret               bool // env only: never a flag (it would show in ps)
+}
+
+var serveSettings = []setting{
+	{flag: "listen", env: "RACD_LISTEN", def: ":9000", help: "address to listen on (host:port)"},
+	{flag: "database-url", env: "RACD_DATABASE_URL", def: "sqlite://racd.db", help: "sqlite://<path> (sqlite:///abs/path is absolute, sqlite://rel/path relative to the working directory) or postgres://user:pass@host:port/db?sslmode=..."},
+	{env: "RACD_SECRET_KEY", secret: true, help: "server secret (at least 32 characters) that encrypts token keys at rest; required with PostgreSQL and shared by every replica; with SQLite, generated into a 0600 file beside the database when unset"},
+	{flag: "secret-key-file", env: "RACD_SECRET_KEY_FILE", def: "", help: "file holding the server secret instead of RACD_SECRET_KEY (default with SQLite: <database>.secret)"},
+	{env: "RACD_BOOTSTRAP_TOKEN", secret: true, help: "at start, create the superuser akadmin and a non-expiring API token with this key when they are missing (an existing token is never overwritten)"},
+	{flag: "log-level", env: "RACD_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
+	{flag: "log-format", env: "RACD_LOG_FORMAT", def: "text", help: "text or json"},
+	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level"},
+	{flag: "auth-cache-ttl", env: "RACD_AUTH_CACHE_TTL", def: "2s", help: "how long a replica reuses a token lookup; changes through the same replica apply at once (0 disables)"},
+	{flag: "request-timeout", env: "RACD_REQUEST_TIMEOUT", def: "15s", help: "bound on each request's database work; past it the answer is 503"},
+}
+
+// Config is racd's resolved configuration.
+type Config struct {
+	Listen         string
+	DatabaseURL    string
+	SecretKey      string
+	SecretKeyFile  string
+	BootstrapToken string
+	LogLevel       slog.Level
+	LogJSON        bool
+	AccessLog      bool
+	AuthCacheTTL   time.Duration
+	RequestTimeout time.Duration
+}
+
+// parseConfig resolves settings from flags (highest), then RACD_* variables, then
+// defaults. It returns flag.ErrHelp after printing help for -h/--help.
+func parseConfig(name, summary string, settings []setting, args []string, getenv func(string) string, out io.Writer) (map[string]string, []string, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	vals := map[string]*string{}
+	for _, st := range settings {
+		if st.secret || st.flag == "" {
+			continue
+		}
+		v := st.def
+		if e := getenv(st.env); e != "" {
+			v = e
+		}
+		vals[st.env] = fs.String(st.flag, v, st.help)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(out, name, summary, settings)
+			return nil, nil, flag.ErrHelp
+		}
+		return nil, nil, fmt.Errorf("%w\nrun 'racd %s --help' for usage", err, strings.TrimPrefix(name, "racd "))
+	}
+	res := map[string]string{}
+	for _, st := range settings {
+		if p, ok := vals[st.env]; ok {
+			res[st.env] = *p
+		} else {
+			res[st.env] = getenv(st.env)
+		}
+	}
+	return res, fs.Args(), nil
+}
+
+func printHelp(w io.Writer, name, summary string, settings []setting) {
+	fmt.Fprintf(w, "Usage: %s [flags]\n\n%s\n\nSettings (flag, environment variable, default):\n", name, summary)
+	for _, st := range settings {
+		flagName := "(environment only)"
+		if st.flag != "" && !st.secret {
+			flagName = "--" + st.flag
+		}
+		def := st.def
+		if def == "" {
+			def = "unset"
+		}
+		fmt.Fprintf(w, "  %-22s %s (default %s)\n      %s\n", flagName, st.env, def, st.help)
+	}
+}
+
+// toConfig converts resolved strings into a Config, reporting every bad value.
+func toConfig(v map[string]string) (Config, error) {
+	c := Config{
+		Listen: v["RACD_LISTEN"], DatabaseURL: v["RACD_DATABASE_URL"], SecretKey: v["RACD_SECRET_KEY"],
+		SecretKeyFile: v["RACD_SECRET_KEY_FILE"], BootstrapToken: v["RACD_BOOTSTRAP_TOKEN"],
+	}
+	var errs []error
+	switch strings.ToLower(v["RACD_LOG_LEVEL"]) {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "info", "":
+		c.LogLevel = slog.LevelInfo
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		errs = append(errs, fmt.Errorf("RACD_LOG_LEVEL %q: want debug, info, warn or error", v["RACD_LOG_LEVEL"]))
+	}
+	switch strings.ToLower(v["RACD_LOG_FORMAT"]) {
+	case "text", "":
+	case "json":
+		c.LogJSON = true
+	default:
+		errs = append(errs, fmt.Errorf("RACD_LOG_FORMAT %q: want text or json", v["RACD_LOG_FORMAT"]))
+	}
+	if s := v["RACD_ACCESS_LOG"]; s == "" {
+		c.AccessLog = true
+	} else if b, err := strconv.ParseBool(s); err != nil {
+		errs = append(errs, fmt.Errorf("RACD_ACCESS_LOG %q: want true or false", s))
+	} else {
+		c.AccessLog = b
+	}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{{"RACD_AUTH_CACHE_TTL", &c.AuthCacheTTL}, {"RACD_REQUEST_TIMEOUT", &c.RequestTimeout}} {
+		if s := v[d.env]; s != "" {
+			dur, err := time.ParseDuration(s)
+			if err != nil || dur < 0 {
+				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 2s", d.env, s))
+			}
+			*d.dst = dur
+		}
+	}
+	if c.Listen == "" {
+		errs = append(errs, errors.New("RACD_LISTEN must not be empty"))
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("RACD_DATABASE_URL must not be empty"))
+	}
+	return c, errors.Join(errs...)
+}
+
+func newLogger(w io.Writer, c Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogJSON {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

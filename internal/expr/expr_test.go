@@ -1,0 +1,33 @@
+package expr
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		src  string
+		ok   bool
+		want string // substring of the message
+	}{
+		{"return {\"a\": 1}", true, ""},
+		{"", true, ""},
+		{"# only a comment", true, ""},
+		{"x = user\nif x:\n    return {'u': str(x)}\nreturn {}", true, ""},
+		{"for i in range(3):\n    pass\nreturn {}", true, ""},
+		{"return {", false, "line 1"},
+		{"return {'a': 1}\n)", false, "line 2"},
+		{"return undefined_name", false, "undefined: undefined_name"},
+	}
+	for _, c := range cases {
+		msg, ok := Check(c.src)
+		if ok != c.ok {
+			t.Errorf("Check(%q) ok=%v msg=%q, want ok=%v", c.src, ok, msg, c.ok)
+			continue
+		}
+		if !strings.Contains(msg, c.want) {
+			t.Errorf("Check(%q) = %q, want it to contain %q", c.src, msg, c.want)
+		}
+	}
+}

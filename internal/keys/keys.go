@@ -1,0 +1,145 @@
+// Package keys protects token keys at rest: a keyed hash (HMAC-SHA256) to find a token
+// by its key with one indexed lookup, and authenticated encryption (AES-256-GCM) so
+// view_key can show the key to its owner. Both keys derive from the server secret
+// RACD_SECRET_KEY; without it neither a stored hash nor a ciphertext reveals a key.
+package keys
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MinSecretLen is the shortest accepted server secret.
+const MinSecretLen = 32
+
+// Keyring derives the hashing and sealing keys from the server secret.
+type Keyring struct {
+	hashKey []byte
+	aead    cipher.AEAD
+}
+
+// New derives a keyring from secret (at least MinSecretLen bytes).
+func New(secret string) (*Keyring, error) {
+	if len(secret) < MinSecretLen {
+		return nil, fmt.Errorf("secret key must be at least %d characters", MinSecretLen)
+	}
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write([]byte("racd/" + label))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("token-seal-v1"))
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &Keyring{hashKey: derive("token-hash-v1"), aead: aead}, nil
+}
+
+// Hash returns the keyed hash a token is looked up by.
+func (k *Keyring) Hash(key string) []byte {
+	m := hmac.New(sha256.New, k.hashKey)
+	m.Write([]byte(key))
+	return m.Sum(nil)
+}
+
+// Equal compares two hashes in constant time.
+func Equal(a, b []byte) bool { return hmac.Equal(a, b) }
+
+// Seal encrypts key (nonce prepended).
+func (k *Keyring) Seal(key string) ([]byte, error) {
+	nonce := make([]byte, k.aead.NonceSize())
+	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
+		return nil, err
+	}
+	return k.aead.Seal(nonce, nonce, []byte(key), nil), nil
+}
+
+// ErrUndecryptable means a ciphertext was not sealed under this secret.
+var ErrUndecryptable = errors.New("token key cannot be decrypted with this secret key")
+
+// Open decrypts a sealed key.
+func (k *Keyring) Open(sealed []byte) (string, error) {
+	n := k.aead.NonceSize()
+	if len(sealed) < n {
+		return "", ErrUndecryptable
+	}
+	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], nil)
+	if err != nil {
+		return "", ErrUndecryptable
+	}
+	return string(plain), nil
+}
+
+const keyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+// RandomKey returns n random characters of [A-Za-z0-9], as authentik's default token key.
+func RandomKey(n int) (string, error) {
+	var b strings.Builder
+	max := big.NewInt(int64(len(keyAlphabet)))
+	for i := 0; i < n; i++ {
+		v, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(keyAlphabet[v.Int64()])
+	}
+	return b.String(), nil
+}
+
+// LoadOrCreateSecret reads the secret from path, or creates the file (mode 0600) with
+// 32 random bytes in hex when it does not exist. It refuses a file others can read.
+func LoadOrCreateSecret(path string) (secret string, created bool, err error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		fi, statErr := os.Stat(path)
+		if statErr == nil && fi.Mode().Perm()&0o077 != 0 {
+			return "", false, fmt.Errorf("secret key file %s is readable by others (mode %v); chmod 600 it", path, fi.Mode().Perm())
+		}
+		s := strings.TrimSpace(string(b))
+		if len(s) < MinSecretLen {
+			return "", false, fmt.Errorf("secret key file %s holds fewer than %d characters", path, MinSecretLen)
+		}
+		return s, false, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", false, err
+	}
+	var raw [32]byte
+	if _, err := io.ReadFull(rand.Reader, raw[:]); err != nil {
+		return "", false, err
+	}
+	s := hex.EncodeToString(raw[:])
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return "", false, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) { // another process won the race
+			return LoadOrCreateSecret(path)
+		}
+		return "", false, err
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return "", false, err
+	}
+	if err := f.Close(); err != nil {
+		return "", false, err
+	}
+	return s, true, nil
+}

@@ -1,0 +1,89 @@
+package racd
+
+import (
+	"context"
+	"time"
+)
+
+// Token intents. Only api tokens authenticate API requests.
+const (
+	IntentVerification = "verification"
+	IntentAPI          = "api"
+	IntentRecovery     = "recovery"
+	IntentAppPassword  = "app_password"
+)
+
+// BootstrapUsername and BootstrapTokenIdentifier name what RACD_BOOTSTRAP_TOKEN creates.
+const (
+	BootstrapUsername        = "akadmin"
+	BootstrapTokenIdentifier = "racd-bootstrap-token"
+	BootstrapGroupName       = "authentik Admins"
+)
+
+// User is an authentik user, as far as racd needs one.
+type User struct {
+	ID          int64
+	UUID        string
+	Username    string
+	Name        string
+	Email       string
+	IsActive    bool
+	IsSuperuser bool // derived: member of a group with is_superuser
+	Path        string
+	Type        string
+	Attributes  []byte
+	LastLogin   *time.Time
+	DateJoined  time.Time
+}
+
+// Ref returns the user as events name it.
+func (u *User) Ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, Email: u.Email} }
+
+// Credential is what authenticating a request needs from a stored API token.
+type Credential struct {
+	TokenUUID  string
+	Identifier string
+	Intent     string
+	KeyHash    []byte
+	Expiring   bool
+	Expires    *time.Time
+	User       User
+}
+
+// Live reports whether the credential may authenticate at now.
+func (c *Credential) Live(now time.Time) bool {
+	if c.Intent != IntentAPI || !c.User.IsActive {
+		return false
+	}
+	return !c.Expiring || c.Expires == nil || now.Before(*c.Expires)
+}
+
+// SealedKey is a token key as racd stores it: the keyed hash it is found by and the
+// ciphertext view_key decrypts.
+type SealedKey struct {
+	Hash       []byte
+	Ciphertext []byte
+}
+
+// AuthStore resolves credentials and creates the bootstrap administrator.
+type AuthStore interface {
+	// CredentialByHash returns the token whose key has this keyed hash, with its user.
+	CredentialByHash(ctx context.Context, hash []byte) (*Credential, error)
+	// Bootstrap makes sure the superuser akadmin (member of a superuser group) and the
+	// non-expiring api token racd-bootstrap-token exist; an existing token is kept.
+	// It reports whether it created the token.
+	Bootstrap(ctx context.Context, key SealedKey) (bool, error)
+}
+
+// Grant is one permission held by a user, directly or through a role: global when
+// ObjectPK is "".
+type Grant struct {
+	Permission string // full codename: app_label.codename
+	ObjectPK   string
+}
+
+// GrantStore reads the permissions a user holds.
+type GrantStore interface {
+	// UserGrants returns the user's own grants and those of the roles of their groups.
+	UserGrants(ctx context.Context, userID int64) ([]Grant, error)
+}

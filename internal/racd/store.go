@@ -1,0 +1,16 @@
+package racd
+
+import "context"
+
+// Store is everything racd persists. sqlstore implements it on SQLite and PostgreSQL;
+// storetest holds the conformance suite both must pass.
+type Store interface {
+	ProviderStore
+	FlowStore
+	PropertyMappingStore
+	AuthStore
+	GrantStore
+	EventStore
+	Ping(ctx context.Context) error
+	Close() error
+}

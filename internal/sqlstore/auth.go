@@ -1,0 +1,103 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// superuserExpr is true when user u.id belongs to a group with is_superuser, directly
+// or through a parent group.
+const superuserExpr = `EXISTS (WITH RECURSIVE g(uuid, parent_uuid, is_superuser) AS (
+	SELECT gr.uuid, gr.parent_uuid, gr.is_superuser FROM group_users gu JOIN groups gr ON gr.uuid = gu.group_uuid WHERE gu.user_id = u.id
+	UNION SELECT p.uuid, p.parent_uuid, p.is_superuser FROM groups p JOIN g ON p.uuid = g.parent_uuid)
+	SELECT 1 FROM g WHERE g.is_superuser)`
+
+// CredentialByHash implements racd.AuthStore: one indexed lookup by keyed hash.
+func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Credential, error) {
+	var (
+		cr      racd.Credential
+		expires sql.NullInt64
+	)
+	u := &cr.User
+	err := s.read().queryRow(ctx, `SELECT CAST(t.uuid AS TEXT), t.identifier, t.intent, t.key_hash, t.expiring, t.expires,
+		u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, `+superuserExpr+`
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key_hash = $1`, hash).Scan(
+		&cr.TokenUUID, &cr.Identifier, &cr.Intent, &cr.KeyHash, &cr.Expiring, &expires,
+		&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser)
+	if err != nil {
+		return nil, classify(err)
+	}
+	if expires.Valid {
+		t := fromMicros(expires.Int64)
+		cr.Expires = &t
+	}
+	return &cr, nil
+}
+
+// Bootstrap implements racd.AuthStore.
+func (s *Store) Bootstrap(ctx context.Context, key racd.SealedKey) (bool, error) {
+	created := false
+	err := s.write(ctx, func(c conn) error {
+		created = false
+		now := micros(s.now())
+		var userID int64
+		err := c.queryRow(ctx, "SELECT id FROM users WHERE username = $1", racd.BootstrapUsername).Scan(&userID)
+		if err == sql.ErrNoRows {
+			err = c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined)
+				VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4) RETURNING id`,
+				s.newUUID(), racd.BootstrapUsername, "authentik Default Admin", now).Scan(&userID)
+		}
+		if err != nil {
+			return err
+		}
+		var groupUUID string
+		err = c.queryRow(ctx, "SELECT CAST(uuid AS TEXT) FROM groups WHERE name = $1", racd.BootstrapGroupName).Scan(&groupUUID)
+		if err == sql.ErrNoRows {
+			groupUUID = s.newUUID()
+			_, err = c.exec(ctx, `INSERT INTO groups (uuid, num_pk, name, is_superuser)
+				VALUES ($1, (SELECT coalesce(max(num_pk), 1000) + 1 FROM groups), $2, TRUE)`, groupUUID, racd.BootstrapGroupName)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", groupUUID, userID); err != nil {
+			return err
+		}
+		var n int
+		if err := c.queryRow(ctx, "SELECT count(*) FROM tokens WHERE identifier = $1 OR key_hash = $2", racd.BootstrapTokenIdentifier, key.Hash).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil // never overwrite an existing token
+		}
+		if _, err := c.exec(ctx, `INSERT INTO tokens (uuid, identifier, key_hash, key_sealed, intent, user_id, description, expiring, expires)
+			VALUES ($1, $2, $3, $4, 'api', $5, $6, FALSE, NULL)`,
+			s.newUUID(), racd.BootstrapTokenIdentifier, key.Hash, key.Ciphertext, userID, "Created by RACD_BOOTSTRAP_TOKEN"); err != nil {
+			return err
+		}
+		created = true
+		return nil
+	})
+	return created, err
+}
+
+// UserGrants implements racd.GrantStore: the user's direct grants and those of every
+// role of every group the user is in (parents included).
+func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, error) {
+	q := `SELECT permission, object_pk FROM user_permissions WHERE user_id = $1
+		UNION
+		SELECT rp.permission, rp.object_pk FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid
+		WHERE gr.group_uuid IN (` + userGroupsSQL("$1") + `)`
+	var out []racd.Grant
+	err := queryEach(ctx, s.read(), q, []any{userID}, func(rows *sql.Rows) error {
+		var g racd.Grant
+		if err := rows.Scan(&g.Permission, &g.ObjectPK); err != nil {
+			return err
+		}
+		out = append(out, g)
+		return nil
+	})
+	return out, classify(err)
+}

@@ -1,0 +1,69 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"strings"
+)
+
+// dialect is everything that differs between SQLite and PostgreSQL in racd's SQL.
+type dialect struct {
+	name string
+	// like is the case-insensitive substring operator.
+	like string
+	// bigintCast and uuidCast turn a text column (object_pk) into the key type.
+	bigintCast, uuidCast string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", like: "LIKE", bigintCast: "CAST(%s AS INTEGER)", uuidCast: "%s"}
+	postgresDialect = dialect{name: "postgres", like: "ILIKE", bigintCast: "CAST(%s AS BIGINT)", uuidCast: "CAST(%s AS UUID)"}
+)
+
+// rebind turns $N placeholders into SQLite's ?N; PostgreSQL takes them as written.
+// racd's SQL never contains '$' anywhere else.
+func (d dialect) rebind(q string) string {
+	if d.name != "sqlite" {
+		return q
+	}
+	return strings.ReplaceAll(q, "$", "?")
+}
+
+// jsonArray returns a scalar subquery yielding the JSON array of expr over the rows of
+// from (a FROM ... WHERE ... clause body), ordered by order; "[]" when there are none.
+func (d dialect) jsonArray(expr, from, order string) string {
+	if d.name == "sqlite" {
+		return "(SELECT coalesce(json_group_array(v), '[]') FROM (SELECT " + expr + " AS v FROM " + from + " ORDER BY " + order + "))"
+	}
+	return "(SELECT coalesce(json_agg(" + expr + " ORDER BY " + order + "), '[]'::json) FROM " + from + ")"
+}
+
+// inInts returns "col IN <list given as parameter $n>" for integer keys.
+func (d dialect) inInts(col, param string) string {
+	if d.name == "sqlite" {
+		return col + " IN (SELECT value FROM json_each(" + param + "))"
+	}
+	return col + " = ANY(CAST(" + param + " AS BIGINT[]))"
+}
+
+// inUUIDs is inInts for UUID keys.
+func (d dialect) inUUIDs(col, param string) string {
+	if d.name == "sqlite" {
+		return col + " IN (SELECT value FROM json_each(" + param + "))"
+	}
+	return col + " = ANY(CAST(" + param + " AS UUID[]))"
+}
+
+// listArg encodes a list parameter for inInts / inUUIDs.
+func (d dialect) listArg(v any) any {
+	if d.name == "sqlite" {
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return v
+}
+
+// likeEscape escapes LIKE wildcards in a search term; the query says ESCAPE '\'.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(s) + "%"
+}

@@ -1,0 +1,152 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// qb accumulates a WHERE clause and its arguments with numbered placeholders.
+type qb struct {
+	d     dialect
+	where []string
+	args  []any
+}
+
+// arg appends v and returns its placeholder.
+func (b *qb) arg(v any) string {
+	b.args = append(b.args, v)
+	return "$" + strconv.Itoa(len(b.args))
+}
+
+// and appends a condition.
+func (b *qb) and(cond string) { b.where = append(b.where, cond) }
+
+// whereSQL returns " WHERE a AND b" or "".
+func (b *qb) whereSQL() string {
+	if len(b.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(b.where, " AND ")
+}
+
+// search adds one condition per term: the term must be a case-insensitive substring of
+// one of cols.
+func (b *qb) search(terms []string, cols ...string) {
+	for _, t := range terms {
+		p := b.arg(likeEscape(t))
+		ors := make([]string, len(cols))
+		for i, c := range cols {
+			ors[i] = c + " " + b.d.like + " " + p + ` ESCAPE '\'`
+		}
+		b.and("(" + strings.Join(ors, " OR ") + ")")
+	}
+}
+
+// iexact adds a case-insensitive equality condition.
+func (b *qb) iexact(col, v string) {
+	p := b.arg(v)
+	if b.d.name == "sqlite" {
+		b.and(col + " = " + p + " COLLATE NOCASE")
+	} else {
+		b.and("lower(" + col + ") = lower(" + p + ")")
+	}
+}
+
+// keyKind says how a model's primary key is written in object_pk.
+type keyKind int
+
+const (
+	intKey keyKind = iota
+	uuidKey
+)
+
+// visible restricts pkCol to the objects vis lets through: those on which the user holds
+// vis.Perm directly or through a role of one of their groups.
+func (b *qb) visible(pkCol string, kind keyKind, vis racd.Visibility) {
+	if vis.All {
+		return
+	}
+	cast := b.d.bigintCast
+	if kind == uuidKey {
+		cast = b.d.uuidCast
+	}
+	u, perm := b.arg(vis.UserID), b.arg(vis.Perm)
+	up := fmt.Sprintf(cast, "up.object_pk")
+	rp := fmt.Sprintf(cast, "rp.object_pk")
+	b.and(pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
+		" AND up.permission = " + perm + " AND up.object_pk <> ''" +
+		" UNION SELECT " + rp + " FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid" +
+		" WHERE gr.group_uuid IN (" + userGroupsSQL(u) + ") AND rp.permission = " + perm + " AND rp.object_pk <> '')")
+}
+
+// userGroupsSQL selects the UUIDs of the groups user u (a placeholder) is in, with
+// their ancestors: a member of a group is a member of its parents.
+func userGroupsSQL(u string) string {
+	return "WITH RECURSIVE ug(uuid, parent_uuid) AS (SELECT gx.uuid, gx.parent_uuid FROM group_users gux JOIN groups gx ON gx.uuid = gux.group_uuid WHERE gux.user_id = " + u +
+		" UNION SELECT px.uuid, px.parent_uuid FROM groups px JOIN ug ON px.uuid = ug.parent_uuid) SELECT uuid FROM ug"
+}
+
+// orderSQL turns ordering terms into an ORDER BY list using cols (API field → SQL
+// expression), falling back to def, and always ending with the primary key so pages
+// never overlap. ASC puts NULLs last and DESC first on both databases.
+func orderSQL(terms []racd.OrderTerm, cols map[string]string, def []racd.OrderTerm, pk string) string {
+	var parts []string
+	used := false
+	for _, t := range terms {
+		if c, ok := cols[t.Field]; ok {
+			parts = append(parts, orderPart(c, t.Desc))
+			used = true
+		}
+	}
+	if !used {
+		for _, t := range def {
+			parts = append(parts, orderPart(cols[t.Field], t.Desc))
+		}
+	}
+	parts = append(parts, pk)
+	return strings.Join(parts, ", ")
+}
+
+func orderPart(col string, desc bool) string {
+	if desc {
+		return col + " DESC NULLS FIRST"
+	}
+	return col + " ASC NULLS LAST"
+}
+
+// needs reports whether any ordering term uses one of fields.
+func needs(terms []racd.OrderTerm, fields ...string) bool {
+	for _, t := range terms {
+		for _, f := range fields {
+			if t.Field == f {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pageSQL builds the one statement of a list: the matching keys are materialized once
+// (for the total count), the page's keys are ordered and cut, and only the page's rows
+// are joined to their columns — so derived columns (JSON aggregates of related rows) are
+// computed for the page only, and the list costs one query whatever its size.
+//
+//	keys:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
+//	page:   ordered with orderJoins, LIMIT/OFFSET
+//	result: <cols>, total count
+func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
+	lim, off := b.arg(limit), b.arg(offset)
+	return "WITH m AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
+		"pg AS (SELECT " + alias + "." + pk + " AS k FROM m JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = m.k " + orderJoins +
+		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
+		"SELECT " + cols + ", (SELECT count(*) FROM m) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+		" ORDER BY " + order
+}
+
+// countSQL counts the rows a list's filter matches (used for ?page=last).
+func countSQL(b *qb, table, alias, filterJoins string) string {
+	return "SELECT count(*) FROM " + table + " " + alias + " " + filterJoins + b.whereSQL()
+}

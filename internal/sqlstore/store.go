@@ -1,0 +1,302 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// Options tune a Store. The zero value is fine.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // defaults to time.Now
+	Rand   io.Reader        // randomness for UUIDs; nil means crypto/rand
+	// MaxConns caps the PostgreSQL pool and the SQLite read pool; 0 picks a default.
+	MaxConns int
+}
+
+// Store is racd.Store on SQLite or PostgreSQL.
+type Store struct {
+	d       dialect
+	rw      *sql.DB // writes (SQLite: a single connection)
+	ro      *sql.DB // reads (SQLite: a read-only pool; PostgreSQL: rw)
+	log     *slog.Logger
+	now     func() time.Time
+	rand    io.Reader
+	queries atomic.Int64
+	url     string
+}
+
+var _ racd.Store = (*Store)(nil)
+
+// Kind names the database behind a URL: "sqlite" or "postgres".
+func Kind(dbURL string) (string, error) {
+	switch {
+	case strings.HasPrefix(dbURL, "sqlite://"):
+		return "sqlite", nil
+	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
+		return "postgres", nil
+	}
+	return "", fmt.Errorf("database URL %q: scheme must be sqlite:// or postgres://", redact(dbURL))
+}
+
+// SQLitePath returns the file path of a sqlite:// URL: sqlite:///abs/path is absolute,
+// sqlite://rel/path relative to the working directory.
+func SQLitePath(dbURL string) (string, error) {
+	p := strings.TrimPrefix(dbURL, "sqlite://")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || p == "/" {
+		return "", fmt.Errorf("database URL %q names no file", dbURL)
+	}
+	return filepath.Clean(p), nil
+}
+
+// Open connects to the database at dbURL (sqlite://path or postgres://...). It does
+// not migrate; call Migrate.
+func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
+	kind, err := Kind(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if kind == "sqlite" {
+		err = s.openSQLite(dbURL, o)
+	} else {
+		err = s.openPostgres(dbURL, o)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.rw.PingContext(pctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("connect to %s: %w", redact(dbURL), err)
+	}
+	return s, nil
+}
+
+func (s *Store) openSQLite(dbURL string, o Options) error {
+	path, err := SQLitePath(dbURL)
+	if err != nil {
+		return err
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	rw, err := sql.Open("sqlite", base+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	// One writer: SQLite serializes writes anyway, and a single connection turns
+	// contention into queueing in Go instead of busy-waiting in SQLite.
+	rw.SetMaxOpenConns(1)
+	rw.SetMaxIdleConns(1)
+	rw.SetConnMaxIdleTime(0)
+	rw.SetConnMaxLifetime(0)
+	// Create the file and switch it to WAL before the read pool opens it.
+	if _, err := rw.Exec("SELECT 1"); err != nil {
+		rw.Close()
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	ro, err := sql.Open("sqlite", base+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		rw.Close()
+		return err
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = 4 * runtime.GOMAXPROCS(0)
+	}
+	ro.SetMaxOpenConns(n)
+	ro.SetMaxIdleConns(n)
+	ro.SetConnMaxIdleTime(0)
+	ro.SetConnMaxLifetime(0)
+	s.d = sqliteDialect
+	s.rw, s.ro = rw, ro
+	return nil
+}
+
+func (s *Store) openPostgres(dbURL string, o Options) error {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return fmt.Errorf("database URL: %w", err)
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		// Fail fast while the server is down: requests answer 503 promptly.
+		q.Set("connect_timeout", "3")
+	}
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return err
+	}
+	n := o.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	s.d = postgresDialect
+	s.rw, s.ro = db, db
+	return nil
+}
+
+// Dialect returns "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	var errs []error
+	if s.ro != nil && s.ro != s.rw {
+		errs = append(errs, s.ro.Close())
+	}
+	if s.rw != nil {
+		errs = append(errs, s.rw.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping reports whether the database answers a query.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.ro.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+// Queries returns how many SQL statements the store has sent; tests use it to check
+// that a list costs a fixed number of queries.
+func (s *Store) Queries() int64 { return s.queries.Load() }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+// conn runs statements written for both dialects on one querier and counts them.
+type conn struct {
+	s *Store
+	q querier
+}
+
+func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	c.s.queries.Add(1)
+	return c.q.ExecContext(ctx, c.s.d.rebind(q), args...)
+}
+
+func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	c.s.queries.Add(1)
+	return c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+}
+
+func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	c.s.queries.Add(1)
+	return c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
+}
+
+// read returns a conn on the read pool.
+func (s *Store) read() conn { return conn{s: s, q: s.ro} }
+
+// maxAttempts bounds how often a write transaction runs when concurrent writers make
+// it fail with a retryable error.
+const maxAttempts = 5
+
+// write runs fn in one transaction on the write pool and commits it. A transaction
+// that fails because of a concurrent writer (serialization failure, deadlock, or a
+// unique or foreign-key violation that the validation inside fn did not see yet) runs
+// again; fn must be safe to repeat.
+func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+		s.log.Debug("retrying write transaction", "attempt", attempt, "err", err)
+		time.Sleep(time.Duration(attempt) * 2 * time.Millisecond)
+	}
+	if err != nil && retryable(err) {
+		return racd.ErrConflict
+	}
+	return classify(err)
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error) {
+	s.queries.Add(1)
+	tx, err := s.rw.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(conn{s: s, q: tx}); err != nil {
+		return err
+	}
+	s.queries.Add(1)
+	return tx.Commit()
+}
+
+// newUUID returns a fresh random UUID.
+func (s *Store) newUUID() string {
+	id, err := racd.NewUUID(s.rand)
+	if err != nil {
+		panic(fmt.Sprintf("sqlstore: reading randomness: %v", err))
+	}
+	return id
+}
+
+// micros converts a time to the stored unix-microsecond form.
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+// fromMicros converts a stored unix-microsecond value to a UTC time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// redact hides a password in a database URL for logs and errors.
+func redact(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
