@@ -146,6 +146,9 @@ func (s *Store) ListEvents(ctx context.Context, q racd.EventQuery) ([]*racd.Even
 	if q.PK != nil {
 		b.and("ev.model_pk = " + b.arg(*q.PK))
 	}
+	if q.ClientIP != nil {
+		b.and("ev.client_ip = " + b.arg(*q.ClientIP))
+	}
 	b.and("ev.expires > " + b.arg(micros(s.now())))
 	order := orderSQL(q.Ordering, eventOrderCols, []racd.OrderTerm{{Field: "created", Desc: true}}, "ev.uuid")
 	cols := "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
