@@ -119,7 +119,9 @@ func scanEvent(sc interface{ Scan(...any) error }, extra ...any) (*racd.Event, e
 
 // GetEvent implements racd.EventStore.
 func (s *Store) GetEvent(ctx context.Context, uuid string) (*racd.Event, error) {
-	e, err := scanEvent(s.read().queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE uuid = $1", uuid))
+	// Expired events are gone as far as clients can tell, as in ListEvents, even
+	// before the janitor purges them.
+	e, err := scanEvent(s.read().queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE uuid = $1 AND expires > $2", uuid, micros(s.now())))
 	return e, classify(err)
 }
 
