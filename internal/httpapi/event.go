@@ -61,17 +61,8 @@ func drfTime(t time.Time) string {
 	return s + "Z"
 }
 
-// requireEvents refuses (403) callers without the global view_event permission.
-// Events carry no per-object grants in racd.
-func requireEvents(c *call) error {
-	if !c.p.Can(authz.Event.Perm(authz.View), "") {
-		return errForbidden
-	}
-	return nil
-}
-
 func listEvents(s *Server, c *call) error {
-	if err := requireEvents(c); err != nil {
+	if err := requireList(c, authz.Event); err != nil {
 		return err
 	}
 	qv := c.r.URL.Query()
@@ -79,7 +70,7 @@ func listEvents(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = racd.Everything
+	lq.Visible = c.p.Visibility(authz.Event.Perm(authz.View))
 	q := racd.EventQuery{
 		ListQuery: lq,
 		Action:    strFilter(qv, "action"),
@@ -101,7 +92,7 @@ func listEvents(s *Server, c *call) error {
 }
 
 func getEvent(s *Server, c *call) error {
-	if err := requireEvents(c); err != nil {
+	if err := requireList(c, authz.Event); err != nil {
 		return err
 	}
 	id, ok := racd.ParseUUID(c.param("event_uuid"))
@@ -110,6 +101,9 @@ func getEvent(s *Server, c *call) error {
 	}
 	e, err := s.store.GetEvent(c.ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := requireObject(c, authz.Event, e.UUID, authz.View); err != nil {
 		return err
 	}
 	return s.writeJSON(c, http.StatusOK, toEventJSON(e))

@@ -39,7 +39,7 @@ func routeTable() []*route {
 		{"DELETE", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Delete), deleteMapping},
 		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/used_by/", detail, pm.Perm(authz.View), mappingUsedBy},
 
-		// Audit events: read-only; view_event must be held globally.
+		// Audit events: read-only.
 		{"GET", "/api/v3/events/events/", collection, ev.Perm(authz.View), listEvents},
 		{"GET", "/api/v3/events/events/{event_uuid}/", detail, ev.Perm(authz.View), getEvent},
 	}

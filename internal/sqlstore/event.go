@@ -152,6 +152,7 @@ func (s *Store) ListEvents(ctx context.Context, q racd.EventQuery) ([]*racd.Even
 		b.and("ev.client_ip = " + b.arg(*q.ClientIP))
 	}
 	b.and("ev.expires > " + b.arg(micros(s.now())))
+	b.visible("ev.uuid", uuidKey, q.Visible)
 	order := orderSQL(q.Ordering, eventOrderCols, []racd.OrderTerm{{Field: "created", Desc: true}}, "ev.uuid")
 	cols := "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
 	return listPage(ctx, s, q.ListQuery, b,
