@@ -452,3 +452,41 @@ func deref(p *uint64) any {
 	}
 	return *p
 }
+
+// TestOpenAPIPublicRoutes checks that the document says which routes answer without a
+// token: an operation allows anonymous calls (an empty security requirement) exactly
+// when its route is public.
+func TestOpenAPIPublicRoutes(t *testing.T) {
+	doc := loadRacdDoc(t)
+	ops := map[string]*openapi3.Operation{}
+	for key, op := range docOperations(doc) {
+		method, path, _ := strings.Cut(key, " ")
+		ops[method+" "+normPath(path)] = op
+	}
+	publics := 0
+	for _, r := range routeTable() {
+		op := ops[r.method+" "+normPath(r.pattern)]
+		if op == nil {
+			continue // reported by TestRoutesMatchOpenAPI
+		}
+		sec := doc.Security
+		if op.Security != nil {
+			sec = *op.Security
+		}
+		anonymous := false
+		for _, req := range sec {
+			if len(req) == 0 {
+				anonymous = true
+			}
+		}
+		if anonymous != (r.access == public) {
+			t.Errorf("%s %s: document allows anonymous calls: %v; route is public: %v", r.method, r.pattern, anonymous, r.access == public)
+		}
+		if r.access == public {
+			publics++
+		}
+	}
+	if publics < 4 {
+		t.Errorf("only %d public routes checked", publics)
+	}
+}
