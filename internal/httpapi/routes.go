@@ -8,10 +8,12 @@ func routeTable() []*route {
 	prov := authz.Provider
 	flow := authz.Flow
 	pm := authz.PropertyMapping
+	ev := authz.Event
 	return []*route{
 		{"GET", "/-/health/live/", public, "", live},
 		{"GET", "/-/health/ready/", public, "", ready},
 		{"GET", "/api/v3/root/config/", public, "", rootConfig},
+		{"GET", "/api/v3/schema/", public, "", schema},
 
 		{"GET", "/api/v3/providers/rac/", collection, prov.Perm(authz.View), listProviders},
 		{"POST", "/api/v3/providers/rac/", collection, prov.Perm(authz.Add), createProvider},
@@ -36,5 +38,9 @@ func routeTable() []*route {
 		{"PATCH", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Change), updateMapping},
 		{"DELETE", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Delete), deleteMapping},
 		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/used_by/", detail, pm.Perm(authz.View), mappingUsedBy},
+
+		// Audit events: read-only.
+		{"GET", "/api/v3/events/events/", collection, ev.Perm(authz.View), listEvents},
+		{"GET", "/api/v3/events/events/{event_uuid}/", detail, ev.Perm(authz.View), getEvent},
 	}
 }

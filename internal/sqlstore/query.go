@@ -137,12 +137,15 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 //	keys:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
 //	page:   ordered with orderJoins, LIMIT/OFFSET
 //	result: <cols>, total count
+//
+// The CTE names hits and pg are taken: no table alias of a list may use them
+// (PostgreSQL refuses a FROM list naming the same table alias twice).
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
-	return "WITH m AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"pg AS (SELECT " + alias + "." + pk + " AS k FROM m JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = m.k " + orderJoins +
+	return "WITH hits AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
+		"pg AS (SELECT " + alias + "." + pk + " AS k FROM hits JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = hits.k " + orderJoins +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM m) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+		"SELECT " + cols + ", (SELECT count(*) FROM hits) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
 		" ORDER BY " + order
 }
 
