@@ -134,15 +134,15 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 // are joined to their columns — so derived columns (JSON aggregates of related rows) are
 // computed for the page only, and the list costs one query whatever its size.
 //
-//	keys:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
+//	matched: SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
 //	page:   ordered with orderJoins, LIMIT/OFFSET
 //	result: <cols>, total count
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
-	return "WITH m AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"pg AS (SELECT " + alias + "." + pk + " AS k FROM m JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = m.k " + orderJoins +
+	return "WITH matched AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
+		"pg AS (SELECT " + alias + "." + pk + " AS k FROM matched JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = matched.k " + orderJoins +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM m) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+		"SELECT " + cols + ", (SELECT count(*) FROM matched) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
 		" ORDER BY " + order
 }
 
