@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"io"
+	"net/http"
 	"strconv"
 	"testing"
+	"time"
 
 	api "goauthentik.io/api/v3"
 )
@@ -113,6 +116,35 @@ func TestRBACThroughClient(t *testing.T) {
 		list, _, err = limited.ProvidersApi.ProvidersRacList(ctx(t)).Execute()
 		if err != nil || list.Pagination.Count != 1 || list.Results[0].Pk != providers[3] {
 			t.Fatalf("after unassign: %v %+v", err, list)
+		}
+	})
+}
+
+// TestExpiredTokenRefused: a token whose expiry has passed is refused by a running racd
+// with 403 {"detail":"Token invalid/expired"}.
+func TestExpiredTokenRefused(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dbURL string) {
+		r := Start(t, dbURL)
+		admin := r.Client(t, Token)
+		tr := api.NewTokenRequest("stale")
+		tr.SetExpires(time.Now().Add(-time.Hour))
+		if _, _, err := admin.CoreApi.CoreTokensCreate(ctx(t)).TokenRequest(*tr).Execute(); err != nil {
+			t.Fatalf("create token: %v", err)
+		}
+		view, _, err := admin.CoreApi.CoreTokensViewKeyRetrieve(ctx(t), "stale").Execute()
+		if err != nil {
+			t.Fatalf("view_key: %v", err)
+		}
+		req, _ := http.NewRequest("GET", r.URL+"/api/v3/core/users/me/", nil)
+		req.Header.Set("Authorization", "Bearer "+view.Key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 403 || string(body) != `{"detail":"Token invalid/expired"}` {
+			t.Fatalf("expired token: %d %s", res.StatusCode, body)
 		}
 	})
 }
