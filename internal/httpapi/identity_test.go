@@ -284,18 +284,21 @@ func TestIdentityEvents(t *testing.T) {
 }
 
 // TestNonSuperuserCannotGrantThemselvesGroups: change_user does not let a caller put a
-// user (itself included) into groups.
+// user (itself included) into groups, nor change or delete a superuser.
 func TestNonSuperuserCannotGrantThemselvesGroups(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		e := apitest.New(t, backend)
 		uid, key := e.User("mallory")
 		u := strconv.FormatInt(uid, 10)
-		e.Grant(uid, "", "", "authentik_core.view_user", "authentik_core.change_user", "authentik_core.add_user")
+		e.Grant(uid, "", "", "authentik_core.view_user", "authentik_core.change_user", "authentik_core.add_user", "authentik_core.delete_user")
 		admins := e.MustAdmin(200, "GET", "/api/v3/core/groups/?name=authentik%20Admins", nil)["results"].([]any)[0].(map[string]any)["pk"].(string)
 		runSteps(t, e, []step{
 			{"join the admins", key, "PATCH", "/api/v3/core/users/" + u + "/", `{"groups":["` + admins + `"]}`, 403, "", "permission"},
 			{"create an admin", key, "POST", "/api/v3/core/users/", `{"username":"x","name":"x","groups":["` + admins + `"]}`, 403, "", "permission"},
 			{"other changes are allowed", key, "PATCH", "/api/v3/core/users/" + u + "/", `{"name":"M","groups":[]}`, 200, "", `"is_superuser":false`},
+			{"deactivate the superuser", key, "PATCH", "/api/v3/core/users/1/", `{"is_active":false}`, 403, "", "permission"},
+			{"delete the superuser", key, "DELETE", "/api/v3/core/users/1/", "", 403, "", "permission"},
+			{"view the superuser", key, "GET", "/api/v3/core/users/1/", "", 200, "", `"is_superuser":true`},
 			{"assign itself permissions", key, "POST", "/api/v3/rbac/permissions/assigned_by_users/" + u + "/assign/", `{"permissions":["authentik_core.add_group"]}`, 403, "", ""},
 		})
 	})

@@ -204,6 +204,11 @@ func (s *Server) loadUser(c *call, action string) (*racd.User, error) {
 	if err := requireObject(c, authz.User, strconv.FormatInt(id, 10), action); err != nil {
 		return nil, err
 	}
+	// [racd] Only superusers change or delete a superuser's account: a delegated user
+	// administrator must not lock out or rename the administrators above it.
+	if action != authz.View && u.IsSuperuser && !c.p.Superuser {
+		return nil, errForbidden
+	}
 	return u, nil
 }
 
