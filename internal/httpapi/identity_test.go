@@ -303,3 +303,38 @@ func TestNonSuperuserCannotGrantThemselvesGroups(t *testing.T) {
 		})
 	})
 }
+
+// TestIdentityNeverFails500: hostile input on every identity route is a 4xx.
+func TestIdentityNeverFails500(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		e := apitest.New(t, backend)
+		g := e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": "g"})["pk"].(string)
+		r := e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": "r"})["pk"].(string)
+		e.MustAdmin(201, "POST", "/api/v3/core/tokens/", map[string]any{"identifier": "t", "user": 1})
+		bodies := []string{`{"username":"a\u0000b","name":1,"groups":[null],"attributes":{"a":1,"a":2},"is_active":"maybe","type":true,"email":[]}`,
+			`{"name":{"x":1},"users":[99999999999999999999,"abc",-1],"roles":[1],"parent":true,"is_superuser":null}`,
+			`{"identifier":"` + strings.Repeat("x", 300) + `","user":1e300,"expires":"2024-13-45T99:00:00Z","expiring":"sometimes","intent":null,"managed":""}`,
+			`{"permissions":[1,null],"model":5,"object_pk":{"a":1}}`, `{"pk":"x"}`, `{"pk":99999999999999999999}`, `[]`, `"x"`, `{`, `null`}
+		paths := []string{"/api/v3/core/users/", "/api/v3/core/users/1/", "/api/v3/core/users/99999999999999999999/", "/api/v3/core/users/-1/",
+			"/api/v3/core/groups/", "/api/v3/core/groups/" + g + "/", "/api/v3/core/groups/" + g + "/add_user/", "/api/v3/core/groups/not-a-uuid/",
+			"/api/v3/rbac/roles/", "/api/v3/rbac/roles/" + r + "/", "/api/v3/core/tokens/", "/api/v3/core/tokens/t/", "/api/v3/core/tokens/%00/", "/api/v3/core/tokens/%ff/", "/api/v3/flows/instances/%00/",
+			"/api/v3/rbac/permissions/assigned_by_users/1/assign/", "/api/v3/rbac/permissions/assigned_by_roles/" + r + "/unassign/"}
+		for _, p := range paths {
+			for _, m := range []string{"POST", "PUT", "PATCH"} {
+				for _, b := range bodies {
+					res := e.Do(apitest.Request{Method: m, Path: p, Body: b, Token: adm})
+					if res.Status >= 500 {
+						t.Errorf("%s %s %s = %s", m, p, b, res)
+					}
+				}
+			}
+		}
+		for _, q := range []string{"?username=%00&identifier=%00&name=%00", "?uuid=zzz", "?is_active=maybe&is_superuser=2&page=0", "?page_size=-5&ordering=-nothing,username", "?members_by_pk=x", "?intent=bogus", "?search=%00%25_"} {
+			for _, p := range []string{"/api/v3/core/users/", "/api/v3/core/groups/", "/api/v3/rbac/roles/", "/api/v3/core/tokens/", "/api/v3/flows/instances/"} {
+				if res := e.Do(apitest.Request{Method: "GET", Path: p + q, Token: adm}); res.Status >= 500 {
+					t.Errorf("GET %s%s = %s", p, q, res)
+				}
+			}
+		}
+	})
+}

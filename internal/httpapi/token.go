@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
@@ -180,7 +181,11 @@ func createToken(s *Server, c *call) error {
 // loadToken finds the token of the route; another user's token is 404 to a caller who
 // is not a superuser.
 func (s *Server) loadToken(c *call) (*racd.Token, error) {
-	t, err := s.store.GetToken(c.ctx, c.param("identifier"))
+	ident := c.param("identifier")
+	if strings.ContainsRune(ident, 0) || !utf8.ValidString(ident) {
+		return nil, errNotFound // no identifier holds these; PostgreSQL text cannot
+	}
+	t, err := s.store.GetToken(c.ctx, ident)
 	if err != nil {
 		return nil, err
 	}
