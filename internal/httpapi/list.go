@@ -167,7 +167,8 @@ func boolFilter(q url.Values, name string) *bool {
 // strFilter reads an exact-match filter; an empty value means no filter, as in
 // django-filter.
 func strFilter(q url.Values, name string) *string {
-	v := q.Get(name)
+	// NUL cannot be stored (PostgreSQL text refuses it), so no value contains it.
+	v := strings.ReplaceAll(q.Get(name), "\x00", "")
 	if v == "" {
 		return nil
 	}

@@ -9,6 +9,7 @@ func routeTable() []*route {
 	flow := authz.Flow
 	pm := authz.PropertyMapping
 	ev := authz.Event
+	user, group, role := authz.User, authz.Group, authz.Role
 	return []*route{
 		{"GET", "/-/health/live/", public, "", live},
 		{"GET", "/-/health/ready/", public, "", ready},
@@ -42,5 +43,47 @@ func routeTable() []*route {
 		// Audit events: read-only.
 		{"GET", "/api/v3/events/events/", collection, ev.Perm(authz.View), listEvents},
 		{"GET", "/api/v3/events/events/{event_uuid}/", detail, ev.Perm(authz.View), getEvent},
+		// Users, groups, roles, tokens and permission grants (the RBAC surface).
+		{"GET", "/api/v3/core/users/", collection, user.Perm(authz.View), listUsers},
+		{"POST", "/api/v3/core/users/", collection, user.Perm(authz.Add), createUser},
+		{"GET", "/api/v3/core/users/me/", collection, "", usersMe},
+		{"GET", "/api/v3/core/users/{id}/", detail, user.Perm(authz.View), getUser},
+		{"PUT", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Change), updateUser},
+		{"PATCH", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Change), updateUser},
+		{"DELETE", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Delete), deleteUser},
+		{"GET", "/api/v3/core/users/{id}/used_by/", detail, user.Perm(authz.View), userUsedBy},
+
+		{"GET", "/api/v3/core/groups/", collection, group.Perm(authz.View), listGroups},
+		{"POST", "/api/v3/core/groups/", collection, group.Perm(authz.Add), createGroup},
+		{"GET", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.View), getGroup},
+		{"PUT", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Change), updateGroup},
+		{"PATCH", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Change), updateGroup},
+		{"DELETE", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Delete), deleteGroup},
+		{"GET", "/api/v3/core/groups/{group_uuid}/used_by/", detail, group.Perm(authz.View), groupUsedBy},
+		{"POST", "/api/v3/core/groups/{group_uuid}/add_user/", detail, "superuser", groupAddUser},
+		{"POST", "/api/v3/core/groups/{group_uuid}/remove_user/", detail, "superuser", groupRemoveUser},
+
+		{"GET", "/api/v3/rbac/roles/", collection, role.Perm(authz.View), listRoles},
+		{"POST", "/api/v3/rbac/roles/", collection, role.Perm(authz.Add), createRole},
+		{"GET", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.View), getRole},
+		{"PUT", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Change), updateRole},
+		{"PATCH", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Change), updateRole},
+		{"DELETE", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Delete), deleteRole},
+		{"GET", "/api/v3/rbac/roles/{uuid}/used_by/", detail, role.Perm(authz.View), roleUsedBy},
+
+		// Tokens: owner rules (own tokens for everyone, all for superusers).
+		{"GET", "/api/v3/core/tokens/", collection, "owner", listTokens},
+		{"POST", "/api/v3/core/tokens/", collection, "owner", createToken},
+		{"GET", "/api/v3/core/tokens/{identifier}/", detail, "owner", getToken},
+		{"PUT", "/api/v3/core/tokens/{identifier}/", detail, "owner", updateToken},
+		{"PATCH", "/api/v3/core/tokens/{identifier}/", detail, "owner", updateToken},
+		{"DELETE", "/api/v3/core/tokens/{identifier}/", detail, "owner", deleteToken},
+		{"GET", "/api/v3/core/tokens/{identifier}/used_by/", detail, "owner", tokenUsedBy},
+		{"GET", "/api/v3/core/tokens/{identifier}/view_key/", detail, "owner", viewTokenKey},
+
+		{"POST", "/api/v3/rbac/permissions/assigned_by_users/{id}/assign/", detail, "superuser", assignToUser},
+		{"PATCH", "/api/v3/rbac/permissions/assigned_by_users/{id}/unassign/", detail, "superuser", unassignToUser},
+		{"POST", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/assign/", detail, "superuser", assignToRole},
+		{"PATCH", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/", detail, "superuser", unassignToRole},
 	}
 }

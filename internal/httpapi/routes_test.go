@@ -54,46 +54,10 @@ var notYetRouted = []string{
 	"DELETE /api/v3/rac/connection_tokens/{connection_token_uuid}/",
 	"GET /api/v3/rac/connection_tokens/{connection_token_uuid}/used_by/",
 	// users (branch rbac)
-	"GET /api/v3/core/users/",
-	"POST /api/v3/core/users/",
-	"GET /api/v3/core/users/me/",
-	"GET /api/v3/core/users/{id}/",
-	"PUT /api/v3/core/users/{id}/",
-	"PATCH /api/v3/core/users/{id}/",
-	"DELETE /api/v3/core/users/{id}/",
-	"GET /api/v3/core/users/{id}/used_by/",
 	// groups (branch rbac)
-	"GET /api/v3/core/groups/",
-	"POST /api/v3/core/groups/",
-	"GET /api/v3/core/groups/{group_uuid}/",
-	"PUT /api/v3/core/groups/{group_uuid}/",
-	"PATCH /api/v3/core/groups/{group_uuid}/",
-	"DELETE /api/v3/core/groups/{group_uuid}/",
-	"POST /api/v3/core/groups/{group_uuid}/add_user/",
-	"POST /api/v3/core/groups/{group_uuid}/remove_user/",
-	"GET /api/v3/core/groups/{group_uuid}/used_by/",
 	// roles (branch rbac)
-	"GET /api/v3/rbac/roles/",
-	"POST /api/v3/rbac/roles/",
-	"GET /api/v3/rbac/roles/{uuid}/",
-	"PUT /api/v3/rbac/roles/{uuid}/",
-	"PATCH /api/v3/rbac/roles/{uuid}/",
-	"DELETE /api/v3/rbac/roles/{uuid}/",
-	"GET /api/v3/rbac/roles/{uuid}/used_by/",
 	// permissions (branch rbac)
-	"POST /api/v3/rbac/permissions/assigned_by_users/{id}/assign/",
-	"PATCH /api/v3/rbac/permissions/assigned_by_users/{id}/unassign/",
-	"POST /api/v3/rbac/permissions/assigned_by_roles/{uuid}/assign/",
-	"PATCH /api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/",
 	// tokens (branch rbac)
-	"GET /api/v3/core/tokens/",
-	"POST /api/v3/core/tokens/",
-	"GET /api/v3/core/tokens/{identifier}/",
-	"PUT /api/v3/core/tokens/{identifier}/",
-	"PATCH /api/v3/core/tokens/{identifier}/",
-	"DELETE /api/v3/core/tokens/{identifier}/",
-	"GET /api/v3/core/tokens/{identifier}/used_by/",
-	"GET /api/v3/core/tokens/{identifier}/view_key/",
 }
 
 // loadRacdDoc parses and validates the embedded openapi.yaml.

@@ -10,6 +10,7 @@ type Store interface {
 	PropertyMappingStore
 	AuthStore
 	GrantStore
+	IdentityStore
 	EventStore
 	Ping(ctx context.Context) error
 	Close() error

@@ -134,7 +134,7 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 // are joined to their columns — so derived columns (JSON aggregates of related rows) are
 // computed for the page only, and the list costs one query whatever its size.
 //
-//	keys:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
+//	hits:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
 //	page:   ordered with orderJoins, LIMIT/OFFSET
 //	result: <cols>, total count
 //
