@@ -57,7 +57,7 @@ func TestOutpostScenarios(t *testing.T) {
 				body: `{"managed":"m1","config":7,"providers":[],"type":"rac","name":"edge"}`, status: 400,
 				exact: `{"name":["Outpost with this name already exists."],"providers":["This list may not be empty."],"config":["Value must be a dictionary, and not have any duplicate keys."],"managed":["Outpost with this Managed by authentik already exists."]}`},
 			{name: "create", method: "POST", path: ops,
-				body: fmt.Sprintf(`{"name":"second","type":"rac","providers":[%d,%d,%d],"config":{"refresh_interval":"hours=1","x":[1]},"service_connection":null,"managed":null}`, f.p2, f.p1, f.p2),
+				body:   fmt.Sprintf(`{"name":"second","type":"rac","providers":[%d,%d,%d],"config":{"refresh_interval":"hours=1","x":[1]},"service_connection":null,"managed":null}`, f.p2, f.p1, f.p2),
 				status: 201,
 				contains: []string{fmt.Sprintf(`"name":"second","type":"rac","providers":[%d,%d],"providers_obj":[{"pk":%d,"name":"p1"`, f.p1, f.p2, f.p1),
 					`"service_connection":null,"service_connection_obj":null,"refresh_interval_s":3600,"token_identifier":"ak-outpost-`,
