@@ -209,7 +209,7 @@ func BenchmarkListProviders(b *testing.B) {
 				seedProviders(b, s, n, related)
 				ctx := context.Background()
 				q := racd.ProviderQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 20, Visible: racd.Everything,
-					Search: []string{"provider-0"}, Ordering: []racd.OrderTerm{{Field: "name"}}}}
+					Search: []string{"provider-"}, Ordering: []racd.OrderTerm{{Field: "name"}}}}
 				for b.Loop() {
 					ps, count, err := s.ListProviders(ctx, q)
 					if err != nil || len(ps) != 20 || count != n {
