@@ -167,6 +167,22 @@ func TestApplicationBackchannelMoves(t *testing.T) {
 		if p3["assigned_backchannel_application_slug"] != "" {
 			t.Fatalf("p3 = %v", p3)
 		}
+		// The update's event carries the diff of the list.
+		evs, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_updated"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf(`"diff":{"backchannel_providers":{"new_value":[],"previous_value":[%d,%d]}}`, f.p2, f.p3)
+		if len(evs) == 0 || !strings.Contains(string(evs[0].ContextJSON), want) || !strings.Contains(string(evs[0].ContextJSON), `"model_name":"application"`) {
+			t.Errorf("latest model_updated event lacks %s: %s", want, evs[0].ContextJSON)
+		}
+		created, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_created"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(created[0].ContextJSON), fmt.Sprintf(`"backchannel_providers":{"new_value":[%d,%d],"previous_value":null}`, f.p2, f.p3)) {
+			t.Errorf("latest model_created event: %s", created[0].ContextJSON)
+		}
 	})
 }
 

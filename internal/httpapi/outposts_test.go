@@ -110,6 +110,13 @@ func TestOutpostKeptWithoutProviders(t *testing.T) {
 			t.Fatalf("providers = %v", ps)
 		}
 		e.MustAdmin(200, "PATCH", path, map[string]any{"name": "solo2"})
+		upd, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_updated"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(upd) == 0 || !strings.Contains(string(upd[0].ContextJSON), `"diff":{"name":{"new_value":"solo2","previous_value":"solo"}}`) {
+			t.Errorf("model_updated event: %v", upd)
+		}
 		r := e.Admin("PATCH", path, map[string]any{"providers": []int64{}})
 		if r.Status != 400 || string(r.Body) != `{"providers":["This list may not be empty."]}` {
 			t.Fatalf("PATCH providers []: %d %s", r.Status, r.Body)
