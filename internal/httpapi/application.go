@@ -199,7 +199,12 @@ func (s *Server) loadApplication(c *call, action string) (*racd.Application, err
 	if err := requireList(c, authz.Application); err != nil {
 		return nil, err
 	}
-	a, err := s.store.GetApplication(c.ctx, c.param("slug"))
+	slug := c.param("slug")
+	if !racd.IsSlug(slug) {
+		// No stored slug looks like this (and PostgreSQL would refuse a NUL).
+		return nil, errNotFound
+	}
+	a, err := s.store.GetApplication(c.ctx, slug)
 	if err != nil {
 		return nil, err
 	}

@@ -272,3 +272,35 @@ func TestApplicationDeletion(t *testing.T) {
 		}
 	})
 }
+
+// TestApplicationsHostileInput: bytes no stored text contains (NUL, invalid UTF-8) in
+// filters, searches and path parameters never reach the database as they are: the
+// answer is an empty list or a 404, never a 500.
+func TestApplicationsHostileInput(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := newAppFixture(t, backend)
+		f.e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{"name": "o", "type": "rac", "providers": []int64{f.p1}, "config": map[string]any{}})
+		empty := `"count":0,`
+		runScenarios(t, f.e, []scenario{
+			{name: "search invalid utf-8", method: "GET", path: "/api/v3/core/applications/?search=%ff", status: 200, contains: []string{empty}},
+			{name: "filter invalid utf-8", method: "GET", path: "/api/v3/core/applications/?name=%ff", status: 200, contains: []string{empty}},
+			{name: "filter NUL", method: "GET", path: "/api/v3/core/applications/?group=%00", status: 200, contains: []string{empty}},
+			{name: "filter last value wins", method: "GET", path: "/api/v3/core/applications/?slug=nope&slug=app1", status: 200, contains: []string{`"count":1,`}},
+			{name: "slug NUL", method: "GET", path: "/api/v3/core/applications/%00/", status: 404, exact: `{"detail":"Not found."}`},
+			{name: "slug invalid utf-8", method: "DELETE", path: "/api/v3/core/applications/%ff/", status: 404, exact: `{"detail":"Not found."}`},
+			{name: "outpost filter NUL", method: "GET", path: "/api/v3/outposts/instances/?name__iexact=%00", status: 200, contains: []string{empty}},
+			{name: "outpost icontains invalid utf-8", method: "GET", path: "/api/v3/outposts/instances/?name__icontains=%ff", status: 200, contains: []string{empty}},
+			{name: "outpost managed invalid utf-8", method: "GET", path: "/api/v3/outposts/instances/?managed__iexact=%ff", status: 200, contains: []string{empty}},
+			{name: "outpost search", method: "GET", path: "/api/v3/outposts/instances/?search=%ff%00", status: 200, contains: []string{empty}},
+			{name: "outpost uuid NUL", method: "GET", path: "/api/v3/outposts/instances/%00/", status: 404, exact: `{"detail":"Not found."}`},
+			{name: "provider name__iexact NUL", method: "GET", path: "/api/v3/providers/rac/?name__iexact=%00", status: 200, contains: []string{empty}},
+			{name: "provider search invalid utf-8", method: "GET", path: "/api/v3/providers/rac/?search=%ff", status: 200, contains: []string{empty}},
+			{name: "huge provider pk", method: "POST", path: "/api/v3/core/applications/", body: `{"name":"x","slug":"x","provider":1e400}`, status: 400,
+				exact: `{"provider":["Incorrect type. Expected pk value, received float."]}`},
+			{name: "negative provider pk", method: "POST", path: "/api/v3/core/applications/", body: `{"name":"x","slug":"x","provider":-3}`, status: 400,
+				exact: `{"provider":["Invalid pk \"-3\" - object does not exist."]}`},
+			{name: "NUL in name", method: "POST", path: "/api/v3/core/applications/", body: `{"name":"a\u0000b","slug":"x"}`, status: 400,
+				exact: `{"name":["Null characters are not allowed."]}`},
+		})
+	})
+}

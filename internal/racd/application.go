@@ -116,6 +116,9 @@ func applyBlankable(errs *FieldErrors, field string, v Opt[string], dst *string)
 	}
 }
 
+// IsSlug reports whether s has the form of a slug (letters, digits, '-' and '_').
+func IsSlug(s string) bool { return slugPattern.MatchString(s) }
+
 // launchURLPattern follows authentik's DomainlessFormattedURLValidator: a scheme of
 // http, https, ftp, ftps or blank; optional user:pass@; a host that is an IPv4
 // address, a bracketed IPv6 address, localhost, or a hostname (without the need for a
