@@ -100,7 +100,7 @@ func formatLaunchURL(url string, u *racd.User) string {
 		return url
 	}
 	vals := map[string]string{
-		"id": strconv.FormatInt(u.ID, 10), "pk": strconv.FormatInt(u.ID, 10), "username": u.Username,
+		"id": strconv.FormatInt(u.ID, 10), "username": u.Username,
 		"email": u.Email, "name": u.Name, "uuid": u.UUID, "path": u.Path, "type": u.Type,
 	}
 	var b strings.Builder
