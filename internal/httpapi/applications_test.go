@@ -235,6 +235,38 @@ func TestApplicationListing(t *testing.T) {
 	})
 }
 
+// TestProviderApplicationOrdering: providers order and filter by their application.
+func TestProviderApplicationOrdering(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := newAppFixture(t, backend)
+		e := f.e
+		e.MustAdmin(201, "POST", "/api/v3/core/applications/", map[string]any{"name": "Alpha", "slug": "zz", "provider": f.p3})
+		names := func(q string) string {
+			m := e.MustAdmin(200, "GET", "/api/v3/providers/rac/"+q, nil)
+			var out []string
+			for _, r := range m["results"].([]any) {
+				out = append(out, r.(map[string]any)["name"].(string))
+			}
+			return strings.Join(out, ",")
+		}
+		for q, want := range map[string]string{
+			"?ordering=application__name":            "p3,p1,p2", // Alpha, App One, none (NULLs last)
+			"?ordering=-application__name":           "p2,p1,p3",
+			"?ordering=application__slug":            "p1,p3,p2", // app1, zz, none
+			"?ordering=-application__slug,name":      "p2,p3,p1",
+			"?application__isnull=true":              "p2",
+			"?application__isnull=FALSE":             "p1,p3",
+			"?application__isnull=0&search=p3":       "p3",
+			"?application__isnull=maybe":             "p1,p2,p3", // not a boolean: no filter
+			"?application__isnull=false&page_size=1": "p1",
+		} {
+			if got := names(q); got != want {
+				t.Errorf("%s: %s, want %s", q, got, want)
+			}
+		}
+	})
+}
+
 // TestApplicationDeletion: deleting an application keeps its providers and clears
 // what they report; deleting its provider keeps the application with provider null.
 func TestApplicationDeletion(t *testing.T) {
