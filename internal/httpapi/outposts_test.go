@@ -31,6 +31,8 @@ func TestOutpostScenarios(t *testing.T) {
 				exact: `{"providers":["Outpost type proxy can't be used with RACProvider providers."]}`},
 			{name: "ldap outpost with a RAC provider", method: "POST", path: ops, body: fmt.Sprintf(`{"name":"x","type":"ldap","providers":[%d],"config":{}}`, f.p1), status: 400,
 				exact: `{"providers":["Outpost type ldap can't be used with RACProvider providers."]}`},
+			{name: "missing provider reported before the type rule", method: "POST", path: ops, body: fmt.Sprintf(`{"name":"x","type":"proxy","providers":[%d,999],"config":{}}`, f.p1), status: 400,
+				exact: `{"providers":["Invalid pk \"999\" - object does not exist."]}`},
 			{name: "bad type", method: "POST", path: ops, body: fmt.Sprintf(`{"name":"x","type":"vpn","providers":[%d],"config":{}}`, f.p1), status: 400,
 				exact: `{"type":["\"vpn\" is not a valid choice."]}`},
 			{name: "config not a dict", method: "POST", path: ops, body: fmt.Sprintf(`{"name":"x","type":"rac","providers":[%d],"config":[]}`, f.p1), status: 400,

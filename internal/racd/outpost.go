@@ -129,9 +129,15 @@ func (in *OutpostInput) Apply(o *Outpost, before *Outpost) {
 	if in.Managed.Set && !in.Errors.Has("managed") {
 		o.Managed = strings.TrimSpace(in.Managed.V)
 	}
-	// authentik checks the providers only when they are sent and against the type
-	// sent with them; racd checks what the outpost ends up with, so that a PATCH of
-	// the type alone cannot leave RAC providers in a proxy outpost.
+}
+
+// CheckProviders applies the rule between type and providers once the providers are
+// known to exist (the store calls it after its reference checks, so a missing
+// provider is reported first, as DRF does). authentik checks the providers only when
+// they are sent and against the type sent with them; racd checks what the outpost
+// ends up with, so that a PATCH of the type alone cannot leave RAC providers in a
+// proxy outpost.
+func (in *OutpostInput) CheckProviders(o *Outpost) {
 	if !in.Errors.Has("type") && !in.Errors.Has("providers") && (in.Type.Set || in.Providers.Set) {
 		switch {
 		case len(o.Providers) > 0 && o.Type != OutpostTypeRAC:

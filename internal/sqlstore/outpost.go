@@ -221,6 +221,7 @@ func (s *Store) CreateOutpost(ctx context.Context, in *racd.OutpostInput, au rac
 		if err := s.checkOutpostInput(ctx, c, &inCopy, o, ""); err != nil {
 			return err
 		}
+		inCopy.CheckProviders(o)
 		if !inCopy.Errors.Empty() {
 			inCopy.Errors.SortBy(racd.OutpostFields)
 			return &inCopy.Errors
@@ -258,6 +259,7 @@ func (s *Store) UpdateOutpost(ctx context.Context, uuid string, in *racd.Outpost
 		if err := s.checkOutpostInput(ctx, c, &inCopy, o, o.UUID); err != nil {
 			return err
 		}
+		inCopy.CheckProviders(o)
 		if !inCopy.Errors.Empty() {
 			inCopy.Errors.SortBy(racd.OutpostFields)
 			return &inCopy.Errors
