@@ -125,9 +125,20 @@ func queriesOf(s *Store, fn func()) int64 {
 func TestListQueriesFixed(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
+			// One provider alone, then a hundred listed one per page and all on one page.
+			one := openTestStore(t, backend)
+			seedProviders(t, one, 1, true)
 			s := openTestStore(t, backend)
 			seedProviders(t, s, 100, true)
 			ctx := context.Background()
+			if n := queriesOf(one, func() {
+				ps, _, err := one.ListProviders(ctx, racd.ProviderQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 100, Visible: racd.Everything}})
+				if err != nil || len(ps) != 1 || len(ps[0].Outposts) != 1 {
+					t.Fatalf("list of one: %v %v", ps, err)
+				}
+			}); n != 1 {
+				t.Errorf("ListProviders of a single provider: %d statements, want 1", n)
+			}
 			page := func(size int) racd.ListQuery {
 				return racd.ListQuery{Page: 1, PageSize: size, Visible: racd.Everything, Search: []string{"provider"},
 					Ordering: []racd.OrderTerm{{Field: "application__slug"}}}
