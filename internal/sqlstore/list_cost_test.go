@@ -3,8 +3,10 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/storetest"
@@ -230,4 +232,50 @@ func BenchmarkListProviders(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkListProvidersRatio runs the same list on both seedings in alternation, so
+// that load from other processes hits both alike, and reports the median time of each
+// and their ratio (related/bare):
+//
+//	go test ./internal/sqlstore/ -run x -bench BenchmarkListProvidersRatio -benchtime 200x
+func BenchmarkListProvidersRatio(b *testing.B) {
+	const n = 10000
+	for _, backend := range storetest.Backends {
+		b.Run(backend, func(b *testing.B) {
+			bare, related := openTestStore(b, backend), openTestStore(b, backend)
+			seedProviders(b, bare, n, false)
+			seedProviders(b, related, n, true)
+			ctx := context.Background()
+			q := racd.ProviderQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 20, Visible: racd.Everything,
+				Search: []string{"provider-"}, Ordering: []racd.OrderTerm{{Field: "name"}}}}
+			var tBare, tRelated []time.Duration
+			for b.Loop() {
+				for _, s := range []*Store{bare, related} {
+					start := time.Now()
+					if ps, _, err := s.ListProviders(ctx, q); err != nil || len(ps) != 20 {
+						b.Fatalf("list: %d rows: %v", len(ps), err)
+					}
+					if s == bare {
+						tBare = append(tBare, time.Since(start))
+					} else {
+						tRelated = append(tRelated, time.Since(start))
+					}
+				}
+			}
+			mb, mr := median(tBare), median(tRelated)
+			b.ReportMetric(float64(mb.Microseconds())/1000, "ms-bare")
+			b.ReportMetric(float64(mr.Microseconds())/1000, "ms-related")
+			b.ReportMetric(float64(mr)/float64(mb), "related/bare")
+		})
+	}
+}
+
+func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration{}, ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
