@@ -173,6 +173,15 @@ func TestApplicationsAndOutposts(t *testing.T) {
 		if err != nil || def.Config["refresh_interval"] != "minutes=5" {
 			t.Errorf("default_settings: %v %v", def, err)
 		}
+		// As the Terraform provider does: a new outpost starts from the default config,
+		// nulls included, and keeps it as sent.
+		tf, _, err := c.OutpostsApi.OutpostsInstancesCreate(ctx(t)).OutpostRequest(*api.NewOutpostRequest("tf", api.OUTPOSTTYPEENUM_RAC, []int32{p3}, def.Config)).Execute()
+		if err != nil {
+			t.Fatalf("create outpost from default config: %v", err)
+		}
+		if len(tf.Config) != len(def.Config) || tf.Config["container_image"] != nil || tf.Config["kubernetes_replicas"] != float64(1) {
+			t.Errorf("config = %v, want %v", tf.Config, def.Config)
+		}
 		if _, _, err := c.OutpostsApi.OutpostsInstancesUsedByList(ctx(t), out.Pk).Execute(); err != nil {
 			t.Errorf("outpost used_by: %v", err)
 		}
