@@ -336,3 +336,53 @@ func TestApplicationsHostileInput(t *testing.T) {
 		})
 	})
 }
+
+// TestApplicationConcurrentClaims: many clients claiming the same provider (or the
+// same outpost name) at once: exactly one wins, every other gets the validation
+// message — never a 500 or a conflict.
+func TestApplicationConcurrentClaims(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := newAppFixture(t, backend)
+		const n = 8
+		type result struct {
+			status int
+			body   string
+		}
+		run := func(path string, body func(i int) string) []result {
+			out := make([]result, n)
+			done := make(chan int)
+			for i := 0; i < n; i++ {
+				go func(i int) {
+					r := f.e.Admin("POST", path, body(i))
+					out[i] = result{r.Status, string(r.Body)}
+					done <- i
+				}(i)
+			}
+			for i := 0; i < n; i++ {
+				<-done
+			}
+			return out
+		}
+		check := func(what string, rs []result, loser string) {
+			won := 0
+			for _, r := range rs {
+				switch {
+				case r.status == 201:
+					won++
+				case r.status == 400 && r.body == loser:
+				default:
+					t.Errorf("%s: %d %s", what, r.status, r.body)
+				}
+			}
+			if won != 1 {
+				t.Errorf("%s: %d winners, want 1", what, won)
+			}
+		}
+		check("provider", run("/api/v3/core/applications/", func(i int) string {
+			return fmt.Sprintf(`{"name":"c%d","slug":"c%d","provider":%d}`, i, i, f.p3)
+		}), `{"provider":["Application with this provider already exists."]}`)
+		check("outpost name", run("/api/v3/outposts/instances/", func(i int) string {
+			return fmt.Sprintf(`{"name":"same","type":"rac","providers":[%d],"config":{}}`, f.p1)
+		}), `{"name":["Outpost with this name already exists."]}`)
+	})
+}
