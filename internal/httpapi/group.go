@@ -78,7 +78,7 @@ func decodeGroup(c *call, partial bool) (*racd.GroupInput, error) {
 	in.Name, _ = f.str("name", true, false, true)
 	in.IsSuperuser = f.boolean("is_superuser", false)
 	in.Parent = f.uuidRef("parent", false, true)
-	in.Users = f.intRefs("users")
+	in.Users = f.intRefs("users", false)
 	in.Attributes = f.object("attributes", false, func(string) string { return racd.MsgNotDictStatic })
 	in.Roles = f.uuidRefs("roles", false)
 	return in, nil
@@ -285,75 +285,4 @@ func setGroupMember(s *Server, c *call, member bool) error {
 	}
 	s.auth.clear()
 	return noContent(c)
-}
-
-// intRefs decodes a DRF many PrimaryKeyRelatedField of integer keys (not required; the
-// default is []). The first bad item is reported.
-func (f *form) intRefs(name string) racd.Opt[[]racd.IntRef] {
-	raw, ok := f.get(name, false)
-	if !ok {
-		return racd.Opt[[]racd.IntRef]{}
-	}
-	if isNull(raw) {
-		f.errs.Add(name, racd.MsgNull)
-		return racd.Opt[[]racd.IntRef]{}
-	}
-	if raw[0] != '[' {
-		f.errs.Add(name, racd.MsgNotAList(pyType(raw)))
-		return racd.Opt[[]racd.IntRef]{}
-	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		f.errs.Add(name, racd.MsgNotAList("list"))
-		return racd.Opt[[]racd.IntRef]{}
-	}
-	refs := make([]racd.IntRef, 0, len(items))
-	for _, it := range items {
-		ref, msg := parseIntRef(it)
-		if msg != "" {
-			f.errs.Add(name, msg)
-			return racd.Opt[[]racd.IntRef]{}
-		}
-		refs = append(refs, ref)
-	}
-	return racd.Some(refs)
-}
-
-// parseIntRef reads one integer primary key the way DRF's PrimaryKeyRelatedField does
-// (Django casts numeric strings); booleans and other types are incorrect types.
-func parseIntRef(raw json.RawMessage) (racd.IntRef, string) {
-	if isNull(raw) {
-		return racd.IntRef{}, racd.MsgDoesNotExist("None")
-	}
-	switch raw[0] {
-	case 't', 'f', '[', '{':
-		return racd.IntRef{}, racd.MsgIncorrectPKType(pyType(raw))
-	}
-	n, ok := parseIntValue(raw)
-	shown := string(raw)
-	if raw[0] == '"' {
-		_ = json.Unmarshal(raw, &shown)
-	}
-	if !ok {
-		return racd.IntRef{}, racd.MsgIncorrectPKType(pyType(raw))
-	}
-	return racd.IntRef{Raw: shown, ID: n}, ""
-}
-
-// intRef decodes a single integer PrimaryKeyRelatedField.
-func (f *form) intRef(name string, required bool) racd.Opt[racd.IntRef] {
-	raw, ok := f.get(name, required)
-	if !ok {
-		return racd.Opt[racd.IntRef]{}
-	}
-	if isNull(raw) {
-		f.errs.Add(name, racd.MsgNull)
-		return racd.Opt[racd.IntRef]{}
-	}
-	ref, msg := parseIntRef(raw)
-	if msg != "" {
-		f.errs.Add(name, msg)
-		return racd.Opt[racd.IntRef]{}
-	}
-	return racd.Some(ref)
 }

@@ -10,6 +10,8 @@ func routeTable() []*route {
 	pm := authz.PropertyMapping
 	ev := authz.Event
 	user, group, role := authz.User, authz.Group, authz.Role
+	app := authz.Application
+	outpost := authz.Outpost
 	return []*route{
 		{"GET", "/-/health/live/", public, "", live},
 		{"GET", "/-/health/ready/", public, "", ready},
@@ -85,5 +87,23 @@ func routeTable() []*route {
 		{"PATCH", "/api/v3/rbac/permissions/assigned_by_users/{id}/unassign/", detail, "superuser", unassignToUser},
 		{"POST", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/assign/", detail, "superuser", assignToRole},
 		{"PATCH", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/", detail, "superuser", unassignToRole},
+		// Applications (by slug) and outposts (by uuid): the data behind a provider's
+		// assigned_application_* and outpost_set.
+		{"GET", "/api/v3/core/applications/", collection, app.Perm(authz.View), listApplications},
+		{"POST", "/api/v3/core/applications/", collection, app.Perm(authz.Add), createApplication},
+		{"GET", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.View), getApplication},
+		{"PUT", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Change), updateApplication},
+		{"PATCH", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Change), updateApplication},
+		{"DELETE", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Delete), deleteApplication},
+		{"GET", "/api/v3/core/applications/{slug}/used_by/", detail, app.Perm(authz.View), applicationUsedBy},
+
+		{"GET", "/api/v3/outposts/instances/", collection, outpost.Perm(authz.View), listOutposts},
+		{"POST", "/api/v3/outposts/instances/", collection, outpost.Perm(authz.Add), createOutpost},
+		{"GET", "/api/v3/outposts/instances/default_settings/", collection, outpost.Perm(authz.View), outpostDefaultSettings},
+		{"GET", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.View), getOutpost},
+		{"PUT", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Change), updateOutpost},
+		{"PATCH", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Change), updateOutpost},
+		{"DELETE", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Delete), deleteOutpost},
+		{"GET", "/api/v3/outposts/instances/{uuid}/used_by/", detail, outpost.Perm(authz.View), outpostUsedBy},
 	}
 }

@@ -56,7 +56,7 @@ func decodeToken(c *call, partial bool) (*racd.TokenInput, error) {
 	}
 	in.Identifier, _ = f.str("identifier", true, false, true)
 	in.Intent = f.choice("intent", false)
-	in.User = f.intRef("user", false)
+	in.User = f.intRef("user", false, false)
 	in.Description, _ = f.str("description", false, false, false)
 	in.Expires = f.datetime("expires")
 	in.Expiring = f.boolean("expiring", false)

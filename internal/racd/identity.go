@@ -266,23 +266,6 @@ func (in *GroupInput) Apply(g *Group) {
 	}
 }
 
-func uniqueInts(refs []IntRef) []int64 {
-	out := make([]int64, 0, len(refs))
-	seen := map[int64]bool{}
-	for _, r := range refs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r.ID)
-		}
-	}
-	for i := 1; i < len(out); i++ { // small lists: insertion sort
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
-
 // GroupQuery is a group list request.
 type GroupQuery struct {
 	ListQuery

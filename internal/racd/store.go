@@ -8,6 +8,8 @@ type Store interface {
 	ProviderStore
 	FlowStore
 	PropertyMappingStore
+	ApplicationStore
+	OutpostStore
 	AuthStore
 	GrantStore
 	IdentityStore

@@ -58,6 +58,7 @@ CREATE TABLE applications (
     group_name         TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX applications_name ON applications (name);
+CREATE INDEX applications_group ON applications (group_name, name);
 ALTER TABLE providers ADD CONSTRAINT providers_backchannel_application_fkey
     FOREIGN KEY (backchannel_application) REFERENCES applications (uuid) ON DELETE SET NULL;
 

@@ -57,6 +57,7 @@ CREATE TABLE applications (
     group_name         TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX applications_name ON applications (name);
+CREATE INDEX applications_group ON applications (group_name, name);
 
 CREATE TABLE outposts (
     uuid               TEXT PRIMARY KEY,
