@@ -8,6 +8,8 @@ type Store interface {
 	ProviderStore
 	FlowStore
 	PropertyMappingStore
+	EndpointStore
+	ConnectionTokenStore
 	AuthStore
 	GrantStore
 	EventStore
