@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.starlark.net/starlark"
+
+	"github.com/racd/racd/internal/racd"
 )
 
 // Limits bound one evaluation. The zero value means the defaults.
@@ -209,4 +211,18 @@ func fromStarlark(v starlark.Value, depth int) (any, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("result holds a value of type %s", v.Type())
+}
+
+// EvalMapping returns the settings a RAC property mapping contributes: its
+// static_settings when they are a non-empty object, else the dict its expression
+// returns. An error means the mapping is skipped (and reported by the caller).
+func EvalMapping(ctx context.Context, m *racd.PropertyMapping, vars Vars, lim Limits) (map[string]any, error) {
+	if static := racd.DecodeObject(m.StaticSettings); len(static) > 0 {
+		return static, nil
+	}
+	prog, err := Compile(m.Expression)
+	if err != nil {
+		return nil, err
+	}
+	return prog.Eval(ctx, vars, lim)
 }

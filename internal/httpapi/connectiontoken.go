@@ -258,7 +258,7 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 		Launch: racd.DecodeObject(t.Settings), Token: secret,
 	}
 	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
-		got, err := evalMapping(c, m, vars)
+		got, err := expr.EvalMapping(c.ctx, m, vars, expr.Limits{})
 		if err != nil {
 			s.recordMappingFailure(c, m, p, err)
 			continue
@@ -266,19 +266,6 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 		layers.Mappings = append(layers.Mappings, got)
 	}
 	return racd.MergeSettings(layers)
-}
-
-// evalMapping returns a mapping's settings: its static_settings when non-empty, else
-// what its expression returns.
-func evalMapping(c *call, m *racd.PropertyMapping, vars expr.Vars) (map[string]any, error) {
-	if static := racd.DecodeObject(m.StaticSettings); len(static) > 0 {
-		return static, nil
-	}
-	prog, err := expr.Compile(m.Expression)
-	if err != nil {
-		return nil, err
-	}
-	return prog.Eval(c.ctx, vars, expr.Limits{})
 }
 
 func (s *Server) recordMappingFailure(c *call, m *racd.PropertyMapping, p *racd.Provider, cause error) {
