@@ -50,6 +50,11 @@ func TestEval(t *testing.T) {
 		{"join blowup", "s = 'a' * 100000\nl = [s for i in range(1000)]\nreturn {'s': ''.join(l)}", "", "too large"},
 		{"replace blowup", "s = 'a' * 100000\nreturn {'s': s.replace('a', s)}", "", "too large"},
 		{"many medium strings", "l = []\nfor i in range(10000):\n    l.append('x' * 200000)\nreturn {}", "", "budget"},
+		{"bound method", "j = ''.join\nreturn {'s': j(['a', 'b'])}", `{"s":"ab"}`, ""},
+		{"bound method blowup", "s = 'a' * 100000\nj = ''.join\nreturn {'s': j([s for i in range(1000)])}", "", "too large"},
+		{"getattr blowup", "s = 'a' * 100000\nreturn {'s': getattr('', 'join')([s for i in range(1000)])}", "", "too large"},
+		{"getattr default", "return {'s': getattr('', 'nope', 'd'), 'j': getattr('-', 'join')(['a', 'b'])}", `{"s":"d","j":"a-b"}`, ""},
+		{"deep comparison", "x = [1]\ny = [1]\nfor i in range(40):\n    x = [x, x]\n    y = [y, y]\nreturn {'eq': x == y}", "", "recursion"},
 		{"infinite loop", "while True:\n    pass", "", "too many steps"},
 	}
 	for _, c := range cases {

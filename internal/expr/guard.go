@@ -37,6 +37,7 @@ const (
 
 	opFunc     = "__racd_op__"
 	methodFunc = "__racd_method__"
+	boundFunc  = "__racd_bound__"
 	budgetKey  = "racd.budget"
 )
 
@@ -164,6 +165,10 @@ func (r rewriter) expr(e syntax.Expr) syntax.Expr {
 		r.exprs(e.List)
 	case *syntax.DotExpr:
 		e.X = r.expr(e.X)
+		if guardedMethods[e.Name.Name] {
+			// f = x.join: the bound method must be guarded too.
+			return call(boundFunc, e.NamePos, e.X, str(e.Name.Name, e.NamePos))
+		}
 	case *syntax.IndexExpr:
 		e.X, e.Y = r.expr(e.X), r.expr(e.Y)
 	case *syntax.LambdaExpr:
@@ -423,12 +428,48 @@ func guardedMethod(thread *starlark.Thread, _ *starlark.Builtin, args starlark.T
 	return starlark.Call(thread, m, rest, kwargs)
 }
 
+// guardedAttr returns x.name as a builtin that calls the method through the guard
+// (for x.join and getattr(x, "join") used as values).
+func guardedAttr(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 2 || len(kwargs) != 0 {
+		return nil, errors.New("internal: bad guarded attribute")
+	}
+	recv, name := args[0], args[1]
+	n, _ := starlark.AsString(name)
+	ha, ok := recv.(starlark.HasAttrs)
+	if !ok {
+		return nil, fmt.Errorf("%s has no .%s field or method", recv.Type(), n)
+	}
+	if v, err := ha.Attr(n); err != nil || v == nil {
+		if err == nil {
+			err = fmt.Errorf("%s has no .%s field or method", recv.Type(), n)
+		}
+		return nil, err
+	}
+	return starlark.NewBuiltin(n, func(thread *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
+		return guardedMethod(thread, b, append(starlark.Tuple{recv, name}, a...), kw)
+	}), nil
+}
+
 // guardedBuiltins replace the universe's builtins that build values in one call.
 func guardedBuiltins() starlark.StringDict {
 	d := starlark.StringDict{
 		opFunc:     starlark.NewBuiltin(opFunc, guardedOp),
 		methodFunc: starlark.NewBuiltin(methodFunc, guardedMethod),
+		boundFunc:  starlark.NewBuiltin(boundFunc, guardedAttr),
 	}
+	getattr := starlark.Universe["getattr"]
+	d["getattr"] = starlark.NewBuiltin("getattr", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) >= 2 {
+			if name, ok := starlark.AsString(args[1]); ok && guardedMethods[name] {
+				if v, err := guardedAttr(thread, b, args[:2], nil); err == nil {
+					return v, nil
+				}
+				// Missing: the original reports it or returns the default.
+			}
+		}
+		return starlark.Call(thread, getattr, args, kwargs)
+	})
 	d["range"] = starlark.NewBuiltin("range", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		r, err := starlark.Call(thread, starlark.Universe["range"], args, kwargs)
 		if err != nil {
