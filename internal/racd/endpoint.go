@@ -24,32 +24,36 @@ type Endpoint struct {
 	Provider *Provider
 }
 
-// Endpoint identity, choices and defaults.
+// Endpoint identity and defaults.
 const (
-	EndpointApp                = "authentik_providers_rac"
-	EndpointModel              = "endpoint"
-	EndpointNamePrefix         = "RAC Endpoint "
-	DefaultMaximumConnections  = 1
-	MaxInt32                   = 1<<31 - 1
-	MinInt32                   = -1 << 31
-	MsgInvalidHost             = "Enter a valid host: a name or address, optionally followed by :port (IPv6 as [address]:port)."
-	endpointLaunchURLPrefix    = "/application/rac/"
-	endpointProtocolRDP        = "rdp"
-	endpointProtocolVNC        = "vnc"
-	endpointProtocolSSH        = "ssh"
-	endpointAuthModeStatic     = "static"
-	endpointAuthModePrompt     = "prompt"
-	endpointMaxHostPortDigits  = 5
-	endpointMaxPort            = 65535
-	endpointDefaultClientName  = "racd"
-	endpointDrivePathPrefix    = "/tmp/connection/"
-	endpointCreateDrivePathVal = "true"
+	EndpointApp               = "authentik_providers_rac"
+	EndpointModel             = "endpoint"
+	EndpointNamePrefix        = "RAC Endpoint "
+	DefaultMaximumConnections = 1
+)
+
+// The range of maximum_connections (a 32-bit integer column in authentik).
+const (
+	MaxInt32 = 1<<31 - 1
+	MinInt32 = -1 << 31
+)
+
+// MsgInvalidHost is racd's message for a host that is not host, host:port, an IPv6
+// address or [IPv6]:port. (authentik accepts any text; racd must split it reliably.)
+const MsgInvalidHost = "Enter a valid host: a name or address, optionally followed by :port (IPv6 as [address]:port)."
+
+// Connection-time constants: where a launch URL points, the client name announced by
+// default, and the drive path forced for every connection.
+const (
+	launchURLPrefix   = "/application/rac/"
+	defaultClientName = "racd"
+	drivePathPrefix   = "/tmp/connection/"
 )
 
 // EndpointProtocols and EndpointAuthModes are the choices of protocol and auth_mode.
 var (
-	EndpointProtocols = []string{endpointProtocolRDP, endpointProtocolVNC, endpointProtocolSSH}
-	EndpointAuthModes = []string{endpointAuthModeStatic, endpointAuthModePrompt}
+	EndpointProtocols = []string{"rdp", "vnc", "ssh"}
+	EndpointAuthModes = []string{"static", "prompt"}
 )
 
 // EndpointFields is the serializer's field order, which error responses follow.
@@ -69,7 +73,7 @@ func (e *Endpoint) LaunchURL() string {
 	if e.Provider == nil || e.Provider.Application.Slug == "" {
 		return ""
 	}
-	return endpointLaunchURLPrefix + e.Provider.Application.Slug + "/" + e.UUID + "/"
+	return launchURLPrefix + e.Provider.Application.Slug + "/" + e.UUID + "/"
 }
 
 // Unlimited reports whether e accepts any number of live connection tokens (authentik
@@ -190,11 +194,11 @@ func ValidHost(h string) bool {
 		return false
 	}
 	if port != "" {
-		if len(port) > endpointMaxHostPortDigits {
+		if len(port) > 5 {
 			return false
 		}
 		n, err := strconv.Atoi(port)
-		if err != nil || n < 1 || n > endpointMaxPort || port[0] == '+' || port[0] == '-' {
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '-' {
 			return false
 		}
 	}

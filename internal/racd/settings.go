@@ -22,7 +22,7 @@ type SettingsLayers struct {
 }
 
 // DefaultClientName is the client-name every connection announces unless overridden.
-const DefaultClientName = endpointDefaultClientName
+const DefaultClientName = defaultClientName
 
 // MergeSettings computes a connection's settings: defaults (hostname, port when the
 // host has one, client-name) ← provider ← endpoint ← launch ← mappings in order ←
@@ -42,8 +42,8 @@ func MergeSettings(l SettingsLayers) map[string]string {
 	for _, m := range l.Mappings {
 		mergeInto(out, m)
 	}
-	out["drive-path"] = endpointDrivePathPrefix + l.Token
-	out["create-drive-path"] = endpointCreateDrivePathVal
+	out["drive-path"] = drivePathPrefix + l.Token
+	out["create-drive-path"] = "true"
 	res := make(map[string]string, len(out))
 	for k, v := range out {
 		res[k] = settingString(v)
