@@ -13,7 +13,7 @@ import (
 )
 
 // launchResult is the body of POST /rac/endpoints/{pbm_uuid}/launch/.
-type launchResult struct {
+type racLaunchResult struct {
 	Token           string            `json:"token"`
 	Expires         *string           `json:"expires"`
 	Settings        map[string]string `json:"settings"`
@@ -25,7 +25,7 @@ type launchResult struct {
 }
 
 // launch calls the launch route, which authentik's client does not know, over raw HTTP.
-func launch(t *testing.T, r *Racd, endpoint, body string) (int, string, launchResult) {
+func racLaunch(t *testing.T, r *Racd, endpoint, body string) (int, string, racLaunchResult) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(ctx(t), "POST", r.URL+"/api/v3/rac/endpoints/"+endpoint+"/launch/", strings.NewReader(body))
 	if err != nil {
@@ -41,7 +41,7 @@ func launch(t *testing.T, r *Racd, endpoint, body string) (int, string, launchRe
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	var l launchResult
+	var l racLaunchResult
 	if res.StatusCode == 201 {
 		if err := json.Unmarshal(b, &l); err != nil {
 			t.Fatalf("launch body: %v %s", err, b)
@@ -111,7 +111,7 @@ func TestRACEndpointsAndTokens(t *testing.T) {
 
 		// Launch: expiry is issue time + seconds=2.
 		before := time.Now()
-		st, body, l := launch(t, r, e.Pk, `{"settings":{"resize-method":"display-update"}}`)
+		st, body, l := racLaunch(t, r, e.Pk, `{"settings":{"resize-method":"display-update"}}`)
 		if st != 201 {
 			t.Fatalf("launch: %d %s", st, body)
 		}
@@ -139,7 +139,7 @@ func TestRACEndpointsAndTokens(t *testing.T) {
 		if _, _, err := c.RacApi.RacConnectionTokensUsedByList(ctx(t), l.ConnectionToken.PK).Execute(); err != nil {
 			t.Fatalf("token used_by: %v", err)
 		}
-		if st, body, _ := launch(t, r, e.Pk, ""); st != 400 || body != `{"non_field_errors":["Maximum connection limit reached."]}` {
+		if st, body, _ := racLaunch(t, r, e.Pk, ""); st != 400 || body != `{"non_field_errors":["Maximum connection limit reached."]}` {
 			t.Fatalf("second launch: %d %s", st, body)
 		}
 		// At expiry the token is gone and the slot is free again.
@@ -151,24 +151,24 @@ func TestRACEndpointsAndTokens(t *testing.T) {
 		if _, res, err := c.RacApi.RacConnectionTokensRetrieve(ctx(t), l.ConnectionToken.PK).Execute(); err == nil || res.StatusCode != 404 {
 			t.Fatalf("retrieve after expiry: %v", err)
 		}
-		if st, body, _ := launch(t, r, e.Pk, ""); st != 201 {
+		if st, body, _ := racLaunch(t, r, e.Pk, ""); st != 201 {
 			t.Fatalf("launch after expiry: %d %s", st, body)
 		}
 
 		// hours=0: no fixed expiry; revoking with DELETE frees a limit-1 endpoint.
 		forever := racProvider(t, c, flow, "forever", "hours=0")
 		e2 := racEndpoint(t, c, forever, "server", 1)
-		st, body, l2 := launch(t, r, e2.Pk, "")
+		st, body, l2 := racLaunch(t, r, e2.Pk, "")
 		if st != 201 || l2.Expires != nil || !strings.Contains(body, `"expires":null`) {
 			t.Fatalf("hours=0 launch: %d %s", st, body)
 		}
-		if st, _, _ := launch(t, r, e2.Pk, ""); st != 400 {
+		if st, _, _ := racLaunch(t, r, e2.Pk, ""); st != 400 {
 			t.Fatalf("limit: %d", st)
 		}
 		if _, err := c.RacApi.RacConnectionTokensDestroy(ctx(t), l2.ConnectionToken.PK).Execute(); err != nil {
 			t.Fatalf("revoke: %v", err)
 		}
-		if st, body, _ := launch(t, r, e2.Pk, ""); st != 201 {
+		if st, body, _ := racLaunch(t, r, e2.Pk, ""); st != 201 {
 			t.Fatalf("launch after revoke: %d %s", st, body)
 		}
 		if used, _, err := c.RacApi.RacEndpointsUsedByList(ctx(t), e2.Pk).Execute(); err != nil || len(used) != 1 {
@@ -204,7 +204,7 @@ func TestRACLaunchLimitRace(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					st, body, _ := launch(t, r, e.Pk, "")
+					st, body, _ := racLaunch(t, r, e.Pk, "")
 					if st != 201 && (st != 400 || body != `{"non_field_errors":["Maximum connection limit reached."]}`) {
 						t.Errorf("launch: %d %s", st, body)
 					}

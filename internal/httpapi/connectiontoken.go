@@ -37,20 +37,20 @@ type tokenMemberJSON struct {
 }
 
 // timeJSON renders a time as DRF does: RFC 3339 in UTC with a Z and microseconds.
-func timeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00") }
+func racTimeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00") }
 
 // userUID is the stable opaque user id GroupMember carries: the hex SHA-256 of the
 // user's UUID (authentik hashes its install id with the primary key).
-func userUID(u *racd.User) string {
+func memberUID(u *racd.User) string {
 	h := sha256.Sum256([]byte(u.UUID))
 	return hex.EncodeToString(h[:])
 }
 
 func toTokenMemberJSON(u *racd.User) tokenMemberJSON {
 	out := tokenMemberJSON{PK: u.ID, Username: u.Username, Name: u.Name, IsActive: u.IsActive, Email: u.Email,
-		Attributes: u.Attributes, UID: userUID(u)}
+		Attributes: u.Attributes, UID: memberUID(u)}
 	if u.LastLogin != nil {
-		s := timeJSON(*u.LastLogin)
+		s := racTimeJSON(*u.LastLogin)
 		out.LastLogin = &s
 	}
 	if len(out.Attributes) == 0 {
@@ -70,7 +70,7 @@ func toConnectionTokenJSON(t *racd.ConnectionToken) connectionTokenJSON {
 
 // tokenVisibility is what connection tokens the caller sees: its own, plus those its
 // view permission covers (superusers: all).
-func tokenVisibility(c *call) racd.ConnectionTokenVisibility {
+func connTokenVisibility(c *call) racd.ConnectionTokenVisibility {
 	return racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: c.p.Visibility(authz.ConnectionToken.Perm(authz.View))}
 }
 
@@ -80,7 +80,7 @@ func listConnectionTokens(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: tokenVisibility(c)}
+	q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: connTokenVisibility(c)}
 	if v := strFilter(qv, "endpoint"); v != nil {
 		id, ok := racd.ParseUUID(*v)
 		if !ok {
@@ -88,10 +88,10 @@ func listConnectionTokens(s *Server, c *call) error {
 		}
 		q.Endpoint = &id
 	}
-	if q.Provider, err = intFilter(qv, "provider"); err != nil {
+	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
 		return err
 	}
-	if q.User, err = intFilter(qv, "session__user"); err != nil {
+	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
 		return err
 	}
 	ts, count, err := s.store.ListConnectionTokens(c.ctx, q)
@@ -181,20 +181,20 @@ type launchJSON struct {
 // tokenAlphabet and tokenLength describe a connection token's secret, as authentik's
 // default_token_key makes it.
 const (
-	tokenAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	tokenLength   = 60
+	connSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	connSecretLength   = 60
 )
 
 // newSecret returns tokenLength characters drawn uniformly from tokenAlphabet.
-func newSecret() (string, error) {
-	b := make([]byte, tokenLength)
-	max := big.NewInt(int64(len(tokenAlphabet)))
+func newConnectionSecret() (string, error) {
+	b := make([]byte, connSecretLength)
+	max := big.NewInt(int64(len(connSecretAlphabet)))
 	for i := range b {
 		n, err := rand.Int(rand.Reader, max)
 		if err != nil {
 			return "", err
 		}
-		b[i] = tokenAlphabet[n.Int64()]
+		b[i] = connSecretAlphabet[n.Int64()]
 	}
 	return string(b), nil
 }
@@ -225,7 +225,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if !errs.Empty() {
 		return &errs
 	}
-	secret, err := newSecret()
+	secret, err := newConnectionSecret()
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func launchEndpoint(s *Server, c *call) error {
 	}
 	out := launchJSON{Token: secret, Settings: s.connectionSettings(c, l, secret), ConnectionToken: toConnectionTokenJSON(l.Token)}
 	if l.Token.Expires != nil {
-		x := timeJSON(*l.Token.Expires)
+		x := racTimeJSON(*l.Token.Expires)
 		out.Expires = &x
 	}
 	return s.writeJSON(c, http.StatusCreated, out)
@@ -250,8 +250,8 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 	e, p := t.Endpoint, t.Provider
 	vars := expr.Vars{
 		User:     map[string]any{"pk": t.User.ID, "username": t.User.Username, "name": t.User.Name, "email": t.User.Email},
-		Provider: providerVars(p),
-		Endpoint: endpointVars(e),
+		Provider: mappingProviderVars(p),
+		Endpoint: mappingEndpointVars(e),
 	}
 	layers := racd.SettingsLayers{
 		Host: e.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(e.Settings),
@@ -285,7 +285,7 @@ func (s *Server) recordMappingFailure(c *call, m *racd.PropertyMapping, p *racd.
 	}
 }
 
-func providerVars(p *racd.Provider) map[string]any {
+func mappingProviderVars(p *racd.Provider) map[string]any {
 	var authn any
 	if p.AuthenticationFlow != "" {
 		authn = p.AuthenticationFlow
@@ -297,7 +297,7 @@ func providerVars(p *racd.Provider) map[string]any {
 	}
 }
 
-func endpointVars(e *racd.Endpoint) map[string]any {
+func mappingEndpointVars(e *racd.Endpoint) map[string]any {
 	return map[string]any{
 		"pk": e.UUID, "name": e.Name, "provider": e.ProviderID, "protocol": e.Protocol, "host": e.Host,
 		"settings": racd.DecodeObject(e.Settings), "property_mappings": e.PropertyMappings,

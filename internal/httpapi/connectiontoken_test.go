@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +12,7 @@ import (
 	"github.com/racd/racd/internal/apitest"
 )
 
-var secretRE = regexp.MustCompile(`^[A-Za-z0-9]{60}$`)
+var racSecretRE = regexp.MustCompile(`^[A-Za-z0-9]{60}$`)
 
 type launchResp struct {
 	Token           string            `json:"token"`
@@ -48,7 +49,7 @@ func TestLaunchSettings(t *testing.T) {
 		broken := mk("d-broken", "return {'x': user['nope']}", nil)
 		runaway := mk("e-runaway", "s = 'ab'\nwhile True:\n    s = s + s", nil)
 		ep := mk("endpoint-mapping", "return {'order': 'endpoint', 'n': 5, 'nested': {'k': provider['name']}}", nil)
-		f.MustAdmin(200, "PATCH", "/api/v3/providers/rac/"+itoa(f.providerID)+"/", map[string]any{
+		f.MustAdmin(200, "PATCH", "/api/v3/providers/rac/"+racItoa(f.providerID)+"/", map[string]any{
 			"property_mappings": []string{pb, pa, staticWins, broken, runaway},
 			"settings":          map[string]any{"port": "1", "p": "provider", "l": "provider", "enable-wallpaper": false},
 		})
@@ -62,7 +63,7 @@ func TestLaunchSettings(t *testing.T) {
 		if d := time.Since(start); d > 2500*time.Millisecond {
 			t.Errorf("launch with a runaway mapping took %v", d)
 		}
-		if !secretRE.MatchString(l.Token) {
+		if !racSecretRE.MatchString(l.Token) {
 			t.Errorf("token %q", l.Token)
 		}
 		want := map[string]string{
@@ -107,12 +108,7 @@ func (f *racFixture) MustAdminRaw(method, path string) []byte {
 	return r.Body
 }
 
-func itoa(n int64) string { return strings.TrimSpace(strings.Replace(jsonText(n), `"`, "", -1)) }
-
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+func racItoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func TestLaunchBodyAndExpiry(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
@@ -145,7 +141,7 @@ func TestLaunchBodyAndExpiry(t *testing.T) {
 		if d := exp.Sub(before); d < 8*time.Hour-time.Minute || d > 8*time.Hour+time.Minute {
 			t.Errorf("expires in %v, want 8h (hours=8 default)", d)
 		}
-		f.MustAdmin(200, "PATCH", "/api/v3/providers/rac/"+itoa(f.providerID)+"/", map[string]any{"connection_expiry": "hours=0"})
+		f.MustAdmin(200, "PATCH", "/api/v3/providers/rac/"+racItoa(f.providerID)+"/", map[string]any{"connection_expiry": "hours=0"})
 		r, l = f.launch(apitest.AdminToken, e, `{}`)
 		if r.Status != 201 || l.Expires != nil || !strings.Contains(string(r.Body), `"expires":null`) {
 			t.Fatalf("hours=0: %d %s", r.Status, r.Body)
@@ -251,12 +247,12 @@ func TestConnectionTokenVisibility(t *testing.T) {
 				t.Errorf("%s sees %v tokens, want %v", who, got, want)
 			}
 		}
-		r := f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+itoa(aliceID)+"&search=desk%20prov&endpoint="+e, "")
+		r := f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=desk%20prov&endpoint="+e, "")
 		if r.Status != 200 || !strings.Contains(string(r.Body), `"count":0`) {
 			// "desk" is not the endpoint's name ("ep"): nothing matches.
 			t.Errorf("filtered list: %d %s", r.Status, r.Body)
 		}
-		r = f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+itoa(aliceID)+"&search=ep%20prov", "")
+		r = f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=ep%20prov", "")
 		if !strings.Contains(string(r.Body), `"count":1`) {
 			t.Errorf("search: %s", r.Body)
 		}

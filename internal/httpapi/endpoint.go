@@ -110,7 +110,7 @@ func decodeEndpoint(c *call, partial bool) (*racd.EndpointInput, error) {
 
 // intFilter reads an integer filter; a value that is not an integer is django-filter's
 // 400 "Enter a number.".
-func intFilter(q map[string][]string, name string) (*int64, error) {
+func racIntFilter(q map[string][]string, name string) (*int64, error) {
 	v, ok := q[name]
 	if !ok || len(v) == 0 || strings.TrimSpace(v[len(v)-1]) == "" {
 		return nil, nil
@@ -133,7 +133,7 @@ func listEndpoints(s *Server, c *call) error {
 	}
 	lq.Visible = c.p.Visibility(authz.Endpoint.Perm(authz.View))
 	q := racd.EndpointQuery{ListQuery: lq, Name: strFilter(qv, "name")}
-	if q.Provider, err = intFilter(qv, "provider"); err != nil {
+	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
 		return err
 	}
 	es, count, err := s.store.ListEndpoints(c.ctx, q)

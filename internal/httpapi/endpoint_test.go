@@ -103,7 +103,7 @@ func TestEndpointCRUD(t *testing.T) {
 			t.Errorf("retrieve: %s", r.Body)
 		}
 		// launch_url appears once the provider has an application.
-		f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, 'App', 'app-slug', $2)", newTestUUID(t), f.providerID)
+		f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, 'App', 'app-slug', $2)", racTestUUID(t), f.providerID)
 		got := f.MustAdmin(200, "GET", "/api/v3/rac/endpoints/"+id+"/", nil)
 		if got["launch_url"] != "/application/rac/app-slug/"+id+"/" {
 			t.Errorf("launch_url: %v", got["launch_url"])

@@ -74,7 +74,7 @@ func (e *racEnv) queryInt(q string, args ...any) int64 {
 // an object grant) and an api token; it returns the user's id and the token key.
 func (e *racEnv) user(username string, grants ...string) (int64, string) {
 	e.T.Helper()
-	uid := newTestUUID(e.T)
+	uid := racTestUUID(e.T)
 	e.exec("INSERT INTO users (uuid, username, name, email, is_active, date_joined) VALUES ($1, $2, $3, $4, TRUE, $5)",
 		uid, username, "Name "+username, username+"@example.com", time.Now().UnixMicro())
 	id := e.queryInt("SELECT id FROM users WHERE username = $1", username)
@@ -88,11 +88,11 @@ func (e *racEnv) user(username string, grants ...string) (int64, string) {
 		e.T.Fatal(err)
 	}
 	e.exec("INSERT INTO tokens (uuid, identifier, key_hash, key_sealed, intent, user_id, expiring) VALUES ($1, $2, $3, $4, $5, $6, FALSE)",
-		newTestUUID(e.T), "tok-"+username, e.Keys.Hash(key), sealed, racd.IntentAPI, id)
+		racTestUUID(e.T), "tok-"+username, e.Keys.Hash(key), sealed, racd.IntentAPI, id)
 	return id, key
 }
 
-func newTestUUID(t testing.TB) string {
+func racTestUUID(t testing.TB) string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)

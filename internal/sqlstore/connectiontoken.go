@@ -10,18 +10,18 @@ import (
 	"github.com/racd/racd/internal/racd"
 )
 
-// tokenJoins join a connection token (ct) to its endpoint (e), provider (pp) and user (u).
+// The joins of a connection token (ct) to its endpoint (e), provider (pp) and user (u).
 const (
-	tokenFilterJoins = " JOIN endpoints e ON e.uuid = ct.endpoint_uuid JOIN providers pp ON pp.id = ct.provider_id "
-	tokenRowJoins    = tokenFilterJoins + " JOIN users u ON u.id = ct.user_id "
-	tokenUserCols    = "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, u.last_login, u.attributes"
+	connTokenFilterJoins = " JOIN endpoints e ON e.uuid = ct.endpoint_uuid JOIN providers pp ON pp.id = ct.provider_id "
+	connTokenRowJoins    = connTokenFilterJoins + " JOIN users u ON u.id = ct.user_id "
+	connTokenUserCols    = "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, u.last_login, u.attributes"
 )
 
-func (s *Store) tokenCols() string {
-	return "CAST(ct.uuid AS TEXT), ct.provider_id, ct.settings, ct.created, ct.expires, " + tokenUserCols + ", " + s.endpointCols()
+func (s *Store) connTokenCols() string {
+	return "CAST(ct.uuid AS TEXT), ct.provider_id, ct.settings, ct.created, ct.expires, " + connTokenUserCols + ", " + s.endpointCols()
 }
 
-func scanToken(sc interface{ Scan(...any) error }, extra ...any) (*racd.ConnectionToken, error) {
+func scanConnToken(sc interface{ Scan(...any) error }, extra ...any) (*racd.ConnectionToken, error) {
 	var (
 		t                 racd.ConnectionToken
 		settings, attrs   []byte
@@ -57,7 +57,7 @@ func scanToken(sc interface{ Scan(...any) error }, extra ...any) (*racd.Connecti
 }
 
 // attachTokenProviders loads the providers of the tokens and of their endpoints in one query.
-func (s *Store) attachTokenProviders(ctx context.Context, c conn, ts ...*racd.ConnectionToken) error {
+func (s *Store) attachConnTokenProviders(ctx context.Context, c conn, ts ...*racd.ConnectionToken) error {
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, t := range ts {
@@ -68,7 +68,7 @@ func (s *Store) attachTokenProviders(ctx context.Context, c conn, ts ...*racd.Co
 			}
 		}
 	}
-	ps, err := s.providersByID(ctx, c, ids)
+	ps, err := s.endpointProvidersByID(ctx, c, ids)
 	if err != nil {
 		return err
 	}
@@ -82,18 +82,18 @@ func (s *Store) attachTokenProviders(ctx context.Context, c conn, ts ...*racd.Co
 }
 
 // liveToken is the condition of a token that has not expired at $n.
-func liveToken(now string) string { return "(ct.expires IS NULL OR ct.expires > " + now + ")" }
+func liveConnToken(now string) string { return "(ct.expires IS NULL OR ct.expires > " + now + ")" }
 
-func (s *Store) getToken(ctx context.Context, c conn, uuid string, lock bool) (*racd.ConnectionToken, error) {
-	q := "SELECT " + s.tokenCols() + " FROM connection_tokens ct" + tokenRowJoins + "WHERE ct.uuid = $1 AND " + liveToken("$2")
+func (s *Store) getConnToken(ctx context.Context, c conn, uuid string, lock bool) (*racd.ConnectionToken, error) {
+	q := "SELECT " + s.connTokenCols() + " FROM connection_tokens ct" + connTokenRowJoins + "WHERE ct.uuid = $1 AND " + liveConnToken("$2")
 	if lock && s.d.name == "postgres" {
 		q += " FOR UPDATE OF ct"
 	}
-	t, err := scanToken(c.queryRow(ctx, q, uuid, micros(s.now())))
+	t, err := scanConnToken(c.queryRow(ctx, q, uuid, micros(s.now())))
 	if err != nil {
 		return nil, classify(err)
 	}
-	if err := s.attachTokenProviders(ctx, c, t); err != nil {
+	if err := s.attachConnTokenProviders(ctx, c, t); err != nil {
 		return nil, classify(err)
 	}
 	return t, nil
@@ -101,10 +101,10 @@ func (s *Store) getToken(ctx context.Context, c conn, uuid string, lock bool) (*
 
 // GetConnectionToken implements racd.ConnectionTokenStore; expired tokens are not found.
 func (s *Store) GetConnectionToken(ctx context.Context, uuid string) (*racd.ConnectionToken, error) {
-	return s.getToken(ctx, s.read(), uuid, false)
+	return s.getConnToken(ctx, s.read(), uuid, false)
 }
 
-var tokenOrderCols = map[string]string{
+var connTokenOrderCols = map[string]string{
 	"pk":             "ct.uuid",
 	"provider":       "ct.provider_id",
 	"endpoint":       "ct.endpoint_uuid",
@@ -112,13 +112,13 @@ var tokenOrderCols = map[string]string{
 	"provider__name": "pp.name",
 }
 
-var tokenDefaultOrder = []racd.OrderTerm{{Field: "endpoint__name"}, {Field: "provider__name"}}
+var connTokenDefaultOrder = []racd.OrderTerm{{Field: "endpoint__name"}, {Field: "provider__name"}}
 
 // ListConnectionTokens implements racd.ConnectionTokenStore: live tokens only, the
 // caller's own plus those its view permission lets through.
 func (s *Store) ListConnectionTokens(ctx context.Context, q racd.ConnectionTokenQuery) ([]*racd.ConnectionToken, int, error) {
 	b := &qb{d: s.d}
-	b.and(liveToken(b.arg(micros(s.now()))))
+	b.and(liveConnToken(b.arg(micros(s.now()))))
 	b.search(q.Search, "e.name", "pp.name")
 	if q.Endpoint != nil {
 		b.and("ct.endpoint_uuid = " + b.arg(*q.Endpoint))
@@ -129,25 +129,25 @@ func (s *Store) ListConnectionTokens(ctx context.Context, q racd.ConnectionToken
 	if q.User != nil {
 		b.and("ct.user_id = " + b.arg(*q.User))
 	}
-	s.tokenVisible(b, q.Tokens)
-	order := orderSQL(q.Ordering, tokenOrderCols, tokenDefaultOrder, "ct.uuid")
+	s.connTokenVisible(b, q.Tokens)
+	order := orderSQL(q.Ordering, connTokenOrderCols, connTokenDefaultOrder, "ct.uuid")
 	ts, count, err := listPage(ctx, s, q.ListQuery, b,
-		func() string { return countSQL(b, "connection_tokens", "ct", tokenFilterJoins) },
+		func() string { return countSQL(b, "connection_tokens", "ct", connTokenFilterJoins) },
 		func(limit, offset int) string {
-			return pageSQL(b, "connection_tokens", "ct", "uuid", tokenFilterJoins, tokenFilterJoins, order, s.tokenCols(), tokenRowJoins, limit, offset)
+			return pageSQL(b, "connection_tokens", "ct", "uuid", connTokenFilterJoins, connTokenFilterJoins, order, s.connTokenCols(), connTokenRowJoins, limit, offset)
 		},
-		func(rows *sql.Rows, count *int) (*racd.ConnectionToken, error) { return scanToken(rows, count) })
+		func(rows *sql.Rows, count *int) (*racd.ConnectionToken, error) { return scanConnToken(rows, count) })
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.attachTokenProviders(ctx, s.read(), ts...); err != nil {
+	if err := s.attachConnTokenProviders(ctx, s.read(), ts...); err != nil {
 		return nil, 0, classify(err)
 	}
 	return ts, count, nil
 }
 
-// tokenVisible restricts a token query to the owner's tokens and those v.Visible lets through.
-func (s *Store) tokenVisible(b *qb, v racd.ConnectionTokenVisibility) {
+// connTokenVisible restricts a token query to the owner's tokens and those v.Visible lets through.
+func (s *Store) connTokenVisible(b *qb, v racd.ConnectionTokenVisibility) {
 	if v.Visible.All {
 		return
 	}
@@ -171,7 +171,7 @@ func (s *Store) LaunchEndpoint(ctx context.Context, req racd.LaunchRequest, a ra
 		now := s.now().UTC()
 		if !e.Unlimited() {
 			var live int64
-			if err := c.queryRow(ctx, "SELECT count(*) FROM connection_tokens ct WHERE ct.endpoint_uuid = $1 AND "+liveToken("$2"),
+			if err := c.queryRow(ctx, "SELECT count(*) FROM connection_tokens ct WHERE ct.endpoint_uuid = $1 AND "+liveConnToken("$2"),
 				e.UUID, micros(now)).Scan(&live); err != nil {
 				return err
 			}
@@ -179,7 +179,7 @@ func (s *Store) LaunchEndpoint(ctx context.Context, req racd.LaunchRequest, a ra
 				return racd.FieldError(racd.NonFieldErrors, racd.MsgConnLimit)
 			}
 		}
-		if err := s.attachProviders(ctx, c, e); err != nil {
+		if err := s.attachEndpointProviders(ctx, c, e); err != nil {
 			return err
 		}
 		settings := req.Settings
@@ -199,7 +199,7 @@ func (s *Store) LaunchEndpoint(ctx context.Context, req racd.LaunchRequest, a ra
 		}
 		var lastLogin sql.NullInt64
 		u := &t.User
-		if err := c.queryRow(ctx, "SELECT "+tokenUserCols+" FROM users u WHERE u.id = $1", req.UserID).Scan(
+		if err := c.queryRow(ctx, "SELECT "+connTokenUserCols+" FROM users u WHERE u.id = $1", req.UserID).Scan(
 			&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &lastLogin, &u.Attributes); err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func (s *Store) LaunchEndpoint(ctx context.Context, req racd.LaunchRequest, a ra
 			return err
 		}
 		out = l
-		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, t.Ref(), racd.Diff(nil, tokenFields(t)))
+		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, t.Ref(), racd.Diff(nil, connTokenFields(t)))
 	})
 	return out, err
 }
@@ -236,7 +236,7 @@ func (s *Store) LaunchEndpoint(ctx context.Context, req racd.LaunchRequest, a ra
 func (s *Store) UpdateConnectionToken(ctx context.Context, uuid string, in *racd.ConnectionTokenInput, a racd.Audit) (*racd.ConnectionToken, error) {
 	var out *racd.ConnectionToken
 	err := s.write(ctx, func(c conn) error {
-		t, err := s.getToken(ctx, c, uuid, true)
+		t, err := s.getConnToken(ctx, c, uuid, true)
 		if err != nil {
 			return err
 		}
@@ -279,12 +279,12 @@ func (s *Store) UpdateConnectionToken(ctx context.Context, uuid string, in *racd
 		if _, err := c.exec(ctx, "UPDATE connection_tokens SET provider_id = $1, endpoint_uuid = $2 WHERE uuid = $3", providerID, endpointUUID, t.UUID); err != nil {
 			return err
 		}
-		t, err = s.getToken(ctx, c, uuid, false)
+		t, err = s.getConnToken(ctx, c, uuid, false)
 		if err != nil {
 			return err
 		}
 		out = t
-		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, t.Ref(), racd.Diff(tokenFields(&before), tokenFields(t)))
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, t.Ref(), racd.Diff(connTokenFields(&before), connTokenFields(t)))
 	})
 	return out, err
 }
@@ -292,7 +292,7 @@ func (s *Store) UpdateConnectionToken(ctx context.Context, uuid string, in *racd
 // DeleteConnectionToken implements racd.ConnectionTokenStore (revocation).
 func (s *Store) DeleteConnectionToken(ctx context.Context, uuid string, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
-		t, err := s.getToken(ctx, c, uuid, true)
+		t, err := s.getConnToken(ctx, c, uuid, true)
 		if err != nil {
 			return err
 		}
@@ -306,7 +306,7 @@ func (s *Store) DeleteConnectionToken(ctx context.Context, uuid string, a racd.A
 	})
 }
 
-func tokenFields(t *racd.ConnectionToken) []racd.Field {
+func connTokenFields(t *racd.ConnectionToken) []racd.Field {
 	return []racd.Field{
 		{Name: "provider", Value: t.ProviderID},
 		{Name: "endpoint", Value: t.Endpoint.UUID},

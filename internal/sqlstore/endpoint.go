@@ -33,7 +33,7 @@ func scanEndpoint(sc interface{ Scan(...any) error }, extra ...any) (*racd.Endpo
 }
 
 // providersByID loads the providers with the given ids in one query.
-func (s *Store) providersByID(ctx context.Context, c conn, ids []int64) (map[int64]*racd.Provider, error) {
+func (s *Store) endpointProvidersByID(ctx context.Context, c conn, ids []int64) (map[int64]*racd.Provider, error) {
 	out := make(map[int64]*racd.Provider, len(ids))
 	if len(ids) == 0 {
 		return out, nil
@@ -52,7 +52,7 @@ func (s *Store) providersByID(ctx context.Context, c conn, ids []int64) (map[int
 }
 
 // attachProviders sets Provider on every endpoint with one query.
-func (s *Store) attachProviders(ctx context.Context, c conn, eps ...*racd.Endpoint) error {
+func (s *Store) attachEndpointProviders(ctx context.Context, c conn, eps ...*racd.Endpoint) error {
 	ids := make([]int64, 0, len(eps))
 	seen := map[int64]bool{}
 	for _, e := range eps {
@@ -61,7 +61,7 @@ func (s *Store) attachProviders(ctx context.Context, c conn, eps ...*racd.Endpoi
 			ids = append(ids, e.ProviderID)
 		}
 	}
-	ps, err := s.providersByID(ctx, c, ids)
+	ps, err := s.endpointProvidersByID(ctx, c, ids)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (s *Store) GetEndpoint(ctx context.Context, uuid string) (*racd.Endpoint, e
 	if err != nil {
 		return nil, err
 	}
-	if err := s.attachProviders(ctx, c, e); err != nil {
+	if err := s.attachEndpointProviders(ctx, c, e); err != nil {
 		return nil, classify(err)
 	}
 	return e, nil
@@ -133,7 +133,7 @@ func (s *Store) ListEndpoints(ctx context.Context, q racd.EndpointQuery) ([]*rac
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.attachProviders(ctx, s.read(), eps...); err != nil {
+	if err := s.attachEndpointProviders(ctx, s.read(), eps...); err != nil {
 		return nil, 0, classify(err)
 	}
 	return eps, count, nil
@@ -204,7 +204,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, in *racd.EndpointInput, a ra
 		if err := s.setLinks(ctx, c, "endpoint_property_mappings", "endpoint_uuid", e.UUID, "mapping_uuid", e.PropertyMappings); err != nil {
 			return err
 		}
-		if err := s.attachProviders(ctx, c, e); err != nil {
+		if err := s.attachEndpointProviders(ctx, c, e); err != nil {
 			return err
 		}
 		out = e
@@ -245,7 +245,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, uuid string, in *racd.Endpoi
 				return err
 			}
 		}
-		if err := s.attachProviders(ctx, c, e); err != nil {
+		if err := s.attachEndpointProviders(ctx, c, e); err != nil {
 			return err
 		}
 		out = e
