@@ -84,7 +84,7 @@ func listConnectionTokens(s *Server, c *call) error {
 	if v := strFilter(qv, "endpoint"); v != nil {
 		id, ok := racd.ParseUUID(*v)
 		if !ok {
-			return racd.FieldError("endpoint", racd.MsgInvalidUUID(*v))
+			return racd.FieldError("endpoint", "Enter a valid UUID.")
 		}
 		q.Endpoint = &id
 	}

@@ -290,3 +290,38 @@ func TestConnectionTokenVisibility(t *testing.T) {
 		}
 	})
 }
+
+// TestConnectionTokenListQueries checks that listing tokens costs the same number of
+// queries for one token and for several on different providers and endpoints.
+func TestConnectionTokenListQueries(t *testing.T) {
+	f := newRACFixture(t, "sqlite")
+	e := f.endpoint(map[string]any{"maximum_connections": -1})["pk"].(string)
+	f.launch(apitest.AdminToken, e, "")
+	count := func() int64 {
+		before := f.Store.Queries()
+		f.MustAdmin(200, "GET", "/api/v3/rac/connection_tokens/", nil)
+		return f.Store.Queries() - before
+	}
+	one := count()
+	flow := f.Flow("authz2", "authorization")
+	for i := 0; i < 4; i++ {
+		p := f.Provider(map[string]any{"name": "p" + racItoa(int64(i)), "authorization_flow": flow})
+		ep := f.endpoint(map[string]any{"name": "e" + racItoa(int64(i)), "provider": p["pk"]})["pk"].(string)
+		f.launch(apitest.AdminToken, ep, "")
+	}
+	if many := count(); many != one {
+		t.Errorf("queries: %d for one token, %d for five", one, many)
+	}
+	for q, want := range map[string]string{
+		"endpoint=zzz":                        `{"endpoint":["Enter a valid UUID."]}`,
+		"provider=x":                          `{"provider":["Enter a number."]}`,
+		"session__user=1.5":                   `{"session__user":["Enter a number."]}`,
+		"provider=99999999999999999999999":    "",
+		"search=%00&ordering=-provider__name": "",
+	} {
+		r := f.Admin("GET", "/api/v3/rac/connection_tokens/?"+q, nil)
+		if want == "" && r.Status != 200 || want != "" && (r.Status != 400 || string(r.Body) != want) {
+			t.Errorf("%s: %d %s", q, r.Status, r.Body)
+		}
+	}
+}

@@ -115,8 +115,13 @@ func racIntFilter(q map[string][]string, name string) (*int64, error) {
 	if !ok || len(v) == 0 || strings.TrimSpace(v[len(v)-1]) == "" {
 		return nil, nil
 	}
-	n, ok := pyInt(v[len(v)-1])
+	s := strings.TrimSpace(v[len(v)-1])
+	n, ok := pyInt(s)
 	if !ok {
+		if digits := strings.TrimLeft(s, "+-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			n = -1 // a number beyond int64: no object has that key
+			return &n, nil
+		}
 		return nil, racd.FieldError(name, "Enter a number.")
 	}
 	return &n, nil

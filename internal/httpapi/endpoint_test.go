@@ -219,3 +219,46 @@ func TestEndpointPermissions(t *testing.T) {
 		}
 	})
 }
+
+// TestRACNo500 throws odd values at every writable field of endpoints, launch and
+// connection tokens: the answer is never a 5xx.
+func TestRACNo500(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := newRACFixture(t, backend)
+		e := f.endpoint(map[string]any{"maximum_connections": -1})["pk"].(string)
+		_, l := f.launch(apitest.AdminToken, e, "")
+		tok := l.ConnectionToken["pk"].(string)
+		values := []string{`null`, `""`, `"\u0000"`, `true`, `1e400`, `-1e400`, `99999999999999999999999`, `-0`, `1.0`, `[]`, `[null]`, `["\u0000"]`,
+			`{}`, `{"a":{"b":[1,{"c":"\u0000"}]}}`, `"` + strings.Repeat("x", 10000) + `"`, `"[::1]:0"`, `"[::1"`, `"::1]"`, `" h "`, `"h:3389 "`}
+		fields := []string{"name", "provider", "protocol", "host", "settings", "property_mappings", "auth_mode", "maximum_connections"}
+		for _, v := range values {
+			for _, fld := range fields {
+				body := `{"` + fld + `":` + v + `}`
+				for _, req := range [][2]string{
+					{"POST", "/api/v3/rac/endpoints/"},
+					{"PATCH", "/api/v3/rac/endpoints/" + e + "/"},
+					{"PUT", "/api/v3/rac/endpoints/" + e + "/"},
+				} {
+					if r := f.Admin(req[0], req[1], body); r.Status >= 500 {
+						t.Errorf("%s %s %s: %d %s", req[0], req[1], body, r.Status, r.Body)
+					}
+				}
+			}
+			for _, fld := range []string{"provider", "endpoint", "pk"} {
+				if r := f.Admin("PATCH", "/api/v3/rac/connection_tokens/"+tok+"/", `{"`+fld+`":`+v+`}`); r.Status >= 500 {
+					t.Errorf("token PATCH %s=%s: %d %s", fld, v, r.Status, r.Body)
+				}
+			}
+			if r := f.Admin("POST", "/api/v3/rac/endpoints/"+e+"/launch/", `{"settings":`+v+`}`); r.Status >= 500 {
+				t.Errorf("launch settings=%s: %d %s", v, r.Status, r.Body)
+			}
+		}
+		for _, p := range []string{"%00", "x'--", strings.Repeat("9", 40), "-1", "00000000-0000-0000-0000-000000000000"} {
+			for _, path := range []string{"/api/v3/rac/endpoints/" + p + "/", "/api/v3/rac/connection_tokens/" + p + "/", "/api/v3/rac/endpoints/?search=" + p + "&provider=" + p + "&ordering=" + p} {
+				if r := f.Admin("GET", path, nil); r.Status >= 500 {
+					t.Errorf("GET %s: %d %s", path, r.Status, r.Body)
+				}
+			}
+		}
+	})
+}
