@@ -55,6 +55,17 @@ func TestEval(t *testing.T) {
 		{"getattr blowup", "s = 'a' * 100000\nreturn {'s': getattr('', 'join')([s for i in range(1000)])}", "", "too large"},
 		{"getattr default", "return {'s': getattr('', 'nope', 'd'), 'j': getattr('-', 'join')(['a', 'b'])}", `{"s":"d","j":"a-b"}`, ""},
 		{"deep comparison", "x = [1]\ny = [1]\nfor i in range(40):\n    x = [x, x]\n    y = [y, y]\nreturn {'eq': x == y}", "", "recursion"},
+		{"huge int from text", "return {'a': int('9' * 1000000)}", "", "4300 digits"},
+		{"int from text", "return {'a': int('12'), 'b': int('ff', 16)}", `{"a":12,"b":255}`, ""},
+		{"shift growth", "x = 1\nfor i in range(1000):\n    x = x << 511\nreturn {}", "", "too large"},
+		{"shift augmented", "x = 1\nfor i in range(1000):\n    x <<= 511\nreturn {}", "", "too large"},
+		{"small shift", "return {'a': 1 << 10}", `{"a":1024}`, ""},
+		{"split blowup", "s = 'a' * 1000000\nreturn {'n': len(s.split('a'))}", "", "too large"},
+		{"split", "return {'l': 'a,b'.split(','), 'u': 'x'.upper(), 'k': sorted({'b': 1, 'a': 2}.keys())}", `{"k":["a","b"],"l":["a","b"],"u":"X"}`, ""},
+		{"retained copies", "s = 'a' * 500000\nl = []\nfor i in range(1000):\n    l.append(s.upper())\nreturn {}", "", "budget"},
+		{"retained slices", "b = list(range(20000))\nl = []\nfor i in range(1000):\n    l.append(b[1:])\nreturn {}", "", "budget"},
+		{"bound upper", "s = 'a' * 500000\nf = s.upper\nl = [f() for i in range(1000)]\nreturn {}", "", "budget"},
+		{"attribute assignment target", "d = {}\nd['a'] = 'x'.upper()\na, b = 'p,q'.split(',')\nreturn {'a': d['a'], 'b': b}", `{"a":"X","b":"q"}`, ""},
 		{"infinite loop", "while True:\n    pass", "", "too many steps"},
 	}
 	for _, c := range cases {
@@ -120,6 +131,10 @@ func TestEvalRunawayMemory(t *testing.T) {
 		"l = []\nwhile True:\n    l.append('x' * 1000000)",
 		"l = [0]\nwhile True:\n    l = l * 2",
 		"d = {}\ni = 0\nwhile True:\n    d[str(i)] = 'y' * 100000\n    i += 1",
+		"s = '9' * 1000000\nwhile True:\n    x = int(s)",
+		"x = 1\nwhile True:\n    x = x << 511",
+		"s = 'a' * 900000\nl = []\nwhile True:\n    l.append(s.upper())",
+		"b = list(range(30000))\nl = []\nwhile True:\n    l.append(b[:])",
 	}
 	for _, src := range bombs {
 		p, err := Compile(src)

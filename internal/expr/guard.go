@@ -12,19 +12,27 @@ import (
 // Starlark has one allocation check of its own: s * n and l * n fail with "excessive
 // repeat" past 1<<30 bytes or elements, which still lets one step allocate 16 GiB
 // (a list of 1<<30 Values). Nothing else is bounded: s + s doubles a string per step,
-// list(range(10**9)) preallocates ten billion bytes inside one builtin call (which
+// list(range(10**9)) preallocates sixteen gigabytes inside one builtin call (which
 // neither the step limit nor Cancel interrupts, as both are checked between
-// instructions), and "".join, str.replace, str.format and repr can build values far
-// larger than their inputs in one call.
+// instructions), "".join, str.replace, str.format and repr can build values far
+// larger than their inputs in one call, int("9" * 10**6) runs for seconds, and a
+// loop that keeps copies (l.append(s.upper())) grows memory at copy speed until the
+// time limit.
 //
-// racd therefore rewrites every operator that can grow a value (+ * % |, and their
-// augmented forms) into calls of guarded builtins, routes the growing methods (join,
-// replace, format, extend) through a guard, and replaces the builtins that build
-// sequences. Each guard computes the size of the result before building it, refuses
-// any value over maxValueBytes, and charges what it builds to a per-evaluation
-// budget (maxAllocBytes). Values the guards do not see grow by a bounded amount per
-// step, and steps are bounded.
-
+// racd therefore rewrites the syntax tree before compiling it:
+//   - the operators that can grow a value (+ * % | <<, and their augmented forms)
+//     become calls of a guard that computes the result's size first;
+//   - every method call x.m(...) (and every method taken as a value, x.m or
+//     getattr(x, "m")) goes through a guard that checks the growing methods (join,
+//     replace, format, extend, split...) before the call and charges every result
+//     after it;
+//   - slices are charged (list slices copy);
+//   - range, list, tuple, sorted, set, dict, enumerate, zip, reversed, str, repr,
+//     bytes and int are replaced by checked versions.
+//
+// Each guard refuses a value over maxValueBytes and charges what it builds to a
+// per-evaluation budget (maxAllocBytes). What the guards do not see grows by a small
+// bounded amount per step, and steps and time are bounded.
 const (
 	// maxValueBytes bounds one string, or one list/tuple/dict at 16 bytes per element.
 	maxValueBytes = 1 << 20
@@ -38,6 +46,9 @@ const (
 	opFunc     = "__racd_op__"
 	methodFunc = "__racd_method__"
 	boundFunc  = "__racd_bound__"
+	chargeFunc = "__racd_charge__"
+	// maxIntDigits bounds int("...") as Python 3.11 does (int_max_str_digits).
+	maxIntDigits = 4300
 	budgetKey  = "racd.budget"
 )
 
@@ -45,7 +56,7 @@ const (
 var errTooLarge = errors.New("value too large")
 
 // guardedMethods are the methods routed through methodFunc.
-var guardedMethods = map[string]bool{"join": true, "replace": true, "format": true, "extend": true}
+var guardedMethods = map[string]bool{"join": true, "replace": true, "format": true, "extend": true, "split": true, "rsplit": true, "splitlines": true}
 
 // rewrite replaces growing operators and method calls in f with guarded calls.
 func rewrite(f *syntax.File) {
@@ -64,7 +75,7 @@ func (r rewriter) stmts(ss []syntax.Stmt) {
 func (r rewriter) stmt(s syntax.Stmt) {
 	switch s := s.(type) {
 	case *syntax.AssignStmt:
-		s.LHS = r.expr(s.LHS)
+		s.LHS = r.lhs(s.LHS)
 		s.RHS = r.expr(s.RHS)
 		if op, ok := augmented[s.Op]; ok {
 			// x op= y  →  x = __racd_op__("op=", x, y); the guard extends lists in
@@ -96,12 +107,33 @@ func (r rewriter) stmt(s syntax.Stmt) {
 
 // augmented maps the augmented assignments that can grow a value to the guard's op.
 var augmented = map[syntax.Token]string{
-	syntax.PLUS_EQ: "+=", syntax.STAR_EQ: "*=", syntax.PERCENT_EQ: "%=", syntax.PIPE_EQ: "|=",
+	syntax.PLUS_EQ: "+=", syntax.STAR_EQ: "*=", syntax.PERCENT_EQ: "%=", syntax.PIPE_EQ: "|=", syntax.LTLT_EQ: "<<=",
 }
 
 // binary are the binary operators routed through the guard.
 var binary = map[syntax.Token]string{
-	syntax.PLUS: "+", syntax.STAR: "*", syntax.PERCENT: "%", syntax.PIPE: "|",
+	syntax.PLUS: "+", syntax.STAR: "*", syntax.PERCENT: "%", syntax.PIPE: "|", syntax.LTLT: "<<",
+}
+
+// lhs rewrites inside an assignment target but keeps the target itself assignable.
+func (r rewriter) lhs(e syntax.Expr) syntax.Expr {
+	switch e := e.(type) {
+	case *syntax.DotExpr:
+		e.X = r.expr(e.X)
+	case *syntax.IndexExpr:
+		e.X, e.Y = r.expr(e.X), r.expr(e.Y)
+	case *syntax.ParenExpr:
+		e.X = r.lhs(e.X)
+	case *syntax.TupleExpr:
+		for i, x := range e.List {
+			e.List[i] = r.lhs(x)
+		}
+	case *syntax.ListExpr:
+		for i, x := range e.List {
+			e.List[i] = r.lhs(x)
+		}
+	}
+	return e
 }
 
 func (r rewriter) params(ps []syntax.Expr) {
@@ -140,8 +172,9 @@ func (r rewriter) expr(e syntax.Expr) syntax.Expr {
 			}
 			e.Args[i] = r.expr(a)
 		}
-		if d, ok := e.Fn.(*syntax.DotExpr); ok && guardedMethods[d.Name.Name] {
-			// x.m(args)  →  __racd_method__(x, "m", args)
+		if d, ok := e.Fn.(*syntax.DotExpr); ok {
+			// x.m(args)  →  __racd_method__(x, "m", args): growing methods are checked
+			// before the call, every result is charged after it.
 			d.X = r.expr(d.X)
 			args := append([]syntax.Expr{d.X, str(d.Name.Name, d.NamePos)}, e.Args...)
 			return &syntax.CallExpr{Fn: ident(methodFunc, d.NamePos), Lparen: e.Lparen, Args: args, Rparen: e.Rparen}
@@ -164,11 +197,10 @@ func (r rewriter) expr(e syntax.Expr) syntax.Expr {
 	case *syntax.DictExpr:
 		r.exprs(e.List)
 	case *syntax.DotExpr:
+		// f = x.join: a method used as a value is guarded too. (Every attribute of
+		// the values an expression can reach is a method.)
 		e.X = r.expr(e.X)
-		if guardedMethods[e.Name.Name] {
-			// f = x.join: the bound method must be guarded too.
-			return call(boundFunc, e.NamePos, e.X, str(e.Name.Name, e.NamePos))
-		}
+		return call(boundFunc, e.NamePos, e.X, str(e.Name.Name, e.NamePos))
 	case *syntax.IndexExpr:
 		e.X, e.Y = r.expr(e.X), r.expr(e.Y)
 	case *syntax.LambdaExpr:
@@ -179,7 +211,9 @@ func (r rewriter) expr(e syntax.Expr) syntax.Expr {
 	case *syntax.ParenExpr:
 		e.X = r.expr(e.X)
 	case *syntax.SliceExpr:
+		// Slices of lists copy: charge the result.
 		e.X, e.Lo, e.Hi, e.Step = r.expr(e.X), r.expr(e.Lo), r.expr(e.Hi), r.expr(e.Step)
+		return call(chargeFunc, e.Lbrack, e)
 	case *syntax.TupleExpr:
 		r.exprs(e.List)
 	case *syntax.UnaryExpr:
@@ -278,7 +312,7 @@ func guardedOp(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple
 	opName, _ := starlark.AsString(args[0])
 	x, y := args[1], args[2]
 	inPlace := strings.HasSuffix(opName, "=")
-	op := map[string]syntax.Token{"+": syntax.PLUS, "*": syntax.STAR, "%": syntax.PERCENT, "|": syntax.PIPE}[strings.TrimSuffix(opName, "=")]
+	op := map[string]syntax.Token{"+": syntax.PLUS, "*": syntax.STAR, "%": syntax.PERCENT, "|": syntax.PIPE, "<<": syntax.LTLT}[strings.TrimSuffix(opName, "=")]
 	if err := checkOp(thread, op, x, y); err != nil {
 		return nil, err
 	}
@@ -330,6 +364,16 @@ func checkOp(thread *starlark.Thread, op syntax.Token, x, y starlark.Value) erro
 		default:
 			return nil // floats and errors: no growth
 		}
+	case syntax.LTLT:
+		xi, xInt := x.(starlark.Int)
+		yi, yInt := y.(starlark.Int)
+		if xInt && yInt {
+			shift, ok := yi.Int64()
+			if ok && shift > 0 && int64(xi.BigInt().BitLen())+shift > maxIntBits {
+				return errTooLarge
+			}
+		}
+		return nil
 	case syntax.PERCENT:
 		if _, ok := x.(starlark.String); !ok {
 			return nil // arithmetic
@@ -410,6 +454,11 @@ func guardedMethod(thread *starlark.Thread, _ *starlark.Builtin, args starlark.T
 		if l, ok := recv.(*starlark.List); ok && len(rest) == 1 {
 			n = 16 * int64(l.Len()+max(starlark.Len(rest[0]), 0))
 		}
+	case "split", "rsplit", "splitlines":
+		// At most one part per character: a list of string headers.
+		if s, ok := recv.(starlark.String); ok {
+			n = 32 * (int64(len(s)) + 1)
+		}
 	}
 	if err := charge(thread, n); err != nil {
 		return nil, err
@@ -425,7 +474,16 @@ func guardedMethod(thread *starlark.Thread, _ *starlark.Builtin, args starlark.T
 	if m == nil {
 		return nil, fmt.Errorf("%s has no .%s field or method", recv.Type(), name)
 	}
-	return starlark.Call(thread, m, rest, kwargs)
+	res, err := starlark.Call(thread, m, rest, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	if guardedMethods[name] {
+		return res, nil // charged before the call
+	}
+	// Copies (upper, split, items, ...) are at most a small multiple of their
+	// receiver, which the limits already bound: charge them after the fact.
+	return res, charge(thread, sizeOf(res, maxValueBytes))
 }
 
 // guardedAttr returns x.name as a builtin that calls the method through the guard
@@ -458,10 +516,36 @@ func guardedBuiltins() starlark.StringDict {
 		methodFunc: starlark.NewBuiltin(methodFunc, guardedMethod),
 		boundFunc:  starlark.NewBuiltin(boundFunc, guardedAttr),
 	}
+	d[chargeFunc] = starlark.NewBuiltin(chargeFunc, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) != 1 {
+			return nil, errors.New("internal: bad charge")
+		}
+		return args[0], charge(thread, sizeOf(args[0], maxValueBytes))
+	})
+	intFn := starlark.Universe["int"]
+	d["int"] = starlark.NewBuiltin("int", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		if len(args) > 0 {
+			if s, ok := args[0].(starlark.String); ok && len(s) > maxIntDigits {
+				return nil, fmt.Errorf("int: string longer than %d digits", maxIntDigits)
+			}
+		}
+		return starlark.Call(thread, intFn, args, kwargs)
+	})
+	bytesFn := starlark.Universe["bytes"]
+	d["bytes"] = starlark.NewBuiltin("bytes", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		var n int64
+		for _, a := range args {
+			n += sizeOf(a, maxValueBytes)
+		}
+		if err := charge(thread, n); err != nil {
+			return nil, err
+		}
+		return starlark.Call(thread, bytesFn, args, kwargs)
+	})
 	getattr := starlark.Universe["getattr"]
 	d["getattr"] = starlark.NewBuiltin("getattr", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if len(args) >= 2 {
-			if name, ok := starlark.AsString(args[1]); ok && guardedMethods[name] {
+			if _, ok := starlark.AsString(args[1]); ok {
 				if v, err := guardedAttr(thread, b, args[:2], nil); err == nil {
 					return v, nil
 				}
