@@ -49,7 +49,7 @@ const (
 	chargeFunc = "__racd_charge__"
 	// maxIntDigits bounds int("...") as Python 3.11 does (int_max_str_digits).
 	maxIntDigits = 4300
-	budgetKey  = "racd.budget"
+	budgetKey    = "racd.budget"
 )
 
 // errTooLarge is the failure of a guarded operation.
