@@ -217,6 +217,11 @@ func TestEndpointPermissions(t *testing.T) {
 		if len(page.Results) != 1 || page.Results[0].PK != e1 {
 			t.Errorf("viewer list: %s", list.Body)
 		}
+		// Deleting the endpoint drops the grants on it.
+		f.MustAdmin(204, "DELETE", "/api/v3/rac/endpoints/"+e1+"/", nil)
+		if n := f.queryInt("SELECT count(*) FROM user_permissions WHERE object_pk = $1", e1); n != 0 {
+			t.Errorf("grants left on a deleted endpoint: %d", n)
+		}
 	})
 }
 
