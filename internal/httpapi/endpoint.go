@@ -104,7 +104,7 @@ func decodeEndpoint(c *call, partial bool) (*racd.EndpointInput, error) {
 	in.Settings = f.object("settings", false, racd.MsgNotADict)
 	in.PropertyMappings = f.uuidRefs("property_mappings", false)
 	in.AuthMode = f.choice("auth_mode", true)
-	in.MaximumConnections, _ = f.integer("maximum_connections", false, false, racd.MinInt32, racd.MaxInt32)
+	in.MaximumConnections, _ = f.integer("maximum_connections", false, false, racd.MinConnectionsLimit, racd.MaxConnectionsLimit)
 	return in, nil
 }
 

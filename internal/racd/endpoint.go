@@ -32,10 +32,11 @@ const (
 	DefaultMaximumConnections = 1
 )
 
-// The range of maximum_connections (a 32-bit integer column in authentik).
+// MinConnectionsLimit and MaxConnectionsLimit bound maximum_connections (a 32-bit
+// integer column in authentik).
 const (
-	MaxInt32 = 1<<31 - 1
-	MinInt32 = -1 << 31
+	MaxConnectionsLimit = 1<<31 - 1
+	MinConnectionsLimit = -1 << 31
 )
 
 // MsgInvalidHost is racd's message for a host that is not host, host:port, an IPv6
