@@ -1,7 +1,8 @@
-// Package expr compiles and evaluates RAC property-mapping expressions. authentik runs them as the
-// body of a Python function that returns a dict of connection settings; racd runs
-// them with Starlark (go.starlark.net), Python's configuration dialect, with the same
-// variables bound: user, provider, endpoint and request.
+// Package expr compiles and evaluates RAC property-mapping expressions. authentik
+// runs them as the body of a Python function that returns a dict of connection
+// settings; racd runs them with Starlark (go.starlark.net), Python's configuration
+// dialect, with the same variables bound: user, provider, endpoint and request, and
+// with limits on steps, time and memory (see guard.go).
 package expr
 
 import (
