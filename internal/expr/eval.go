@@ -29,7 +29,10 @@ const (
 )
 
 // Vars are the values an expression sees, as JSON-like Go values (nil, bool, string,
-// json.Number, int, int64, float64, []any, map[string]any). A nil map entry binds None.
+// json.Number, int, int64, float64, []any, map[string]any). Each is bound as a
+// read-only dict whose keys are also attributes (user["email"] and user.email); a nil
+// one binds None, except Request, which then binds {"user": user, "http_request": None}
+// as authentik's request object has the user.
 type Vars struct {
 	User     map[string]any
 	Provider map[string]any
@@ -69,7 +72,15 @@ func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 		if err != nil {
 			return nil, fmt.Errorf("binding %s: %w", name, err)
 		}
-		predeclared[name] = sv
+		predeclared[name] = newRecord(sv.(*starlark.Dict))
+	}
+	if vars.Request == nil {
+		// As in authentik, request is there even without an HTTP request, and
+		// request.user is the user.
+		d := starlark.NewDict(2)
+		_ = d.SetKey(starlark.String("user"), predeclared["user"])
+		_ = d.SetKey(starlark.String("http_request"), starlark.None)
+		predeclared["request"] = newRecord(d)
 	}
 	globals, err := p.prog.Init(thread, predeclared)
 	if err != nil {
@@ -195,6 +206,8 @@ func fromStarlark(v starlark.Value, depth int) (any, error) {
 			out[i] = g
 		}
 		return out, nil
+	case *record:
+		return fromStarlark(x.d, depth)
 	case *starlark.Dict:
 		out := make(map[string]any, x.Len())
 		for _, it := range x.Items() {

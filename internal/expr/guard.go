@@ -498,11 +498,15 @@ func guardedAttr(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tup
 	if !ok {
 		return nil, fmt.Errorf("%s has no .%s field or method", recv.Type(), n)
 	}
-	if v, err := ha.Attr(n); err != nil || v == nil {
-		if err == nil {
-			err = fmt.Errorf("%s has no .%s field or method", recv.Type(), n)
-		}
+	v, err := ha.Attr(n)
+	if err == nil && v == nil {
+		err = fmt.Errorf("%s has no .%s field or method", recv.Type(), n)
+	}
+	if err != nil {
 		return nil, err
+	}
+	if _, method := v.(*starlark.Builtin); !method {
+		return v, nil // a field (a record's key): an existing value
 	}
 	return starlark.NewBuiltin(n, func(thread *starlark.Thread, b *starlark.Builtin, a starlark.Tuple, kw []starlark.Tuple) (starlark.Value, error) {
 		return guardedMethod(thread, b, append(starlark.Tuple{recv, name}, a...), kw)

@@ -43,7 +43,7 @@ func TestLaunchSettings(t *testing.T) {
 			return f.MustAdmin(201, "POST", "/api/v3/propertymappings/rac/", map[string]any{"name": name, "expression": expression, "static_settings": static})["pk"].(string)
 		}
 		// Provider mappings apply by name (a before b), then the endpoint's.
-		pb := mk("b-provider", "return {'order': 'b', 'who': user['username'], 'ep': endpoint['name']}", nil)
+		pb := mk("b-provider", "return {'order': 'b', 'who': request.user.username, 'ep': endpoint.name}", nil)
 		pa := mk("a-provider", "", map[string]any{"order": "a", "static": true})
 		staticWins := mk("c-static-wins", "return {'static': 'from expression'}", map[string]any{"from": "static"})
 		broken := mk("d-broken", "return {'x': user['nope']}", nil)
