@@ -12,6 +12,8 @@ func routeTable() []*route {
 	user, group, role := authz.User, authz.Group, authz.Role
 	app := authz.Application
 	outpost := authz.Outpost
+	ep := authz.Endpoint
+	ct := authz.ConnectionToken
 	return []*route{
 		{"GET", "/-/health/live/", public, "", live},
 		{"GET", "/-/health/ready/", public, "", ready},
@@ -105,5 +107,21 @@ func routeTable() []*route {
 		{"PATCH", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Change), updateOutpost},
 		{"DELETE", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Delete), deleteOutpost},
 		{"GET", "/api/v3/outposts/instances/{uuid}/used_by/", detail, outpost.Perm(authz.View), outpostUsedBy},
+		// RAC endpoints, their connection tokens and launch (SPEC §3, §4). Connection
+		// tokens are visible to their owner without any permission.
+		{"GET", "/api/v3/rac/endpoints/", collection, ep.Perm(authz.View), listEndpoints},
+		{"POST", "/api/v3/rac/endpoints/", collection, ep.Perm(authz.Add), createEndpoint},
+		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.View), getEndpoint},
+		{"PUT", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Change), updateEndpoint},
+		{"PATCH", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Change), updateEndpoint},
+		{"DELETE", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Delete), deleteEndpoint},
+		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/used_by/", detail, ep.Perm(authz.View), endpointUsedBy},
+		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, ep.Perm(authz.View), launchEndpoint},
+		{"GET", "/api/v3/rac/connection_tokens/", collection, "", listConnectionTokens},
+		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.View), getConnectionToken},
+		{"PUT", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Change), updateConnectionToken},
+		{"PATCH", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Change), updateConnectionToken},
+		{"DELETE", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Delete), deleteConnectionToken},
+		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/used_by/", detail, ct.Perm(authz.View), connectionTokenUsedBy},
 	}
 }

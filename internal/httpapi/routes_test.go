@@ -19,31 +19,7 @@ import (
 // being written on other branches. The coordinator removes lines as those branches merge:
 // TestRoutesMatchOpenAPI fails for a line whose route now exists, so the list can only
 // shrink. Keys are "METHOD path" exactly as in openapi.yaml.
-var notYetRouted = []string{
-	// applications (branch apps)
-	// outposts (branch apps)
-	// RAC endpoints and launch (branch launch)
-	"GET /api/v3/rac/endpoints/",
-	"POST /api/v3/rac/endpoints/",
-	"GET /api/v3/rac/endpoints/{pbm_uuid}/",
-	"PUT /api/v3/rac/endpoints/{pbm_uuid}/",
-	"PATCH /api/v3/rac/endpoints/{pbm_uuid}/",
-	"DELETE /api/v3/rac/endpoints/{pbm_uuid}/",
-	"GET /api/v3/rac/endpoints/{pbm_uuid}/used_by/",
-	"POST /api/v3/rac/endpoints/{pbm_uuid}/launch/",
-	// connection tokens (branch launch)
-	"GET /api/v3/rac/connection_tokens/",
-	"GET /api/v3/rac/connection_tokens/{connection_token_uuid}/",
-	"PUT /api/v3/rac/connection_tokens/{connection_token_uuid}/",
-	"PATCH /api/v3/rac/connection_tokens/{connection_token_uuid}/",
-	"DELETE /api/v3/rac/connection_tokens/{connection_token_uuid}/",
-	"GET /api/v3/rac/connection_tokens/{connection_token_uuid}/used_by/",
-	// users (branch rbac)
-	// groups (branch rbac)
-	// roles (branch rbac)
-	// permissions (branch rbac)
-	// tokens (branch rbac)
-}
+var notYetRouted = []string{}
 
 // loadRacdDoc parses and validates the embedded openapi.yaml.
 func loadRacdDoc(t *testing.T) *openapi3.T {

@@ -10,6 +10,8 @@ type Store interface {
 	PropertyMappingStore
 	ApplicationStore
 	OutpostStore
+	EndpointStore
+	ConnectionTokenStore
 	AuthStore
 	GrantStore
 	IdentityStore
