@@ -140,8 +140,18 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 //
 // The CTE names hits and pg are taken: no table alias of a list may use them
 // (PostgreSQL refuses a FROM list naming the same table alias twice).
+//
+// A list without any filter skips the materialization: its page comes straight from
+// an ordered scan (an index serves ORDER BY name ... LIMIT), and the count from the
+// table, so listing the first page of 100,000 rows does not sort them all.
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
+	if len(b.where) == 0 && filterJoins == "" {
+		return "WITH pg AS (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + orderJoins +
+			" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
+			"SELECT " + cols + ", (SELECT count(*) FROM " + table + ") FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+			" ORDER BY " + order
+	}
 	return "WITH hits AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
 		"pg AS (SELECT " + alias + "." + pk + " AS k FROM hits JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = hits.k " + orderJoins +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
