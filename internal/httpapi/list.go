@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,13 +15,77 @@ const (
 	maxPageSize     = 1000
 )
 
+// lastValue returns the last value of a query parameter, as Django's QueryDict.get
+// does ("" when absent).
+func lastValue(q url.Values, name string) string {
+	v := q[name]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// parseQuery parses a raw query string the way Django builds request.GET (Python's
+// parse_qsl with blank values kept): pairs split on '&' only (a ';' is data, not a
+// separator, unlike url.ParseQuery which drops such pairs), '+' is a space, invalid
+// percent escapes stay as written, and bytes that are not UTF-8 become U+FFFD.
+func parseQuery(raw string) url.Values {
+	out := url.Values{}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = unquotePlus(k), unquotePlus(v)
+		out[k] = append(out[k], v)
+	}
+	return out
+}
+
+// unquotePlus is Python's urllib.parse.unquote_plus with errors="replace".
+func unquotePlus(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// query returns the request's query parameters as Django would see them.
+func (c *call) query() url.Values { return parseQuery(c.r.URL.RawQuery) }
+
 // listQuery reads page, page_size, search and ordering the way authentik's
 // PageNumberPagination, SearchFilter and OrderingFilter do. allowed are the field
 // names ordering accepts; unknown terms are dropped.
 func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 	lq := racd.ListQuery{Page: 1, PageSize: defaultPageSize}
-	if v, ok := q["page"]; ok && len(v) > 0 {
-		p := strings.TrimSpace(v[len(v)-1])
+	// DRF: `query_params.get("page") or 1`, then "last", then Django's int().
+	if p := lastValue(q, "page"); p != "" {
 		if p == "last" {
 			lq.Page = racd.LastPage
 		} else {
@@ -31,18 +96,19 @@ func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 			lq.Page = int(n)
 		}
 	}
-	if v := q.Get("page_size"); v != "" {
+	if v := lastValue(q, "page_size"); v != "" {
 		if n, ok := pyInt(v); ok && n > 0 {
 			lq.PageSize = int(min(n, maxPageSize))
 		}
 	}
-	lq.Search = searchTerms(q.Get("search"))
-	lq.Ordering = orderingTerms(q.Get("ordering"), allowed)
+	lq.Search = searchTerms(lastValue(q, "search"))
+	lq.Ordering = orderingTerms(lastValue(q, "ordering"), allowed)
 	return lq, nil
 }
 
 // pyInt parses an integer as Python's int() does for ASCII text: surrounding
-// whitespace, an optional sign, digits with single underscores between them.
+// whitespace, an optional sign, digits with single underscores between them. Values
+// beyond the int64 range are clamped to it.
 func pyInt(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -52,8 +118,10 @@ func pyInt(s string) (int64, bool) {
 	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
 		return 0, false
 	}
+	// Python's ints do not overflow; a value beyond int64 is clamped (ParseInt returns
+	// the bound with ErrRange), which every caller treats as "too large".
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false
 	}
 	return n, true
@@ -167,7 +235,7 @@ func boolFilter(q url.Values, name string) *bool {
 // strFilter reads an exact-match filter; an empty value means no filter, as in
 // django-filter.
 func strFilter(q url.Values, name string) *string {
-	v := q.Get(name)
+	v := lastValue(q, name)
 	if v == "" {
 		return nil
 	}

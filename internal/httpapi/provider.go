@@ -91,7 +91,7 @@ func listProviders(s *Server, c *call) error {
 	if err := requireList(c, authz.Provider); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.ProviderOrderFields)
 	if err != nil {
 		return err
