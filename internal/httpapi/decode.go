@@ -2,15 +2,18 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
@@ -20,6 +23,13 @@ import (
 const maxBody = 4 << 20
 
 const msgNullChars = "Null characters are not allowed."
+
+// msgInvalidJSON is DRF JSONField's message for a value it cannot store.
+const msgInvalidJSON = "Value must be valid JSON."
+
+// errNumberRange reports a JSON number beyond what a float64 (and so every JSON
+// client racd serves) can represent.
+var errNumberRange = errors.New("number out of range")
 
 // form is a decoded JSON request body: the top-level object's members, and the errors
 // decoding them found. Each field decoder follows the matching DRF field.
@@ -176,7 +186,7 @@ func pyNumberString(raw json.RawMessage) string {
 		return string(raw)
 	}
 	fl, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return string(raw)
 	}
 	switch {
@@ -185,13 +195,12 @@ func pyNumberString(raw json.RawMessage) string {
 	case math.IsInf(fl, -1):
 		return "-inf"
 	}
-	exp := 0
-	if fl != 0 {
-		exp = int(math.Floor(math.Log10(math.Abs(fl))))
-	}
+	// repr() switches to exponent notation below 1e-4 and from 1e16 on, judged on the
+	// decimal exponent of the shortest representation.
+	sci := strconv.FormatFloat(fl, 'e', -1, 64) // 1e+20, 1.5e-07
+	mant, e, _ := strings.Cut(sci, "e")
+	exp, _ := strconv.Atoi(e)
 	if exp < -4 || exp >= 16 {
-		s := strconv.FormatFloat(fl, 'e', -1, 64) // 1e+20, 1.5e-07
-		mant, e, _ := strings.Cut(s, "e")
 		sign := e[0]
 		digits := strings.TrimLeft(e[1:], "0")
 		if len(digits) < 2 {
@@ -199,11 +208,11 @@ func pyNumberString(raw json.RawMessage) string {
 		}
 		return mant + "e" + string(sign) + digits
 	}
-	s := strconv.FormatFloat(fl, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
+	out := strconv.FormatFloat(fl, 'f', -1, 64)
+	if !strings.Contains(out, ".") {
+		out += ".0"
 	}
-	return s
+	return out
 }
 
 // DRF BooleanField's accepted spellings.
@@ -274,55 +283,196 @@ func (f *form) uuidRef(name string, required, nullable bool) racd.Opt[racd.Ref] 
 	return racd.Some(ref)
 }
 
-// parseUUIDRef reads one UUID primary key, or returns DRF's message for it.
+// parseUUIDRef reads one UUID primary key, or returns the message authentik gives for
+// it. DRF's PrimaryKeyRelatedField refuses booleans itself and hands everything else
+// to Django's UUIDField, which reads an integer as uuid.UUID(int=n) and anything that
+// is not a string or such an integer as invalid, quoting Python's str() of the value.
 func parseUUIDRef(raw json.RawMessage) (racd.Ref, string) {
-	if raw[0] != '"' {
-		return racd.Ref{}, racd.MsgIncorrectPKType(pyType(raw))
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return racd.Ref{}, racd.MsgIncorrectPKType("str")
+		}
+		id, ok := racd.ParseUUID(s)
+		if !ok {
+			return racd.Ref{}, racd.MsgInvalidUUID(s)
+		}
+		return racd.Ref{Raw: s, ID: id}, ""
+	case 't', 'f':
+		return racd.Ref{}, racd.MsgIncorrectPKType("bool")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		if !bytes.ContainsAny(raw, ".eE") {
+			n, ok := new(big.Int).SetString(string(raw), 10)
+			if ok && n.Sign() >= 0 && n.BitLen() <= 128 {
+				var b [16]byte
+				n.FillBytes(b[:])
+				id, _ := racd.ParseUUID(hex.EncodeToString(b[:]))
+				return racd.Ref{Raw: n.String(), ID: id}, ""
+			}
+			if ok {
+				return racd.Ref{}, racd.MsgInvalidUUID(n.String())
+			}
+		}
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return racd.Ref{}, racd.MsgIncorrectPKType("str")
-	}
-	id, ok := racd.ParseUUID(s)
-	if !ok {
-		return racd.Ref{}, racd.MsgInvalidUUID(s)
-	}
-	return racd.Ref{Raw: s, ID: id}, ""
+	return racd.Ref{}, racd.MsgInvalidUUID(pyStr(raw))
 }
 
 // uuidRefs decodes a DRF ManyRelatedField of UUID keys. The first bad item is reported.
 func (f *form) uuidRefs(name string, required bool) racd.Opt[[]racd.Ref] {
-	raw, ok := f.get(name, required)
+	refs, bad, ok := f.uuidRefsUntilBad(name, required)
 	if !ok {
 		return racd.Opt[[]racd.Ref]{}
 	}
+	if bad != "" {
+		f.errs.Add(name, bad)
+		return racd.Opt[[]racd.Ref]{}
+	}
+	return racd.Some(refs)
+}
+
+// uuidRefsUntilBad is uuidRefs for callers that check existence themselves and must
+// report the first bad item whether it is malformed or names nothing (DRF converts
+// the items in order and stops at the first failure): it returns the well-formed
+// items before the first malformed one and that item's message (not recorded).
+// ok is false when the field is absent or was rejected as a whole (recorded).
+func (f *form) uuidRefsUntilBad(name string, required bool) (refs []racd.Ref, bad string, ok bool) {
+	raw, sent := f.get(name, required)
+	if !sent {
+		return nil, "", false
+	}
 	if isNull(raw) {
 		f.errs.Add(name, racd.MsgNull)
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
 	if raw[0] != '[' {
 		f.errs.Add(name, racd.MsgNotAList(pyType(raw)))
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		f.errs.Add(name, racd.MsgNotAList("list"))
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
-	refs := make([]racd.Ref, 0, len(items))
+	refs = make([]racd.Ref, 0, len(items))
 	for _, it := range items {
 		if isNull(it) {
-			f.errs.Add(name, racd.MsgDoesNotExist("None"))
-			return racd.Opt[[]racd.Ref]{}
+			return refs, racd.MsgDoesNotExist("None"), true
 		}
 		ref, msg := parseUUIDRef(it)
 		if msg != "" {
-			f.errs.Add(name, msg)
-			return racd.Opt[[]racd.Ref]{}
+			return refs, msg, true
 		}
 		refs = append(refs, ref)
 	}
-	return racd.Some(refs)
+	return refs, "", true
+}
+
+// pyStr renders a JSON value as Python's str() renders what json.loads made of it:
+// dicts {'k': v} in first-seen key order with the last value of a repeated key, lists
+// [..], True/False/None, floats in repr form.
+func pyStr(raw []byte) string {
+	norm, err := normalizeJSON(raw)
+	if err != nil {
+		return string(raw)
+	}
+	dec := json.NewDecoder(bytes.NewReader(norm))
+	dec.UseNumber()
+	var b strings.Builder
+	if err := writePyRepr(dec, &b, true); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func writePyRepr(dec *json.Decoder, b *strings.Builder, top bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if t {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case json.Number:
+		b.WriteString(pyNumberString(json.RawMessage(t)))
+	case string:
+		if top {
+			b.WriteString(t)
+		} else {
+			b.WriteString(pyQuote(t))
+		}
+	case json.Delim:
+		closing := "]"
+		if t == '{' {
+			closing = "}"
+		}
+		b.WriteByte(byte(t))
+		for i := 0; dec.More(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if t == '{' {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				b.WriteString(pyQuote(k))
+				b.WriteString(": ")
+			}
+			if err := writePyRepr(dec, b, false); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		b.WriteString(closing)
+	}
+	return nil
+}
+
+// pyQuote is Python's repr() of a str: single quotes unless the text has a single
+// quote and no double quote; backslash escapes for \\, \n, \r, \t, the quote and
+// non-printable characters.
+func pyQuote(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case !unicode.IsPrint(r) && r > 0xff && r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case !unicode.IsPrint(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
 }
 
 // object decodes a JSON-object field: compacted, duplicate keys resolved as Python
@@ -342,7 +492,11 @@ func (f *form) object(name string, required bool, notDict func(pyType string) st
 	}
 	norm, err := normalizeJSON(raw)
 	if err != nil {
-		f.errs.Add(name, notDict("dict"))
+		if errors.Is(err, errNumberRange) {
+			f.errs.Add(name, msgInvalidJSON)
+		} else {
+			f.errs.Add(name, notDict("dict"))
+		}
 		return racd.Opt[json.RawMessage]{}
 	}
 	return racd.Some(norm)
@@ -489,6 +643,11 @@ func normalizeValue(dec *json.Decoder, out *bytes.Buffer) error {
 	case string:
 		appendJSONString(out, t)
 	case json.Number:
+		// Python reads such a number as inf (or an int no JSON client can hold);
+		// racd refuses it rather than store a value clients cannot decode.
+		if _, err := strconv.ParseFloat(t.String(), 64); err != nil {
+			return errNumberRange
+		}
 		out.WriteString(t.String())
 	case bool:
 		if t {

@@ -69,6 +69,11 @@ type ProviderInput struct {
 	Settings                Opt[json.RawMessage]
 	ConnectionExpiry        Opt[string]
 	DeleteTokenOnDisconnect Opt[bool]
+	// PropertyMappingsInvalid is the message for the first malformed item of
+	// property_mappings; PropertyMappings then holds the items before it. DRF converts
+	// the items in order and reports the first failure, so the store reports a missing
+	// earlier item instead of this message.
+	PropertyMappingsInvalid string
 
 	Errors FieldErrors
 }
@@ -95,7 +100,7 @@ func (in *ProviderInput) Apply(p *Provider) {
 	if in.AuthorizationFlow.Set && !in.Errors.Has("authorization_flow") {
 		p.AuthorizationFlow = in.AuthorizationFlow.V.ID
 	}
-	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") {
+	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") && in.PropertyMappingsInvalid == "" {
 		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}
 	if in.Settings.Set && !in.Errors.Has("settings") {
