@@ -129,14 +129,20 @@ func pyInt(s string) (int64, bool) {
 
 // searchTerms splits a search the way DRF does: on whitespace, keeping quoted
 // phrases together, then unquoted tokens on commas; empty terms are dropped.
+//
+// A term holding a NUL is kept: no stored text contains one, so it matches nothing
+// (the store never sends it to the database).
 func searchTerms(s string) []string {
-	s = strings.ReplaceAll(s, "\x00", "")
 	var out []string
 	for _, tok := range smartSplit(s) {
 		tok = strings.Trim(tok, ",")
-		if len(tok) >= 2 && (tok[0] == '"' || tok[0] == '\'') && tok[len(tok)-1] == tok[0] {
-			if inner := unquote(tok); inner != "" {
-				out = append(out, inner)
+		if tok != "" && (tok[0] == '"' || tok[0] == '\'') && tok[len(tok)-1] == tok[0] {
+			// DRF's unescape_string_literal; a lone quote or "" leaves an empty
+			// term, which matches everything, as no term at all.
+			if len(tok) >= 2 {
+				if inner := unquote(tok); inner != "" {
+					out = append(out, inner)
+				}
 			}
 			continue
 		}
@@ -221,7 +227,7 @@ func boolFilter(q url.Values, name string) *bool {
 	if !ok || len(v) == 0 {
 		return nil
 	}
-	switch strings.ToLower(strings.TrimSpace(v[len(v)-1])) {
+	switch strings.ToLower(v[len(v)-1]) {
 	case "true", "1":
 		t := true
 		return &t
