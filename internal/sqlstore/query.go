@@ -161,11 +161,13 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 //	page:   ordered with orderJoins, LIMIT/OFFSET
 //	result: <cols>, total count
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
+	// The CTE names must not collide with any table alias a caller uses (an alias "m"
+	// against a CTE "m" is an error on PostgreSQL).
 	lim, off := b.arg(limit), b.arg(offset)
-	return "WITH m AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"pg AS (SELECT " + alias + "." + pk + " AS k FROM m JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = m.k " + orderJoins +
+	return "WITH list_keys AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
+		"list_page AS (SELECT " + alias + "." + pk + " AS k FROM list_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = list_keys.k " + orderJoins +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM m) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+		"SELECT " + cols + ", (SELECT count(*) FROM list_keys) FROM list_page JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = list_page.k " + rowJoins +
 		" ORDER BY " + order
 }
 
