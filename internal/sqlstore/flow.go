@@ -168,7 +168,7 @@ func (s *Store) DeleteFlow(ctx context.Context, slug string, a racd.Audit) error
 		if err := s.deleteObjectPermissions(ctx, c, racd.FlowApp, racd.FlowModel, f.UUID); err != nil {
 			return err
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, f.Ref(), nil)
+		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, f.Ref(), racd.Diff(flowFields(f), nil))
 	})
 }
 

@@ -166,7 +166,7 @@ func (s *Store) DeletePropertyMapping(ctx context.Context, uuid string, a racd.A
 		if err := s.deleteObjectPermissions(ctx, c, racd.PropertyMappingApp, racd.PropertyMappingModel, m.UUID); err != nil {
 			return err
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, m.Ref(), nil)
+		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, m.Ref(), racd.Diff(mappingFields(m), nil))
 	})
 }
 

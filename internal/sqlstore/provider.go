@@ -267,7 +267,7 @@ func (s *Store) deleteProviderRow(ctx context.Context, c conn, p *racd.Provider,
 	if err := s.deleteObjectPermissions(ctx, c, racd.ProviderApp, racd.ProviderModel, strconv.FormatInt(p.ID, 10)); err != nil {
 		return err
 	}
-	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, p.Ref(), nil)
+	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, p.Ref(), racd.Diff(providerFields(p), nil))
 }
 
 // ProviderUsedBy implements racd.ProviderStore: connection tokens, endpoints, outposts
