@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sort"
 	"strings"
@@ -106,6 +107,8 @@ func TestProviderFieldScenarios(t *testing.T) {
 			post("name trimmed", `{"name":"  padded\t","authorization_flow":"{authz}"}`, 201, `{"name":"padded"}`),
 			post("name integer", `{"name":12,"authorization_flow":"{authz}"}`, 201, `{"name":"12"}`),
 			post("name float", `{"name":1.50,"authorization_flow":"{authz}"}`, 201, `{"name":"1.5"}`),
+			post("name of 500 incompressible 4-byte characters", `{"name":"`+longName(500)+`","authorization_flow":"{authz}"}`, 201, `{"name":"`+longName(500)+`"}`),
+			post("name of 501 characters", `{"name":"`+longName(501)+`","authorization_flow":"{authz}"}`, 400, fieldErr("name", "Ensure this field has no more than 500 characters.")),
 			post("name unicode", `{"name":"Ünïcødé ☃","authorization_flow":"{authz}"}`, 201, `{"name":"Ünïcødé ☃"}`),
 			// authorization_flow
 			post("authorization_flow missing", `{"name":"af"}`, 400, fieldErr("authorization_flow", msgRequired)),
@@ -272,4 +275,15 @@ func TestProviderUpdateScenarios(t *testing.T) {
 			{name: "GET after DELETE", method: "GET", path: full, status: 404, want: bodyNotFound},
 		})
 	})
+}
+
+// longName returns n distinct-looking 4-byte characters (deterministic, and not
+// compressible the way a repeated character is).
+func longName(n int) string {
+	r := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteRune(rune(0x20000 + r.IntN(0xa000)))
+	}
+	return b.String()
 }

@@ -86,14 +86,7 @@ func NewProvider() *Provider {
 // Apply validates the static rules of every sent field and copies the valid ones onto
 // p. It records problems in in.Errors; p must not be stored when any remain.
 func (in *ProviderInput) Apply(p *Provider) {
-	if in.Name.Set && !in.Errors.Has("name") {
-		name := strings.TrimSpace(in.Name.V)
-		if name == "" {
-			in.Errors.Add("name", MsgBlank)
-		} else {
-			p.Name = name
-		}
-	}
+	applyTextMax(&in.Errors, "name", in.Name, &p.Name, MaxIndexedText)
 	if in.AuthenticationFlow.Set && !in.Errors.Has("authentication_flow") {
 		p.AuthenticationFlow = in.AuthenticationFlow.V.ID
 	}
