@@ -169,14 +169,65 @@ func (f *form) str(name string, required, nullable, trim bool) (v racd.Opt[strin
 		f.errs.Add(name, racd.MsgNotString)
 		return v, false
 	}
+	// DRF's CharField runs both validators and reports both.
+	bad := false
 	if strings.ContainsRune(s, 0) {
 		f.errs.Add(name, msgNullChars)
+		bad = true
+	}
+	if r, ok := loneSurrogate(raw); ok {
+		f.errs.Add(name, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r))
+		bad = true
+	}
+	if bad {
 		return v, false
 	}
 	if trim {
-		s = strings.TrimSpace(s)
+		s = strings.TrimFunc(s, isPySpace)
 	}
 	return racd.Some(s), false
+}
+
+// isPySpace is Python's str.isspace for one character (what str.strip() removes):
+// Unicode white space plus the ASCII separators \x1c-\x1f.
+func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
+
+// loneSurrogate finds the first \uD800-\uDFFF escape of a JSON string that is not half
+// of a surrogate pair. Python keeps such characters in the decoded string (Go turns
+// them into U+FFFD), and DRF refuses them.
+func loneSurrogate(raw []byte) (rune, bool) {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // skip the escaped character (it may be a backslash)
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return r, true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return r, true
+		}
+		i += 5
+	}
+	return 0, false
 }
 
 // pyNumberString prints a JSON number as Python's str() prints what json.loads made
@@ -561,14 +612,11 @@ func (f *form) choice(name string, required bool) racd.Opt[string] {
 		f.errs.Add(name, racd.MsgNull)
 		return racd.Opt[string]{}
 	}
+	// DRF looks up str(value) among the choices and quotes str(value) when it is
+	// not one.
 	var s string
 	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		s = strings.Trim(string(raw), `"`)
-		if raw[0] == 't' {
-			s = "True"
-		} else if raw[0] == 'f' {
-			s = "False"
-		}
+		s = pyStr(raw)
 	}
 	// The domain checks membership and reports `"x" is not a valid choice.`
 	return racd.Some(s)
