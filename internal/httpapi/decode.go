@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"math/big"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -56,7 +55,7 @@ func readForm(c *call, errs *racd.FieldErrors, partial bool) (*form, error) {
 		return f, nil
 	}
 	ct := c.r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || !strings.EqualFold(mt, "application/json") {
+	if !jsonMediaType(ct) {
 		return nil, errDetail(http.StatusUnsupportedMediaType, `Unsupported media type "`+ct+`" in request.`)
 	}
 	if !utf8.Valid(body) {
@@ -80,6 +79,17 @@ func readForm(c *call, errs *racd.FieldErrors, partial bool) (*form, error) {
 		return nil, errDetail(http.StatusBadRequest, "JSON parse error - "+err.Error())
 	}
 	return f, nil
+}
+
+// jsonMediaType reports whether DRF would hand a body of Content-Type ct to its
+// JSONParser: the type before any parameters, case-insensitive, matches
+// application/json with '*' as a wildcard on either side of the slash; parameters
+// are ignored (and may be malformed).
+func jsonMediaType(ct string) bool {
+	typ, _, _ := strings.Cut(ct, ";")
+	main, sub, _ := strings.Cut(strings.ToLower(strings.TrimSpace(typ)), "/")
+	main, sub = strings.TrimSpace(main), strings.TrimSpace(sub)
+	return (main == "application" || main == "*") && (sub == "json" || sub == "*")
 }
 
 // syntaxReason describes where JSON is malformed, with Python's line/column/char style.
