@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/racd/racd/internal/apitest"
@@ -270,5 +272,23 @@ func TestPageSizeCap(t *testing.T) {
 			subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":2,"start_index":1,"end_index":1000}}`},
 		{name: "default is 100", method: "GET", path: provPath, status: 200,
 			subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":11,"start_index":1,"end_index":100}}`},
+	})
+}
+
+// TestBodyTooLarge: a body over the 4 MiB cap is refused with 413 and writes nothing.
+func TestBodyTooLarge(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := baseFixture(t, backend)
+		before := f.counts()
+		big := `{"name":"big","authorization_flow":"` + f.vars["authz"] + `","settings":{"x":"` + strings.Repeat("a", 5<<20) + `"}}`
+		for _, c := range []struct{ method, path string }{{"POST", provPath}, {"PATCH", provPath + f.vars["p1"] + "/"}} {
+			rec := serve(f, c.method, c.path, "", "application/json", []byte(big))
+			if rec.Code != 413 || rec.Body.String() != `{"detail":"Request body too large."}` {
+				t.Errorf("%s: %d %s", c.method, rec.Code, rec.Body)
+			}
+		}
+		if after := f.counts(); !reflect.DeepEqual(before, after) {
+			t.Errorf("rows changed: %v -> %v", before, after)
+		}
 	})
 }
