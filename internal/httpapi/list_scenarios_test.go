@@ -35,6 +35,7 @@ func listFixture(t testing.TB, backend string) *fixture {
 	mk("Beta_50%", map[string]any{"connection_expiry": "hours=2"})
 	mk("gamma", map[string]any{"connection_expiry": "days=1", "delete_token_on_disconnect": true})
 	mk("delta \"quoted\" one", nil)
+	mk("École", nil)
 	app1, _ := racd.NewUUID(nil)
 	app2, _ := racd.NewUUID(nil)
 	f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, $2, $3, $4)", app1, "Zeta App", "a-zeta", f.vars["gamma"])
@@ -84,7 +85,7 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := listFixture(t, backend)
 		// Names order by code point (both databases compare bytes).
-		all := []string{"Alpha One", "Beta_50%", "alpha two", "delta \"quoted\" one", "gamma"}
+		all := []string{"Alpha One", "Beta_50%", "alpha two", "delta \"quoted\" one", "gamma", "École"}
 		f.run(t, []scenario{
 			list("no search", "", all...),
 			list("empty search", "search=", all...),
@@ -112,16 +113,19 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 			list("last search wins", "search=gamma&search=beta", "Beta_50%"),
 			list("name__iexact", "name__iexact=ALPHA%20ONE", "Alpha One"),
 			list("name__iexact is exact", "name__iexact=alpha"),
+			list("name__iexact folds ASCII only, on both databases", "name__iexact=%C3%89COLE", "École"),
+			list("name__iexact does not fold É", "name__iexact=%C3%A9cole"),
+			list("search folds ASCII only, on both databases", "search=%C3%89COLE", "École"),
 			list("name__iexact empty is no filter", "name__iexact=", all...),
 			list("name__iexact NUL", "name__iexact=%00"),
 			list("name__iexact invalid UTF-8", "name__iexact=%C3"),
 			list("name__iexact with wildcard characters", "name__iexact=beta_50%25", "Beta_50%"),
-			list("application__isnull=true", "application__isnull=true", "Alpha One", "Beta_50%", "delta \"quoted\" one"),
+			list("application__isnull=true", "application__isnull=true", "Alpha One", "Beta_50%", "delta \"quoted\" one", "École"),
 			list("application__isnull last value wins", "application__isnull=true&application__isnull=false", "alpha two", "gamma"),
 			list("application__isnull=false", "application__isnull=false", "alpha two", "gamma"),
-			list("application__isnull=1", "application__isnull=1", "Alpha One", "Beta_50%", "delta \"quoted\" one"),
+			list("application__isnull=1", "application__isnull=1", "Alpha One", "Beta_50%", "delta \"quoted\" one", "École"),
 			list("application__isnull=0", "application__isnull=0", "alpha two", "gamma"),
-			list("application__isnull=TRUE", "application__isnull=TRUE", "Alpha One", "Beta_50%", "delta \"quoted\" one"),
+			list("application__isnull=TRUE", "application__isnull=TRUE", "Alpha One", "Beta_50%", "delta \"quoted\" one", "École"),
 			list("application__isnull=False", "application__isnull=False", "alpha two", "gamma"),
 			list("application__isnull=yes is ignored", "application__isnull=yes", all...),
 			list("application__isnull empty is ignored", "application__isnull=", all...),

@@ -74,7 +74,11 @@ func (b *qb) iexact(col, v string) {
 	if b.d.name == "sqlite" {
 		b.and(col + " = " + p + " COLLATE NOCASE")
 	} else {
-		b.and("lower(" + col + ") = lower(" + p + ")")
+		// Both sides fold under the column's "C" collation (ASCII letters only, as
+		// SQLite's NOCASE): lower() of a bare parameter would use the database's
+		// default collation and fold "É" where lower(col) does not, so "ÉCOLE" would
+		// miss "École" on PostgreSQL only.
+		b.and("lower(" + col + ") = lower(CAST(" + p + ` AS TEXT) COLLATE "C")`)
 	}
 }
 
