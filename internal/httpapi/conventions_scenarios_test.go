@@ -177,6 +177,8 @@ func TestAuthScenarios(t *testing.T) {
 			add("unknown key", asUnknown, nil, bodyTokenInvalid)
 			add("expired token", asExpired, nil, bodyTokenInvalid)
 			add("recovery token", asRecovery, nil, bodyTokenInvalid)
+			add("verification token", asVerify, nil, bodyTokenInvalid)
+			add("app_password token", asAppPass, nil, bodyTokenInvalid)
 			add("inactive user", asInactive, nil, bodyTokenInvalid)
 			add("Basic scheme", asNone, map[string]string{"Authorization": "Basic YWthZG1pbjpwYXNzd29yZA=="}, bodyUnsupported)
 			add("Token scheme", asNone, map[string]string{"Authorization": "Token " + apitest.AdminToken}, bodyUnsupported)
@@ -187,6 +189,10 @@ func TestAuthScenarios(t *testing.T) {
 			rows = append(rows, scenario{name: "scheme " + scheme, as: asNone, header: map[string]string{"Authorization": scheme + " " + apitest.AdminToken},
 				method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`})
 		}
+		rows = append(rows,
+			scenario{name: "expiring token without an expiry time", as: asNoExpiry, method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`},
+			scenario{name: "past expiry on a non-expiring token", as: asExpiredNonExpiring, method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`},
+		)
 		f.run(t, rows)
 	})
 }

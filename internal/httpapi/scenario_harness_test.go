@@ -20,22 +20,30 @@ import (
 
 // Callers a scenario can act as. The zero value is the superuser.
 const (
-	asAdmin    = ""
-	asNone     = "none"     // no Authorization header at all
-	asUnknown  = "unknown"  // a well-formed key no token has
-	asExpired  = "expired"  // an expiring api token whose expiry has passed
-	asRecovery = "recovery" // a live token of intent recovery
-	asInactive = "inactive" // an api token of a deactivated user
-	asNoPerm   = "noperm"   // an active user with an api token and no permission
+	asAdmin              = ""
+	asNone               = "none"     // no Authorization header at all
+	asUnknown            = "unknown"  // a well-formed key no token has
+	asExpired            = "expired"  // an expiring api token whose expiry has passed
+	asRecovery           = "recovery" // a live token of intent recovery
+	asVerify             = "verification"
+	asAppPass            = "app_password"
+	asNoExpiry           = "expiring-null"        // an expiring api token without an expiry time (valid)
+	asExpiredNonExpiring = "expired-not-expiring" // expires in the past but expiring=false (valid)
+	asInactive           = "inactive"             // an api token of a deactivated user
+	asNoPerm             = "noperm"               // an active user with an api token and no permission
 )
 
 // Keys of the extra tokens the fixture inserts.
 var fixtureKeys = map[string]string{
-	asUnknown:  "no-such-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
-	asExpired:  "expired-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
-	asRecovery: "recovery-token-0123456789abcdefghijklmnopqrstuvwxyz012345678",
-	asInactive: "inactive-token-0123456789abcdefghijklmnopqrstuvwxyz012345678",
-	asNoPerm:   "noperm-token-0123456789abcdefghijklmnopqrstuvwxyz01234567890",
+	asUnknown:            "no-such-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
+	asExpired:            "expired-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
+	asRecovery:           "recovery-token-0123456789abcdefghijklmnopqrstuvwxyz012345678",
+	asInactive:           "inactive-token-0123456789abcdefghijklmnopqrstuvwxyz012345678",
+	asNoPerm:             "noperm-token-0123456789abcdefghijklmnopqrstuvwxyz01234567890",
+	asVerify:             "verify-token-0123456789abcdefghijklmnopqrstuvwxyz01234567890",
+	asAppPass:            "apppass-token-0123456789abcdefghijklmnopqrstuvwxyz0123456789",
+	asNoExpiry:           "noexpiry-token-0123456789abcdefghijklmnopqrstuvwxyz012345678",
+	asExpiredNonExpiring: "expired-nonexpiring-token-0123456789abcdefghijklmnopqrstuvw",
 }
 
 // fixture is an API on a fresh database with a raw connection to the same database
@@ -81,6 +89,10 @@ func newFixture(t testing.TB, backend string) *fixture {
 	f.insertToken("recovery", fixtureKeys[asRecovery], racd.IntentRecovery, adminID, true, &future)
 	f.insertToken("inactive", fixtureKeys[asInactive], racd.IntentAPI, inactive, false, nil)
 	f.insertToken("noperm", fixtureKeys[asNoPerm], racd.IntentAPI, noperm, true, &future)
+	f.insertToken("verification", fixtureKeys[asVerify], racd.IntentVerification, adminID, false, nil)
+	f.insertToken("app-password", fixtureKeys[asAppPass], racd.IntentAppPassword, adminID, false, nil)
+	f.insertToken("no-expiry", fixtureKeys[asNoExpiry], racd.IntentAPI, adminID, true, nil)
+	f.insertToken("expired-not-expiring", fixtureKeys[asExpiredNonExpiring], racd.IntentAPI, adminID, false, &past)
 	return f
 }
 
