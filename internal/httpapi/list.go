@@ -3,6 +3,7 @@ package httpapi
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -155,42 +156,16 @@ func searchTerms(s string) []string {
 	return out
 }
 
+// pySpaceClass is Python's \s for str patterns, as a character-class body.
+const pySpaceClass = `\t\n\v\f\r \x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+
+// smartSplitRE is Django's smart_split pattern: runs of non-space text in which quoted
+// stretches (with backslash escapes) may hold spaces; a quote that never closes is
+// ordinary text.
+var smartSplitRE = regexp.MustCompile(`(?:[^` + pySpaceClass + `'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^` + pySpaceClass + `'"]*)+)|[^` + pySpaceClass + `]+`)
+
 // smartSplit splits on whitespace outside quotes (Django's smart_split).
-func smartSplit(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	escaped := false
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case quote != 0:
-			cur.WriteRune(r)
-			if r == '\\' {
-				escaped = true
-			} else if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-			cur.WriteRune(r)
-		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
-			flush()
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	flush()
-	return out
-}
+func smartSplit(s string) []string { return smartSplitRE.FindAllString(s, -1) }
 
 // unquote strips matching quotes and unescapes \" \' and \\ inside.
 func unquote(s string) string {

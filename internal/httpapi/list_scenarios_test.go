@@ -103,6 +103,9 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 			// on commas and the quotes stay part of the first term.
 			list("quoted phrase glued to a comma term", "search=%22alpha%20o%22,ne"),
 			list("lone quote matches everything", "search=%22", all...),
+			// An unclosed quote is ordinary text: `"` and `two` are two tokens.
+			list("unclosed quote does not swallow the rest", "search=%22%20two", "alpha two"),
+			list("unclosed single quote", "search=%27alpha%20one"),
 			list("escaped quote in a phrase", `search=`+url.QueryEscape(`"\"quoted\""`), "delta \"quoted\" one"),
 			list("percent is literal", "search=%25", "Beta_50%"),
 			list("underscore is literal", "search=_", "Beta_50%"),
