@@ -259,3 +259,51 @@ func TestProviderOrderingScenarios(t *testing.T) {
 		f.run(t, rows)
 	})
 }
+
+// TestProviderDeletionEffects: used_by lists every kind in SPEC order, and deleting
+// the provider deletes its endpoints and connection tokens, removes it from outposts
+// and leaves its application with provider null. Endpoints and tokens are inserted
+// with SQL (their APIs are not this package's).
+func TestProviderDeletionEffects(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := listFixture(t, backend)
+		pm := f.env.Mapping("gm", nil)
+		f.vars["gm"] = pm
+		f.env.MustAdmin(200, "PATCH", provPath+f.vars["gamma"]+"/", map[string]any{"property_mappings": []string{pm}})
+		ep, _ := racd.NewUUID(nil)
+		ct, _ := racd.NewUUID(nil)
+		f.vars["ep"], f.vars["ct"] = ep, ct
+		f.exec("INSERT INTO endpoints (uuid, name, provider_id, protocol, host, auth_mode) VALUES ($1, 'e1', $2, 'rdp', 'h:3389', 'static')", ep, f.vars["gamma"])
+		var admin int64
+		f.queryRow("SELECT id FROM users WHERE username = 'akadmin'", nil, &admin)
+		f.exec("INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, created) VALUES ($1, $2, $3, $4, $5, 0)",
+			ct, []byte("hash-of-a-connection-token"), f.vars["gamma"], ep, admin)
+		f.run(t, []scenario{
+			{name: "used_by lists every kind in order", method: "GET", path: provPath + "{gamma}/used_by/", status: 200,
+				subset: `[{"app":"authentik_providers_rac","model_name":"connectiontoken","pk":"{ct}","action":"cascade"},` +
+					`{"app":"authentik_providers_rac","model_name":"endpoint","pk":"{ep}","name":"RAC Endpoint e1","action":"cascade"},` +
+					`{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-echo}","name":"Outpost echo","action":"cascade_many"},` +
+					`{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-zulu}","name":"Outpost zulu","action":"cascade_many"},` +
+					`{"app":"authentik_core","model_name":"propertymapping","pk":"{gm}","name":"Property Mapping gm","action":"cascade_many"}]`},
+			{name: "delete", method: "DELETE", path: provPath + "{gamma}/", status: 204, wantEmpty: true,
+				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+					for q, want := range map[string]int{
+						"SELECT count(*) FROM endpoints":                                  0,
+						"SELECT count(*) FROM connection_tokens":                          0,
+						"SELECT count(*) FROM outpost_providers":                          0,
+						"SELECT count(*) FROM outposts":                                   2,
+						"SELECT count(*) FROM applications WHERE slug = 'a-zeta'":         1,
+						"SELECT count(*) FROM applications WHERE provider_id IS NOT NULL": 1,
+						"SELECT count(*) FROM property_mappings WHERE name = 'gm'":        1,
+					} {
+						var n int
+						f.queryRow(q, nil, &n)
+						if n != want {
+							t.Errorf("%s: %d, want %d", q, n, want)
+						}
+					}
+				}},
+			{name: "the mapping is no longer used", method: "GET", path: mappingPath + "{gm}/used_by/", status: 200, want: `[]`},
+		})
+	})
+}
