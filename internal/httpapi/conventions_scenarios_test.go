@@ -182,6 +182,7 @@ func TestAuthScenarios(t *testing.T) {
 			add("inactive user", asInactive, nil, bodyTokenInvalid)
 			add("Basic scheme", asNone, map[string]string{"Authorization": "Basic YWthZG1pbjpwYXNzd29yZA=="}, bodyUnsupported)
 			add("Token scheme", asNone, map[string]string{"Authorization": "Token " + apitest.AdminToken}, bodyUnsupported)
+			add("scheme and key separated by a tab", asNone, map[string]string{"Authorization": "Bearer\t" + apitest.AdminToken}, noCred)
 			add("two spaces", asNone, map[string]string{"Authorization": "Bearer  " + apitest.AdminToken}, bodyTokenInvalid)
 			add("no permission", asNoPerm, nil, bodyForbidden)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/racd/racd/internal/apitest"
 	"github.com/racd/racd/internal/storetest"
@@ -227,6 +228,36 @@ func FuzzRelatedBodies(f *testing.F) {
 		case 415:
 		default:
 			t.Fatalf("%s %s %q: status %d %s", m, path, body, rec.Code, rec.Body)
+		}
+	})
+}
+
+// FuzzAuthorizationHeader sends arbitrary Authorization headers: never a 500, and only
+// "<bearer in any case> <the admin key>" authenticates.
+func FuzzAuthorizationHeader(f *testing.F) {
+	for _, h := range []string{"", "Bearer", "Bearer ", "Bearer  x", "bearer " + apitest.AdminToken, "Basic abc", "Token x",
+		"Bearer " + apitest.AdminToken + " ", "BEARER " + apitest.AdminToken, "Bearer\t" + apitest.AdminToken, "\x00", "Bearer \xff"} {
+		f.Add(h)
+	}
+	fx := baseFixture(f, "sqlite")
+	f.Fuzz(func(t *testing.T, h string) {
+		fx.t = t
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL.Path = provPath
+		req.Header["Authorization"] = []string{h}
+		rec := httptest.NewRecorder()
+		fx.env.API.ServeHTTP(rec, req)
+		// authentik strips the value (Python white space) before splitting it.
+		v := strings.TrimFunc(h, func(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) })
+		scheme, key, _ := strings.Cut(v, " ")
+		valid := strings.EqualFold(scheme, "bearer") && key == apitest.AdminToken
+		switch {
+		case rec.Code == 200 && !valid:
+			t.Fatalf("%q authenticated", h)
+		case rec.Code != 200 && valid:
+			t.Fatalf("%q refused: %d %s", h, rec.Code, rec.Body)
+		case rec.Code != 200 && rec.Code != 403:
+			t.Fatalf("%q: %d %s", h, rec.Code, rec.Body)
 		}
 	})
 }
