@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,6 +41,17 @@ type Resource struct {
 	// Extra are more detail routes (suffix after the detail path, method) that behave
 	// like retrieve, e.g. "view_key/".
 	Extra []string
+	// Skip lists the matrix routes the resource does not serve: a read-only resource
+	// (events) skips RCreate, RPut, RPatch, RUsedBy and RDelete; one without a create
+	// route (connection tokens) skips RCreate.
+	Skip []string
+	// OwnerOrView resources (connection tokens) are visible to their owner, to holders
+	// of view (globally or on the object) and to superusers; other permissions work as
+	// usual. Seed creates objects owned by the superuser (someone else's for every
+	// other caller; grants go on them); SeedFor creates the caller's own object, which
+	// the RGetOwn, RPatchOwn and RDeleteOwn routes reach. A caller without view sees
+	// only its own: its list is 200, others' objects are 404 on every detail route.
+	OwnerOrView bool
 }
 
 // Callers of the matrix.
@@ -69,10 +81,28 @@ const (
 	RUsedBy       = "used_by"
 	RExtraVisible = "extra visible"
 	RExtraOther   = "extra other"
+	RGetOwn       = "retrieve own"
+	RPatchOwn     = "PATCH own"
+	RDeleteOwn    = "DELETE own"
 	RDelete       = "DELETE"
 )
 
-var matrixRoutes = []string{RList, RCreate, RGetVisible, RGetOther, RGetMissing, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RDelete}
+var matrixRoutes = []string{RList, RCreate, RGetVisible, RGetOther, RGetMissing, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
+
+// Routes returns the matrix routes r runs, in order.
+func (r Resource) Routes() []string {
+	var out []string
+	for _, route := range matrixRoutes {
+		switch {
+		case (route == RExtraVisible || route == RExtraOther) && len(r.Extra) == 0,
+			(route == RGetOwn || route == RPatchOwn || route == RDeleteOwn) && !r.OwnerOrView,
+			slices.Contains(r.Skip, route):
+			continue
+		}
+		out = append(out, route)
+	}
+	return out
+}
 
 // Expected returns the status SPEC §1's permission table gives caller on route (for
 // owned resources, the owner rules).
@@ -98,6 +128,18 @@ func (r Resource) Expected(caller, route string) int {
 		return ok
 	}
 	view := map[string]string{GlobalView: "all", ObjectView: "one", ObjectChange: "one", RoleInGroup: "one", Superuser: "all"}[caller]
+	if r.OwnerOrView {
+		switch {
+		case route == RGetOwn || route == RPatchOwn:
+			return ok
+		case route == RDeleteOwn:
+			return gone
+		case view == "" && route == RList:
+			return ok
+		case view == "" && route != RCreate:
+			return missing
+		}
+	}
 	switch route {
 	case RCreate:
 		if caller == GlobalAdd || caller == Superuser {
@@ -168,7 +210,14 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 			default:
 				userID, key = e.User(fmt.Sprintf("matrix-caller-%d", ci))
 			}
-			var visPK, visKey string
+			var visPK, visKey, ownPK, ownKey string
+			if r.OwnerOrView {
+				if userID != 0 {
+					ownPK, ownKey = r.SeedFor(e, userID, next())
+				} else if key != "" {
+					ownPK, ownKey = r.Seed(e, next())
+				}
+			}
 			if r.Owned {
 				if userID != 0 {
 					visPK, visKey = r.SeedFor(e, userID, next())
@@ -193,10 +242,7 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					e.GrantThroughRole(userID, fmt.Sprintf("matrix-%d", ci), r.Model, visPK, perm("view"), perm("change"), perm("delete"))
 				}
 			}
-			for _, route := range matrixRoutes {
-				if (route == RExtraVisible || route == RExtraOther) && len(r.Extra) == 0 {
-					continue
-				}
+			for _, route := range r.Routes() {
 				var method, path string
 				var body any
 				switch route {
@@ -220,13 +266,22 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					method, path = "GET", r.DetailPath(visKey)+r.Extra[0]
 				case RExtraOther:
 					method, path = "GET", r.DetailPath(otherKey)+r.Extra[0]
+				case RGetOwn, RPatchOwn, RDeleteOwn:
+					k := ownKey
+					if k == "" { // anonymous: someone else's
+						k = otherKey
+					}
+					method, path = map[string]string{RGetOwn: "GET", RPatchOwn: "PATCH", RDeleteOwn: "DELETE"}[route], r.DetailPath(k)
+					if route == RPatchOwn {
+						body = map[string]any{}
+					}
 				case RDelete:
 					method, path = "DELETE", r.DetailPath(visKey)
 				}
 				res := e.As(key, method, path, body)
 				checkCell(t, r, caller, route, method, path, res)
 				if route == RList && res.Status == http.StatusOK {
-					checkListed(t, r, caller, visPK, otherPK, res)
+					checkListed(t, r, caller, visPK, otherPK, ownPK, res)
 				}
 			}
 		})
@@ -250,8 +305,9 @@ func checkCell(t *testing.T, r Resource, caller, route, method, path string, res
 
 // checkListed verifies that a list holds what the caller may view: object-level
 // viewers exactly their object, owners their own objects but not others', global
-// viewers and superusers both objects.
-func checkListed(t *testing.T, r Resource, caller, visPK, otherPK string, res *Resp) {
+// viewers and superusers both objects. For OwnerOrView resources, every caller's list
+// also holds its own object (ownPK).
+func checkListed(t *testing.T, r Resource, caller, visPK, otherPK, ownPK string, res *Resp) {
 	t.Helper()
 	var page struct {
 		Pagination struct {
@@ -268,6 +324,18 @@ func checkListed(t *testing.T, r Resource, caller, visPK, otherPK string, res *R
 		has[pkString(o["pk"])] = true
 	}
 	switch {
+	case r.OwnerOrView && caller != Superuser && caller != GlobalView:
+		want := 1
+		if caller == ObjectView || caller == ObjectChange || caller == RoleInGroup {
+			want = 2
+		}
+		if !has[ownPK] || has[otherPK] || has[visPK] != (want == 2) || page.Pagination.Count != want {
+			t.Errorf("%s: list as %s = %s, want own %s (and %d in all), not %s", r.Name, caller, res.Body, ownPK, want, otherPK)
+		}
+	case r.OwnerOrView:
+		if !has[visPK] || !has[otherPK] || !has[ownPK] {
+			t.Errorf("%s: list as %s = %s, want %s, %s and %s", r.Name, caller, res.Body, visPK, otherPK, ownPK)
+		}
 	case !r.Owned && (caller == ObjectView || caller == ObjectChange || caller == RoleInGroup):
 		if page.Pagination.Count != 1 || len(page.Results) != 1 || !has[visPK] {
 			t.Errorf("%s: list as %s = %s, want exactly %s", r.Name, caller, res.Body, visPK)

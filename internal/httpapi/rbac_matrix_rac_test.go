@@ -1,0 +1,219 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+
+	"github.com/racd/racd/internal/apitest"
+)
+
+// racMatrix is the state the RAC-side matrix resources share in one Env: a provider
+// to hang outposts and endpoints on, and an endpoint to launch connection tokens from.
+type racMatrix struct {
+	provider int64
+	endpoint string
+}
+
+func (m *racMatrix) setup(e *apitest.Env) {
+	flow := e.Flow("matrix-authz", "authorization")
+	m.provider = int64(e.Provider(map[string]any{"name": "matrix-provider", "authorization_flow": flow})["pk"].(float64))
+	m.endpoint = e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", map[string]any{
+		"name": "matrix-endpoint", "provider": m.provider, "protocol": "rdp", "host": "h:3389",
+		"auth_mode": "static", "maximum_connections": -1,
+	})["pk"].(string)
+}
+
+func (m *racMatrix) endpointBody(n int) map[string]any {
+	return map[string]any{"name": fmt.Sprintf("e%d", n), "provider": m.provider, "protocol": "ssh", "host": "h", "auth_mode": "prompt"}
+}
+
+// launchAs issues a connection token for the caller with key on the shared endpoint
+// and returns the token's pk.
+func (m *racMatrix) launchAs(e *apitest.Env, key string) string {
+	e.T.Helper()
+	r := e.As(key, "POST", "/api/v3/rac/endpoints/"+m.endpoint+"/launch/", nil)
+	if r.Status != http.StatusCreated {
+		e.T.Fatalf("launch: %s", r)
+	}
+	return r.Map(e.T)["connection_token"].(map[string]any)["pk"].(string)
+}
+
+// eventOf returns the pk of the model_created event of the object pk.
+func eventOf(e *apitest.Env, pk string) string {
+	e.T.Helper()
+	r := e.MustAdmin(200, "GET", "/api/v3/events/events/?action=model_created&context_model_pk="+pk, nil)
+	res := r["results"].([]any)
+	if len(res) != 1 {
+		e.T.Fatalf("events of %s: %v", pk, r)
+	}
+	return res[0].(map[string]any)["pk"].(string)
+}
+
+// racMatrixResources are applications, outposts, RAC endpoints, connection tokens and
+// events as the RBAC matrix sees them.
+func racMatrixResources() []apitest.Resource {
+	m := &racMatrix{}
+	return []apitest.Resource{
+		{
+			Name: "applications", Model: "authentik_core.application",
+			ListPath: "/api/v3/core/applications/", DetailPath: detail("/api/v3/core/applications/"), MissingKey: "no-such-app",
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				slug := fmt.Sprintf("a%d", n)
+				return pkOf(e.MustAdmin(201, "POST", "/api/v3/core/applications/", map[string]any{"name": "A", "slug": slug})), slug
+			},
+			CreateBody: func(e *apitest.Env, n int) any { return map[string]any{"name": "A", "slug": fmt.Sprintf("a%d", n)} },
+			UpdateBody: func(e *apitest.Env, key string, n int) any {
+				return map[string]any{"name": fmt.Sprintf("A%d", n), "slug": key, "meta_description": "d"}
+			},
+		},
+		{
+			Name: "outposts", Model: "authentik_outposts.outpost",
+			ListPath: "/api/v3/outposts/instances/", DetailPath: detail("/api/v3/outposts/instances/"), MissingKey: missingUUID,
+			Setup: m.setup,
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{
+					"name": fmt.Sprintf("o%d", n), "type": "rac", "providers": []int64{m.provider}, "config": map[string]any{}}))
+				return pk, pk
+			},
+			CreateBody: func(e *apitest.Env, n int) any {
+				return map[string]any{"name": fmt.Sprintf("o%d", n), "type": "rac", "providers": []int64{m.provider}, "config": map[string]any{}}
+			},
+			UpdateBody: func(e *apitest.Env, key string, n int) any {
+				return map[string]any{"name": fmt.Sprintf("o%d", n), "type": "rac", "providers": []int64{m.provider}, "config": map[string]any{"k": "v"}}
+			},
+		},
+		{
+			Name: "RAC endpoints", Model: "authentik_providers_rac.endpoint",
+			ListPath: "/api/v3/rac/endpoints/", DetailPath: detail("/api/v3/rac/endpoints/"), MissingKey: missingUUID,
+			// The shared endpoint of setup would be a third object in global lists: the
+			// matrix counts exactly what it seeds only for object-level callers.
+			Setup: m.setup,
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", m.endpointBody(n)))
+				return pk, pk
+			},
+			CreateBody: func(e *apitest.Env, n int) any { return m.endpointBody(n) },
+			UpdateBody: func(e *apitest.Env, key string, n int) any { return m.endpointBody(n) },
+		},
+		{
+			Name: "connection tokens", Model: "authentik_providers_rac.connectiontoken", OwnerOrView: true,
+			ListPath: "/api/v3/rac/connection_tokens/", DetailPath: detail("/api/v3/rac/connection_tokens/"), MissingKey: missingUUID,
+			Skip:  []string{apitest.RCreate},
+			Setup: m.setup,
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				pk := m.launchAs(e, apitest.AdminToken)
+				return pk, pk
+			},
+			SeedFor: func(e *apitest.Env, userID int64, n int) (string, string) {
+				// Launch as the user: a second key of its own, and view on the shared
+				// endpoint (not a connection-token permission, so the matrix's caller
+				// kinds stay what they are).
+				key := e.TokenFor(userID, fmt.Sprintf("launcher-%d", n))
+				e.Grant(userID, "authentik_providers_rac.endpoint", m.endpoint, "authentik_providers_rac.view_endpoint")
+				pk := m.launchAs(e, key)
+				return pk, pk
+			},
+			UpdateBody: func(e *apitest.Env, key string, n int) any {
+				return map[string]any{"provider": m.provider, "endpoint": m.endpoint}
+			},
+		},
+		{
+			Name: "events", Model: "authentik_events.event",
+			ListPath: "/api/v3/events/events/", DetailPath: detail("/api/v3/events/events/"), MissingKey: missingUUID,
+			Skip: []string{apitest.RCreate, apitest.RPut, apitest.RPatch, apitest.RUsedBy, apitest.RDelete},
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				pk := eventOf(e, e.Mapping(fmt.Sprintf("ev%d", n), nil))
+				return pk, pk
+			},
+		},
+	}
+}
+
+// TestRBACMatrixRAC is TestRBACMatrix for applications, outposts, RAC endpoints,
+// connection tokens (owner rules widened by view permissions) and events (read-only).
+func TestRBACMatrixRAC(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		for _, r := range racMatrixResources() {
+			t.Run(r.Name, func(t *testing.T) { apitest.RunMatrix(t, backend, r) })
+		}
+	})
+}
+
+// TestRBACMatrixLaunch: POST /rac/endpoints/{pbm_uuid}/launch/ needs view on that
+// endpoint (globally or on it; superusers always): 403 without it — including for an
+// endpoint the caller may not see while it views another (SPEC §4) — 201 with it, 404
+// for an unknown endpoint once the caller may view some endpoint.
+func TestRBACMatrixLaunch(t *testing.T) {
+	const view = "authentik_providers_rac.view_endpoint"
+	const model = "authentik_providers_rac.endpoint"
+	want := map[string][3]int{ // visible, other, missing
+		apitest.Anonymous:    {403, 403, 403},
+		apitest.NoPerms:      {403, 403, 403},
+		apitest.GlobalView:   {201, 201, 404},
+		apitest.GlobalAdd:    {403, 403, 403},
+		apitest.ObjectView:   {201, 403, 404},
+		apitest.ObjectChange: {201, 403, 404},
+		apitest.RoleInGroup:  {201, 403, 404},
+		apitest.Superuser:    {201, 201, 404},
+	}
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		e := apitest.New(t, backend)
+		m := &racMatrix{}
+		m.setup(e)
+		for ci, caller := range apitest.Callers {
+			t.Run(caller, func(t *testing.T) {
+				e.T = t
+				body := m.endpointBody(ci)
+				body["maximum_connections"] = -1
+				vis := e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", body)["pk"].(string)
+				body["name"] = fmt.Sprintf("other-%d", ci)
+				other := e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", body)["pk"].(string)
+				var key string
+				switch caller {
+				case apitest.Anonymous:
+				case apitest.Superuser:
+					key = apitest.AdminToken
+				default:
+					var id int64
+					id, key = e.User("launcher-" + strconv.Itoa(ci))
+					switch caller {
+					case apitest.GlobalView:
+						e.Grant(id, "", "", view)
+					case apitest.GlobalAdd:
+						e.Grant(id, "", "", "authentik_providers_rac.add_endpoint")
+					case apitest.ObjectView:
+						e.Grant(id, model, vis, view)
+					case apitest.ObjectChange:
+						e.Grant(id, model, vis, view, "authentik_providers_rac.change_endpoint")
+					case apitest.RoleInGroup:
+						e.GrantThroughRole(id, fmt.Sprintf("launch-%d", ci), model, vis, view, "authentik_providers_rac.change_endpoint", "authentik_providers_rac.delete_endpoint")
+					}
+				}
+				for i, ep := range []string{vis, other, missingUUID} {
+					r := e.As(key, "POST", "/api/v3/rac/endpoints/"+ep+"/launch/", nil)
+					if r.Status != want[caller][i] {
+						t.Errorf("launch %d as %s = %s, want %d", i, caller, r, want[caller][i])
+						continue
+					}
+					if r.Status == 201 {
+						ct := r.Map(t)["connection_token"].(map[string]any)
+						if ct["endpoint"] != ep {
+							t.Errorf("launch as %s: token of %v, want %s", caller, ct["endpoint"], ep)
+						}
+					}
+					if r.Status == 403 && !json403(r) {
+						t.Errorf("launch as %s: 403 without detail: %s", caller, r.Body)
+					}
+				}
+			})
+		}
+	})
+}
+
+func json403(r *apitest.Resp) bool {
+	s := string(r.Body)
+	return s == `{"detail":"You do not have permission to perform this action."}` ||
+		s == `{"detail":"Authentication credentials were not provided."}`
+}
