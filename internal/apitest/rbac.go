@@ -52,6 +52,11 @@ type Resource struct {
 	// the RGetOwn, RPatchOwn and RDeleteOwn routes reach. A caller without view sees
 	// only its own: its list is 200, others' objects are 404 on every detail route.
 	OwnerOrView bool
+	// InvalidPatch is a PATCH body the resource refuses with 400 (e.g. a blank name).
+	// When set, the matrix also sends it to the visible object (RPatchInvalid) and {}
+	// to the collection (RCreateInvalid): SPEC orders the checks authentication →
+	// visibility → permission → body, so only callers allowed to write see the 400.
+	InvalidPatch map[string]any
 }
 
 // Callers of the matrix.
@@ -71,23 +76,25 @@ var Callers = []string{Anonymous, NoPerms, GlobalView, GlobalAdd, ObjectView, Ob
 
 // Routes of the matrix, in the order they run for each caller (DELETE last).
 const (
-	RList         = "list"
-	RCreate       = "create"
-	RGetVisible   = "retrieve visible"
-	RGetOther     = "retrieve other"
-	RGetMissing   = "retrieve missing"
-	RPut          = "PUT"
-	RPatch        = "PATCH"
-	RUsedBy       = "used_by"
-	RExtraVisible = "extra visible"
-	RExtraOther   = "extra other"
-	RGetOwn       = "retrieve own"
-	RPatchOwn     = "PATCH own"
-	RDeleteOwn    = "DELETE own"
-	RDelete       = "DELETE"
+	RList          = "list"
+	RCreate        = "create"
+	RCreateInvalid = "create invalid"
+	RPatchInvalid  = "PATCH invalid"
+	RGetVisible    = "retrieve visible"
+	RGetOther      = "retrieve other"
+	RGetMissing    = "retrieve missing"
+	RPut           = "PUT"
+	RPatch         = "PATCH"
+	RUsedBy        = "used_by"
+	RExtraVisible  = "extra visible"
+	RExtraOther    = "extra other"
+	RGetOwn        = "retrieve own"
+	RPatchOwn      = "PATCH own"
+	RDeleteOwn     = "DELETE own"
+	RDelete        = "DELETE"
 )
 
-var matrixRoutes = []string{RList, RCreate, RGetVisible, RGetOther, RGetMissing, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
+var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RPatchInvalid, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
 
 // Routes returns the matrix routes r runs, in order.
 func (r Resource) Routes() []string {
@@ -96,6 +103,8 @@ func (r Resource) Routes() []string {
 		switch {
 		case (route == RExtraVisible || route == RExtraOther) && len(r.Extra) == 0,
 			(route == RGetOwn || route == RPatchOwn || route == RDeleteOwn) && !r.OwnerOrView,
+			route == RCreateInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RCreate)),
+			route == RPatchInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RPatch)),
 			slices.Contains(r.Skip, route):
 			continue
 		}
@@ -110,6 +119,14 @@ func (r Resource) Expected(caller, route string) int {
 	const ok, created, gone, forbidden, missing = http.StatusOK, http.StatusCreated, http.StatusNoContent, http.StatusForbidden, http.StatusNotFound
 	if caller == Anonymous {
 		return forbidden
+	}
+	switch route { // an invalid body is refused only where the valid one passes
+	case RCreateInvalid, RPatchInvalid:
+		valid := map[string]string{RCreateInvalid: RCreate, RPatchInvalid: RPatch}[route]
+		if want := r.Expected(caller, valid); want != ok && want != created {
+			return want
+		}
+		return http.StatusBadRequest
 	}
 	if r.Owned {
 		switch route {
@@ -250,6 +267,10 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					method, path = "GET", r.ListPath
 				case RCreate:
 					method, path, body = "POST", r.ListPath, r.CreateBody(e, next())
+				case RCreateInvalid:
+					method, path, body = "POST", r.ListPath, map[string]any{}
+				case RPatchInvalid:
+					method, path, body = "PATCH", r.DetailPath(visKey), r.InvalidPatch
 				case RGetVisible:
 					method, path = "GET", r.DetailPath(visKey)
 				case RGetOther:
@@ -294,6 +315,12 @@ func checkCell(t *testing.T, r Resource, caller, route, method, path string, res
 	if res.Status != want {
 		t.Errorf("%s: %s as %s (%s %s) = %s, want %d", r.Name, route, caller, method, path, res, want)
 		return
+	}
+	if want == http.StatusBadRequest {
+		var m map[string]any
+		if json.Unmarshal(res.Body, &m) != nil || len(m) == 0 || m["detail"] != nil {
+			t.Errorf("%s: %s as %s: 400 without field errors: %s", r.Name, route, caller, res.Body)
+		}
 	}
 	if want == http.StatusForbidden {
 		var m map[string]any

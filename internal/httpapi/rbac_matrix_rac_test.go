@@ -57,7 +57,7 @@ func racMatrixResources() []apitest.Resource {
 	m := &racMatrix{}
 	return []apitest.Resource{
 		{
-			Name: "applications", Model: "authentik_core.application",
+			Name: "applications", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_core.application",
 			ListPath: "/api/v3/core/applications/", DetailPath: detail("/api/v3/core/applications/"), MissingKey: "no-such-app",
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				slug := fmt.Sprintf("a%d", n)
@@ -69,7 +69,7 @@ func racMatrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "outposts", Model: "authentik_outposts.outpost",
+			Name: "outposts", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_outposts.outpost",
 			ListPath: "/api/v3/outposts/instances/", DetailPath: detail("/api/v3/outposts/instances/"), MissingKey: missingUUID,
 			Setup: m.setup,
 			Seed: func(e *apitest.Env, n int) (string, string) {
@@ -85,7 +85,7 @@ func racMatrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "RAC endpoints", Model: "authentik_providers_rac.endpoint",
+			Name: "RAC endpoints", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_providers_rac.endpoint",
 			ListPath: "/api/v3/rac/endpoints/", DetailPath: detail("/api/v3/rac/endpoints/"), MissingKey: missingUUID,
 			// The shared endpoint of setup would be a third object in global lists: the
 			// matrix counts exactly what it seeds only for object-level callers.
@@ -99,7 +99,8 @@ func racMatrixResources() []apitest.Resource {
 		},
 		{
 			Name: "connection tokens", Model: "authentik_providers_rac.connectiontoken", OwnerOrView: true,
-			ListPath: "/api/v3/rac/connection_tokens/", DetailPath: detail("/api/v3/rac/connection_tokens/"), MissingKey: missingUUID,
+			InvalidPatch: map[string]any{"endpoint": "not-a-uuid"},
+			ListPath:     "/api/v3/rac/connection_tokens/", DetailPath: detail("/api/v3/rac/connection_tokens/"), MissingKey: missingUUID,
 			Skip:  []string{apitest.RCreate},
 			Setup: m.setup,
 			Seed: func(e *apitest.Env, n int) (string, string) {

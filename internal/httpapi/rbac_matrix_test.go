@@ -29,7 +29,7 @@ func matrixResources() []apitest.Resource {
 	var flow string
 	return []apitest.Resource{
 		{
-			Name: "providers", Model: "authentik_providers_rac.racprovider",
+			Name: "providers", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_providers_rac.racprovider",
 			ListPath: "/api/v3/providers/rac/", DetailPath: detail("/api/v3/providers/rac/"), MissingKey: "999999",
 			Setup: func(e *apitest.Env) { flow = e.Flow("matrix-authz", "authorization") },
 			Seed: func(e *apitest.Env, n int) (string, string) {
@@ -44,7 +44,7 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "flows", Model: "authentik_flows.flow",
+			Name: "flows", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_flows.flow",
 			ListPath: "/api/v3/flows/instances/", DetailPath: detail("/api/v3/flows/instances/"), MissingKey: "no-such-flow",
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				slug := fmt.Sprintf("f%d", n)
@@ -58,7 +58,7 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "property mappings", Model: "authentik_providers_rac.racpropertymapping",
+			Name: "property mappings", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_providers_rac.racpropertymapping",
 			ListPath: "/api/v3/propertymappings/rac/", DetailPath: detail("/api/v3/propertymappings/rac/"), MissingKey: missingUUID,
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := e.Mapping(fmt.Sprintf("m%d", n), nil)
@@ -72,7 +72,7 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "users", Model: "authentik_core.user",
+			Name: "users", InvalidPatch: map[string]any{"username": ""}, Model: "authentik_core.user",
 			ListPath: "/api/v3/core/users/", DetailPath: detail("/api/v3/core/users/"), MissingKey: "999999",
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/core/users/", map[string]any{"username": fmt.Sprintf("u%d", n), "name": "U"}))
@@ -86,7 +86,7 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "groups", Model: "authentik_core.group",
+			Name: "groups", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_core.group",
 			ListPath: "/api/v3/core/groups/", DetailPath: detail("/api/v3/core/groups/"), MissingKey: missingUUID,
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": fmt.Sprintf("g%d", n)}))
@@ -98,7 +98,7 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
-			Name: "roles", Model: "authentik_rbac.role",
+			Name: "roles", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_rbac.role",
 			ListPath: "/api/v3/rbac/roles/", DetailPath: detail("/api/v3/rbac/roles/"), MissingKey: missingUUID,
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": fmt.Sprintf("r%d", n)}))
@@ -108,7 +108,7 @@ func matrixResources() []apitest.Resource {
 			UpdateBody: func(e *apitest.Env, key string, n int) any { return map[string]any{"name": fmt.Sprintf("r%d", n)} },
 		},
 		{
-			Name: "tokens", Model: "authentik_core.token", Owned: true,
+			Name: "tokens", InvalidPatch: map[string]any{"identifier": ""}, Model: "authentik_core.token", Owned: true,
 			ListPath: "/api/v3/core/tokens/", DetailPath: detail("/api/v3/core/tokens/"), MissingKey: "no-such-token",
 			Extra: []string{"view_key/"},
 			Seed: func(e *apitest.Env, n int) (string, string) {
