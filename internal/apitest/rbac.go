@@ -59,6 +59,10 @@ type Resource struct {
 	InvalidPatch map[string]any
 }
 
+// malformedKey is a detail key no resource holds: not a number, not a UUID, and a slug,
+// identifier or username of nothing.
+const malformedKey = "no-such-key-99999999999999999999999"
+
 // Callers of the matrix.
 const (
 	Anonymous    = "anonymous"
@@ -83,18 +87,23 @@ const (
 	RGetVisible    = "retrieve visible"
 	RGetOther      = "retrieve other"
 	RGetMissing    = "retrieve missing"
-	RPut           = "PUT"
-	RPatch         = "PATCH"
-	RUsedBy        = "used_by"
-	RExtraVisible  = "extra visible"
-	RExtraOther    = "extra other"
-	RGetOwn        = "retrieve own"
-	RPatchOwn      = "PATCH own"
-	RDeleteOwn     = "DELETE own"
-	RDelete        = "DELETE"
+	// RGetMalformed asks for a key no resource can hold (not a number, not a UUID, a
+	// slug of nothing); RPatchMissing patches MissingKey. Both answer as RGetMissing:
+	// visibility comes before permission and body.
+	RGetMalformed = "retrieve malformed"
+	RPatchMissing = "PATCH missing"
+	RPut          = "PUT"
+	RPatch        = "PATCH"
+	RUsedBy       = "used_by"
+	RExtraVisible = "extra visible"
+	RExtraOther   = "extra other"
+	RGetOwn       = "retrieve own"
+	RPatchOwn     = "PATCH own"
+	RDeleteOwn    = "DELETE own"
+	RDelete       = "DELETE"
 )
 
-var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RPatchInvalid, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
+var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RGetMalformed, RPatchMissing, RPatchInvalid, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
 
 // Routes returns the matrix routes r runs, in order.
 func (r Resource) Routes() []string {
@@ -105,6 +114,7 @@ func (r Resource) Routes() []string {
 			(route == RGetOwn || route == RPatchOwn || route == RDeleteOwn) && !r.OwnerOrView,
 			route == RCreateInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RCreate)),
 			route == RPatchInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RPatch)),
+			route == RPatchMissing && slices.Contains(r.Skip, RPatch),
 			slices.Contains(r.Skip, route):
 			continue
 		}
@@ -119,6 +129,10 @@ func (r Resource) Expected(caller, route string) int {
 	const ok, created, gone, forbidden, missing = http.StatusOK, http.StatusCreated, http.StatusNoContent, http.StatusForbidden, http.StatusNotFound
 	if caller == Anonymous {
 		return forbidden
+	}
+	switch route {
+	case RGetMalformed, RPatchMissing:
+		return r.Expected(caller, RGetMissing)
 	}
 	switch route { // an invalid body is refused only where the valid one passes
 	case RCreateInvalid, RPatchInvalid:
@@ -277,6 +291,13 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					method, path = "GET", r.DetailPath(otherKey)
 				case RGetMissing:
 					method, path = "GET", r.DetailPath(r.MissingKey)
+				case RGetMalformed:
+					method, path = "GET", r.DetailPath(malformedKey)
+				case RPatchMissing:
+					method, path, body = "PATCH", r.DetailPath(r.MissingKey), r.InvalidPatch
+					if body == nil {
+						body = map[string]any{}
+					}
 				case RPut:
 					method, path, body = "PUT", r.DetailPath(visKey), r.UpdateBody(e, visKey, next())
 				case RPatch:
