@@ -10,13 +10,12 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/apitest"
-	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
 	"github.com/racd/racd/internal/storetest"
 )
 
-// racEnv is an API plus a raw connection to its database, for creating non-admin
-// callers directly in SQL while the users and permissions API is built elsewhere.
+// racEnv is an API plus a raw connection to its database, for seeding rows the API
+// cannot make (bulk rows, expired tokens) and counting what a request left behind.
 type racEnv struct {
 	*apitest.Env
 	db      *sql.DB
@@ -71,24 +70,21 @@ func (e *racEnv) queryInt(q string, args ...any) int64 {
 }
 
 // user creates an active non-superuser holding grants (full codenames; "perm@pk" for
-// an object grant) and an api token; it returns the user's id and the token key.
+// an object grant) and an api token, through the users, tokens and permissions API
+// (apitest's identity helpers); it returns the user's id and the token key.
 func (e *racEnv) user(username string, grants ...string) (int64, string) {
 	e.T.Helper()
-	uid := racTestUUID(e.T)
-	e.exec("INSERT INTO users (uuid, username, name, email, is_active, date_joined) VALUES ($1, $2, $3, $4, TRUE, $5)",
-		uid, username, "Name "+username, username+"@example.com", time.Now().UnixMicro())
-	id := e.queryInt("SELECT id FROM users WHERE username = $1", username)
+	id, key := e.User(username)
 	for _, g := range grants {
 		perm, pk, _ := strings.Cut(g, "@")
-		e.exec("INSERT INTO user_permissions (user_id, permission, object_pk) VALUES ($1, $2, $3)", id, perm, pk)
+		var model string
+		if pk != "" { // app.action_model → app.model
+			app, codename, _ := strings.Cut(perm, ".")
+			_, name, _ := strings.Cut(codename, "_")
+			model = app + "." + name
+		}
+		e.Grant(id, model, pk, perm)
 	}
-	key := "key-" + username + "-0123456789"
-	sealed, err := e.Keys.Seal(key)
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	e.exec("INSERT INTO tokens (uuid, identifier, key_hash, key_sealed, intent, user_id, expiring) VALUES ($1, $2, $3, $4, $5, $6, FALSE)",
-		racTestUUID(e.T), "tok-"+username, e.Keys.Hash(key), sealed, racd.IntentAPI, id)
 	return id, key
 }
 
