@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/racd/racd/internal/apitest"
@@ -145,19 +146,20 @@ func TestRBACMatrixRAC(t *testing.T) {
 // TestRBACMatrixLaunch: POST /rac/endpoints/{pbm_uuid}/launch/ needs view on that
 // endpoint (globally or on it; superusers always): 403 without it — including for an
 // endpoint the caller may not see while it views another (SPEC §4) — 201 with it, 404
-// for an unknown endpoint once the caller may view some endpoint.
+// for an unknown endpoint once the caller may view some endpoint; an invalid body is a
+// 400 only for a caller the endpoint would launch for.
 func TestRBACMatrixLaunch(t *testing.T) {
 	const view = "authentik_providers_rac.view_endpoint"
 	const model = "authentik_providers_rac.endpoint"
-	want := map[string][3]int{ // visible, other, missing
-		apitest.Anonymous:    {403, 403, 403},
-		apitest.NoPerms:      {403, 403, 403},
-		apitest.GlobalView:   {201, 201, 404},
-		apitest.GlobalAdd:    {403, 403, 403},
-		apitest.ObjectView:   {201, 403, 404},
-		apitest.ObjectChange: {201, 403, 404},
-		apitest.RoleInGroup:  {201, 403, 404},
-		apitest.Superuser:    {201, 201, 404},
+	want := map[string][5]int{ // visible, other, missing; invalid body to visible, to other
+		apitest.Anonymous:    {403, 403, 403, 403, 403},
+		apitest.NoPerms:      {403, 403, 403, 403, 403},
+		apitest.GlobalView:   {201, 201, 404, 400, 400},
+		apitest.GlobalAdd:    {403, 403, 403, 403, 403},
+		apitest.ObjectView:   {201, 403, 404, 400, 403},
+		apitest.ObjectChange: {201, 403, 404, 400, 403},
+		apitest.RoleInGroup:  {201, 403, 404, 400, 403},
+		apitest.Superuser:    {201, 201, 404, 400, 400},
 	}
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		e := apitest.New(t, backend)
@@ -192,8 +194,12 @@ func TestRBACMatrixLaunch(t *testing.T) {
 						e.GrantThroughRole(id, fmt.Sprintf("launch-%d", ci), model, vis, view, "authentik_providers_rac.change_endpoint", "authentik_providers_rac.delete_endpoint")
 					}
 				}
-				for i, ep := range []string{vis, other, missingUUID} {
-					r := e.As(key, "POST", "/api/v3/rac/endpoints/"+ep+"/launch/", nil)
+				for i, ep := range []string{vis, other, missingUUID, vis, other} {
+					var body any
+					if i >= 3 {
+						body = map[string]any{"settings": "not an object"}
+					}
+					r := e.As(key, "POST", "/api/v3/rac/endpoints/"+ep+"/launch/", body)
 					if r.Status != want[caller][i] {
 						t.Errorf("launch %d as %s = %s, want %d", i, caller, r, want[caller][i])
 						continue
@@ -203,6 +209,9 @@ func TestRBACMatrixLaunch(t *testing.T) {
 						if ct["endpoint"] != ep {
 							t.Errorf("launch as %s: token of %v, want %s", caller, ct["endpoint"], ep)
 						}
+					}
+					if r.Status == 400 && !strings.Contains(string(r.Body), `{"settings":[`) {
+						t.Errorf("launch as %s: 400 without the settings error: %s", caller, r.Body)
 					}
 					if r.Status == 403 && !json403(r) {
 						t.Errorf("launch as %s: 403 without detail: %s", caller, r.Body)
