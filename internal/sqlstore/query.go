@@ -139,10 +139,11 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 //	result: <cols>, total count
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
-	return "WITH m AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"pg AS (SELECT " + alias + "." + pk + " AS k FROM m JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = m.k " + orderJoins +
+	// The CTE names must not collide with any table alias (PostgreSQL refuses "m" twice).
+	return "WITH list_keys AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
+		"page_keys AS (SELECT " + alias + "." + pk + " AS k FROM list_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = list_keys.k " + orderJoins +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM m) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
+		"SELECT " + cols + ", (SELECT count(*) FROM list_keys) FROM page_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = page_keys.k " + rowJoins +
 		" ORDER BY " + order
 }
 
