@@ -325,10 +325,10 @@ func testProviderListOrdering(t *testing.T, h *H) {
 		{[]string{"-connection_expiry", "name"}, []string{"a", "C", "b"}},
 		{[]string{"-delete_token_on_disconnect"}, []string{"C", "b", "a"}},
 		{[]string{"authorization_flow", "name"}, []string{"C", "a", "b"}},
-		{[]string{"authentication_flow"}, []string{"a", "b", "C"}},   // nulls last
-		{[]string{"-authentication_flow"}, []string{"b", "C", "a"}},  // nulls first
-		{[]string{"application__slug"}, []string{"C", "b", "a"}},     // aa-app, zz-app, none
-		{[]string{"-application__name"}, []string{"a", "C", "b"}},    // none, Zulu, Alpha
+		{[]string{"authentication_flow"}, []string{"a", "b", "C"}},  // nulls last
+		{[]string{"-authentication_flow"}, []string{"b", "C", "a"}}, // nulls first
+		{[]string{"application__slug"}, []string{"C", "b", "a"}},    // aa-app, zz-app, none
+		{[]string{"-application__name"}, []string{"a", "C", "b"}},   // none, Zulu, Alpha
 		{[]string{"application__name", "-pk"}, []string{"b", "C", "a"}},
 	}
 	for _, c := range cases {
@@ -418,8 +418,8 @@ func testProviderListVisibility(t *testing.T, h *H) {
 	h.Grant(u, viewProvider, pk(0))
 	h.RoleGrant(role, viewProvider, pk(3))
 	h.Grant(u, "authentik_providers_rac.change_racprovider", pk(1)) // another permission: not visible
-	h.Grant(other, viewProvider, pk(2))                            // another user's grant
-	h.Grant(u, "authentik_providers_rac.view_endpoint", pk(4))     // another model's permission
+	h.Grant(other, viewProvider, pk(2))                             // another user's grant
+	h.Grant(u, "authentik_providers_rac.view_endpoint", pk(4))      // another model's permission
 	vis := racd.Visibility{UserID: u, Perm: viewProvider}
 	got, n := listProviders(t, h, racd.ProviderQuery{ListQuery: racd.ListQuery{Visible: vis}})
 	if fmt.Sprint(names(got)) != "[p0 p3]" || n != 2 {
