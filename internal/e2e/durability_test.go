@@ -201,8 +201,9 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	proxy := newTCPProxy(t, upstream)
 	u.Host = proxy.addr
-	// A short auth cache, so the token lookup hits the database during the outage too.
-	r := Start(t, u.String(), "RACD_AUTH_CACHE_TTL=200ms")
+	// A short auth cache, so the token lookup hits the database during the outage too;
+	// a short request timeout bounds the wait on a database that never answers.
+	r := Start(t, u.String(), "RACD_AUTH_CACHE_TTL=200ms", "RACD_REQUEST_TIMEOUT=2s")
 	flow := createFlow(t, r, "authz")
 	p := r.Must(t, 201, "POST", "/api/v3/providers/rac/", `{"name":"before","authorization_flow":"`+flow+`"}`)
 	path := fmt.Sprintf("/api/v3/providers/rac/%v/", p["pk"])
@@ -297,6 +298,37 @@ func TestDatabaseOutage(t *testing.T) {
 	}
 	r.Must(t, 201, "POST", "/api/v3/providers/rac/", `{"name":"after","authorization_flow":"`+flow+`"}`)
 	r.Must(t, 200, "PATCH", path, `{"connection_expiry":"hours=3"}`)
+
+	// 4. The database stops answering (partition): requests end with a 503 when
+	// RACD_REQUEST_TIMEOUT (2s here) runs out, never hang; concurrently, to keep it short.
+	proxy.Freeze()
+	time.Sleep(300 * time.Millisecond)
+	var wg sync.WaitGroup
+	for _, q := range append(requests("frozen"), struct{ method, path, body string }{"GET", "/-/health/ready/", ""}) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rep, err := r.Do(q.method, q.path, q.body)
+			switch {
+			case err != nil:
+				t.Errorf("frozen: %s %s: no answer: %v", q.method, q.path, err)
+			case rep.Elapsed > 5*time.Second:
+				t.Errorf("frozen: %s %s took %v", q.method, q.path, rep.Elapsed)
+			case rep.Status != 503:
+				t.Errorf("frozen: %s %s: %d %s", q.method, q.path, rep.Status, rep.Body)
+			case q.path != "/-/health/ready/" && rep.Body != unavailable:
+				t.Errorf("frozen: %s %s: %s", q.method, q.path, rep.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	proxy.Thaw()
+	waitReady("after the partition")
+	got = r.Must(t, 200, "GET", path, "")
+	if got["connection_expiry"] != "hours=3" {
+		t.Fatalf("provider after the partition: %v", got)
+	}
+	r.Must(t, 201, "POST", "/api/v3/providers/rac/", `{"name":"after-partition","authorization_flow":"`+flow+`"}`)
 	if !r.Alive() {
 		t.Fatal("racd died")
 	}

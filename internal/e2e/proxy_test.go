@@ -1,9 +1,9 @@
 package e2e
 
 import (
-	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -16,6 +16,8 @@ type tcpProxy struct {
 	t        testing.TB
 	addr     string
 	upstream string
+
+	frozen atomic.Bool
 
 	mu    sync.Mutex
 	ln    net.Listener
@@ -66,6 +68,14 @@ func (p *tcpProxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
+			if p.frozen.Load() {
+				// A server that accepts but never answers.
+				if p.track(c, c) {
+					p.wg.Add(1)
+					go p.pipe(c, c)
+				}
+				continue
+			}
 			up, err := net.DialTimeout("tcp", p.upstream, 5*time.Second)
 			if err != nil {
 				c.Close()
@@ -94,11 +104,35 @@ func (p *tcpProxy) track(a, b net.Conn) bool {
 	return true
 }
 
+// pipe forwards src to dst until either side closes; while the proxy is frozen, what
+// src sends is dropped.
 func (p *tcpProxy) pipe(dst, src net.Conn) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.frozen.Load() {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	dst.Close()
 	src.Close()
+}
+
+// Freeze makes the database a black hole: connections stay open (and new ones are
+// accepted) but nothing is answered, as in a network partition.
+func (p *tcpProxy) Freeze() { p.frozen.Store(true) }
+
+// Thaw ends a freeze; the connections it stalled are broken (their protocol state is
+// lost), new ones work.
+func (p *tcpProxy) Thaw() {
+	p.frozen.Store(false)
+	p.Sever()
 }
 
 // Down closes the listener and every connection, and waits for the forwarding to end.
