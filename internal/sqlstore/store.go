@@ -256,11 +256,24 @@ func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	return classify(err)
 }
 
+// sqliteBusyTimeout is how long SQLite waits for a write lock another process holds
+// (the busy_timeout pragma) when the caller sets no deadline.
+const sqliteBusyTimeout = 10 * time.Second
+
 func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error) {
-	s.queries.Add(1)
-	tx, err := s.rw.BeginTx(ctx, nil)
-	if err != nil {
-		return err
+	var tx *sql.Tx
+	if s.d.name == "sqlite" {
+		var done func()
+		tx, done, err = s.beginSQLite(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+	} else {
+		s.queries.Add(1)
+		if tx, err = s.rw.BeginTx(ctx, nil); err != nil {
+			return err
+		}
 	}
 	defer func() {
 		if err != nil {
@@ -272,6 +285,35 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error
 	}
 	s.queries.Add(1)
 	return tx.Commit()
+}
+
+// beginSQLite starts a write transaction (BEGIN IMMEDIATE) that waits for the write
+// lock at most until ctx's deadline; done hands the connection back once the
+// transaction has ended. SQLite's busy handler sleeps without looking at the context,
+// so when another process holds the lock (a second racd on the same file, a backup, an
+// operator's shell) a request would otherwise wait the whole busy_timeout, past
+// RACD_REQUEST_TIMEOUT; setting the pragma to what is left of the request bounds the
+// wait, after which the write is a 503.
+func (s *Store) beginSQLite(ctx context.Context) (*sql.Tx, func(), error) {
+	c, err := s.rw.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wait := sqliteBusyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, max(time.Until(dl), time.Millisecond))
+	}
+	s.queries.Add(2)
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return tx, func() { c.Close() }, nil
 }
 
 // newUUID returns a fresh random UUID.
