@@ -157,3 +157,22 @@ func bumpSchema(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 }
+
+// TestServeUnreachableDatabase: serve against a PostgreSQL that refuses connections
+// exits non-zero promptly, says which database (without its password) it could not
+// reach.
+func TestServeUnreachableDatabase(t *testing.T) {
+	for _, scheme := range []string{"postgres", "postgresql"} {
+		t.Run(scheme, func(t *testing.T) {
+			start := time.Now()
+			code, _, stderr := run(t, map[string]string{
+				"RACD_DATABASE_URL": scheme + "://racd:hunter2@127.0.0.1:1/racd?sslmode=disable",
+				"RACD_SECRET_KEY":   secret, "RACD_LISTEN": "127.0.0.1:0",
+			}, "serve")
+			if code != 1 || !strings.HasPrefix(stderr, "racd: connect to "+scheme+"://racd:xxxxx@127.0.0.1:1/racd") ||
+				strings.Contains(stderr, "hunter2") || time.Since(start) > 15*time.Second {
+				t.Fatalf("exit %d after %v, stderr %q", code, time.Since(start), stderr)
+			}
+		})
+	}
+}
