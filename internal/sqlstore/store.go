@@ -12,9 +12,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
@@ -40,6 +42,8 @@ type Store struct {
 	rand    io.Reader
 	queries atomic.Int64
 	url     string
+	idle    int        // PostgreSQL: idle connections kept
+	flushMu sync.Mutex // serializes flushIdle
 }
 
 var _ racd.Store = (*Store)(nil)
@@ -166,6 +170,7 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
+	s.idle = n
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	s.d = postgresDialect
@@ -191,7 +196,7 @@ func (s *Store) Close() error {
 // Ping reports whether the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.ro.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.read().queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return classify(err)
 	}
 	return nil
@@ -209,9 +214,12 @@ type querier interface {
 }
 
 // conn runs statements written for both dialects on one querier and counts them.
+// retry (reads on the pool, never inside a transaction) runs a statement once more
+// when its pooled connection was broken.
 type conn struct {
-	s *Store
-	q querier
+	s     *Store
+	q     querier
+	retry bool
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
@@ -221,16 +229,55 @@ func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.s.queries.Add(1)
-	return c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+	rows, err := c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+	if c.retry && c.s.brokenConn(ctx, err) {
+		c.s.flushIdle()
+		c.s.queries.Add(1)
+		rows, err = c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+	}
+	return rows, err
 }
 
 func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	c.s.queries.Add(1)
-	return c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
+	row := c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
+	if c.retry && c.s.brokenConn(ctx, row.Err()) {
+		c.s.flushIdle()
+		c.s.queries.Add(1)
+		row = c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
+	}
+	return row
 }
 
-// read returns a conn on the read pool.
-func (s *Store) read() conn { return conn{s: s, q: s.ro} }
+// read returns a conn on the read pool. Its statements run once more on a fresh
+// connection when a pooled PostgreSQL connection turns out to be broken.
+func (s *Store) read() conn { return conn{s: s, q: s.ro, retry: true} }
+
+// brokenConn reports an error of a pooled PostgreSQL connection that died (the server
+// restarted, a proxy or the network dropped it), after which a fresh connection may
+// well work. Failing to open a new connection is not one: trying again at once would
+// only double the wait.
+func (s *Store) brokenConn(ctx context.Context, err error) bool {
+	if err == nil || s.d.name != "postgres" || ctx.Err() != nil {
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	return !errors.As(err, &connErr) && unavailable(err)
+}
+
+// flushIdle closes every idle PostgreSQL connection. When one pooled connection is
+// found broken the others usually are too (a server restart breaks them all); without
+// this, each would fail one request before the pool replaced it.
+func (s *Store) flushIdle() {
+	if s.d.name != "postgres" {
+		return
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.rw.SetMaxIdleConns(0) // closes the idle connections
+	s.rw.SetMaxIdleConns(s.idle)
+	s.log.Info("a database connection was broken; dropped the idle ones")
+}
 
 // maxAttempts bounds how often a write transaction runs when concurrent writers make
 // it fail with a retryable error.
@@ -242,8 +289,18 @@ const maxAttempts = 5
 // again; fn must be safe to repeat.
 func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	var err error
+	reconnected := false
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = s.writeOnce(ctx, fn)
+		// A transaction that failed on a broken pooled connection before COMMIT was
+		// sent did not commit: run it once more on a fresh connection. (After a failed
+		// COMMIT the outcome is unknown; the client gets a 503 and decides.)
+		var ce commitError
+		if !reconnected && !errors.As(err, &ce) && s.brokenConn(ctx, err) {
+			reconnected = true
+			s.flushIdle()
+			continue
+		}
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -284,8 +341,18 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error
 		return err
 	}
 	s.queries.Add(1)
-	return tx.Commit()
+	if err = tx.Commit(); err != nil {
+		return commitError{err}
+	}
+	return nil
 }
+
+// commitError marks a failure of COMMIT itself, after which the transaction may or
+// may not have committed.
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }
 
 // beginSQLite starts a write transaction (BEGIN IMMEDIATE) that waits for the write
 // lock at most until ctx's deadline; done hands the connection back once the
