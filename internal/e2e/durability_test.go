@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -346,7 +347,7 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("provider after the partition: %v", got)
 	}
 	r.Must(t, 201, "POST", "/api/v3/providers/rac/", `{"name":"after-partition","authorization_flow":"`+flow+`"}`)
-	if !r.Alive() {
-		t.Fatal("racd died")
+	if !r.Alive() || strings.Contains(r.Logs(), "panic") || strings.Contains(r.Logs(), "level=ERROR") {
+		t.Fatalf("racd died, panicked or logged an error:\n%s", r.Logs())
 	}
 }
