@@ -224,11 +224,12 @@ type conn struct {
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.s.queries.Add(1)
-	return c.q.ExecContext(ctx, c.s.d.rebind(q), args...)
+	return c.q.ExecContext(ctx, c.s.d.rebind(q), c.s.d.args(args)...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.s.queries.Add(1)
+	args = c.s.d.args(args)
 	rows, err := c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
 	if c.retry && c.s.brokenConn(ctx, err) {
 		c.s.flushIdle()
@@ -240,6 +241,7 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	c.s.queries.Add(1)
+	args = c.s.d.args(args)
 	row := c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
 	if c.retry && c.s.brokenConn(ctx, row.Err()) {
 		c.s.flushIdle()

@@ -14,6 +14,46 @@ var flowTests = []Test{
 	{"List", testFlowList},
 	{"DeleteEffectsOnProviders", testFlowDeleteEffects},
 	{"UsedBy", testFlowUsedBy},
+	{"UnstorableStrings", testUnstorableStrings},
+}
+
+// testUnstorableStrings: strings no backend stores (NUL bytes, invalid UTF-8; the API
+// refuses them in bodies) may still arrive in filters and path ids. They match
+// nothing, on every backend, and are never an error.
+func testUnstorableStrings(t *testing.T, h *H) {
+	f := h.Flow("authz", "authorization")
+	h.Provider("p", f.UUID)
+	m := h.Mapping("m")
+	if _, err := h.S.UpdatePropertyMapping(h.Ctx, m.UUID, &racd.PropertyMappingInput{Managed: racd.Some("id-1")}, Audit); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"authz\x00", "\xff", "a\xc3"} {
+		_, err := h.S.GetFlow(h.Ctx, bad)
+		WantNotFound(t, err)
+		WantNotFound(t, h.S.DeleteFlow(h.Ctx, bad, Audit))
+		_, err = h.S.FlowUsedBy(h.Ctx, bad, func(string) racd.Visibility { return racd.Everything })
+		WantNotFound(t, err)
+		fs, n, err := h.S.ListFlows(h.Ctx, racd.FlowQuery{ListQuery: page(racd.ListQuery{Search: []string{bad}}), Slug: &bad})
+		if err != nil || n != 0 || len(fs) != 0 {
+			t.Errorf("flows with slug %q: %d %v", bad, n, err)
+		}
+		ps, n, err := h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{}), NameIExact: &bad})
+		if err != nil || n != 0 || len(ps) != 0 {
+			t.Errorf("providers named %q: %d %v", bad, n, err)
+		}
+		ps, n, err = h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Search: []string{"p", bad}})})
+		if err != nil || n != 0 || len(ps) != 0 {
+			t.Errorf("providers searched for %q: %d %v", bad, n, err)
+		}
+		ms, n, err := h.S.ListPropertyMappings(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Managed: []string{bad, "id-1"}, Name: nil})
+		if err != nil || n != 1 || len(ms) != 1 || ms[0].UUID != m.UUID {
+			t.Errorf("mappings managed by %q or id-1: %d %v", bad, n, err)
+		}
+		ms, n, err = h.S.ListPropertyMappings(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Name: &bad})
+		if err != nil || n != 0 || len(ms) != 0 {
+			t.Errorf("mappings named %q: %d %v", bad, n, err)
+		}
+	}
 }
 
 func testFlowCRUD(t *testing.T, h *H) {
