@@ -351,3 +351,65 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Fatalf("racd died, panicked or logged an error:\n%s", r.Logs())
 	}
 }
+
+// TestReplicasRaceDeletes: a flow deleted through one replica while another creates a
+// provider on it, and a property mapping deleted while another replica puts it on a
+// provider: every answer is a success or the exact validation error, never a 500 or
+// 409, and nothing is left pointing at what was deleted.
+func TestReplicasRaceDeletes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dbURL string) {
+		a, b := Start(t, dbURL), Start(t, dbURL)
+		keep := createFlow(t, a, "keep")
+		p := a.Must(t, 201, "POST", "/api/v3/providers/rac/", `{"name":"holder","authorization_flow":"`+keep+`"}`)
+		holder := fmt.Sprintf("/api/v3/providers/rac/%v/", p["pk"])
+		for round := 0; round < 10; round++ {
+			slug := fmt.Sprintf("doomed-%d", round)
+			flow := createFlow(t, a, slug)
+			m := a.Must(t, 201, "POST", "/api/v3/propertymappings/rac/", fmt.Sprintf(`{"name":"m%d","static_settings":{}}`, round))
+			mapping := m["pk"].(string)
+			var wg sync.WaitGroup
+			var del, create, delMap, patch reply
+			var errs [4]error
+			wg.Add(4)
+			go func() { defer wg.Done(); del, errs[0] = a.Do("DELETE", "/api/v3/flows/instances/"+slug+"/", "") }()
+			go func() {
+				defer wg.Done()
+				create, errs[1] = b.Do("POST", "/api/v3/providers/rac/", fmt.Sprintf(`{"name":"p%d","authorization_flow":"%s"}`, round, flow))
+			}()
+			go func() { defer wg.Done(); delMap, errs[2] = b.Do("DELETE", "/api/v3/propertymappings/rac/"+mapping+"/", "") }()
+			go func() {
+				defer wg.Done()
+				patch, errs[3] = a.Do("PATCH", holder, `{"property_mappings":["`+mapping+`"]}`)
+			}()
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d request %d: %v", round, i, err)
+				}
+			}
+			if del.Status != 204 || delMap.Status != 204 {
+				t.Fatalf("round %d deletes: flow %d %s, mapping %d %s", round, del.Status, del.Body, delMap.Status, delMap.Body)
+			}
+			switch {
+			case create.Status == 201: // created before the delete, then deleted with its flow
+			case create.Status == 400 && create.Body == `{"authorization_flow":["Invalid pk \"`+flow+`\" - object does not exist."]}`:
+			default:
+				t.Fatalf("round %d create: %d %s", round, create.Status, create.Body)
+			}
+			switch {
+			case patch.Status == 200:
+			case patch.Status == 400 && patch.Body == `{"property_mappings":["Invalid pk \"`+mapping+`\" - object does not exist."]}`:
+			default:
+				t.Fatalf("round %d patch: %d %s", round, patch.Status, patch.Body)
+			}
+			list := b.Must(t, 200, "GET", fmt.Sprintf("/api/v3/providers/rac/?name__iexact=p%d", round), "")
+			if c := list["pagination"].(map[string]any)["count"]; c != float64(0) {
+				t.Fatalf("round %d: a provider outlived its authorization flow", round)
+			}
+			got := b.Must(t, 200, "GET", holder, "")
+			if ms := got["property_mappings"].([]any); len(ms) != 0 {
+				t.Fatalf("round %d: the provider still lists a deleted mapping: %v", round, ms)
+			}
+		}
+	})
+}
