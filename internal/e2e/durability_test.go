@@ -376,7 +376,10 @@ func TestReplicasRaceDeletes(t *testing.T) {
 				defer wg.Done()
 				create, errs[1] = b.Do("POST", "/api/v3/providers/rac/", fmt.Sprintf(`{"name":"p%d","authorization_flow":"%s"}`, round, flow))
 			}()
-			go func() { defer wg.Done(); delMap, errs[2] = b.Do("DELETE", "/api/v3/propertymappings/rac/"+mapping+"/", "") }()
+			go func() {
+				defer wg.Done()
+				delMap, errs[2] = b.Do("DELETE", "/api/v3/propertymappings/rac/"+mapping+"/", "")
+			}()
 			go func() {
 				defer wg.Done()
 				patch, errs[3] = a.Do("PATCH", holder, `{"property_mappings":["`+mapping+`"]}`)
