@@ -24,6 +24,7 @@ var providerTests = []Test{
 	{"ListPagination", testProviderListPagination},
 	{"ListFilters", testProviderListFilters},
 	{"ListVisibility", testProviderListVisibility},
+	{"ListQueryCount", testProviderListQueryCount},
 	{"DerivedFields", testProviderDerived},
 	{"DeleteCascades", testProviderDeleteCascades},
 	{"UsedBy", testProviderUsedBy},
@@ -614,5 +615,47 @@ func testProviderEvents(t *testing.T, h *H) {
 	var user map[string]any
 	if err := json.Unmarshal(evs[1].UserJSON, &user); err != nil || user["username"] != "akadmin" || user["pk"] != float64(1) {
 		t.Errorf("event user: %s", evs[1].UserJSON)
+	}
+}
+
+// QueryCounter is implemented by stores that count the SQL statements they send.
+type QueryCounter interface{ Queries() int64 }
+
+// testProviderListQueryCount: a list costs the same number of statements whatever the
+// page size and however many related rows (mappings, outposts, applications) each
+// provider has: no query per row.
+func testProviderListQueryCount(t *testing.T, h *H) {
+	qc, ok := h.S.(QueryCounter)
+	if !ok {
+		t.Skip("the store does not count its queries")
+	}
+	f := h.Flow("authz", "authorization")
+	m1, m2 := h.Mapping("m1"), h.Mapping("m2")
+	for i := 0; i < 30; i++ {
+		p := h.Provider(fmt.Sprintf("p%02d", i), f.UUID, func(in *racd.ProviderInput) { in.PropertyMappings = racd.Some(Refs(m1.UUID, m2.UUID)) })
+		h.Application(fmt.Sprintf("app%02d", i), "App", p.ID)
+		h.Outpost(fmt.Sprintf("o%02d", i), p.ID)
+	}
+	u := h.User("alice")
+	h.Grant(u, viewProvider, "1")
+	cost := func(q racd.ProviderQuery) int64 {
+		t.Helper()
+		before := qc.Queries()
+		ps, _ := listProviders(t, h, q)
+		if len(ps) == 0 {
+			t.Fatalf("empty list for %+v", q)
+		}
+		return qc.Queries() - before
+	}
+	for _, q := range []racd.ProviderQuery{
+		{ListQuery: racd.ListQuery{Ordering: []racd.OrderTerm{{Field: "application__slug"}}}},
+		{ListQuery: racd.ListQuery{Search: []string{"p"}, Page: racd.LastPage}},
+		{ListQuery: racd.ListQuery{Visible: racd.Visibility{UserID: u, Perm: viewProvider}}},
+	} {
+		small, large := q, q
+		small.PageSize, large.PageSize = 2, 100
+		if a, b := cost(small), cost(large); a != b || b > 2 {
+			t.Errorf("list %+v: %d statements for a page of 2, %d for a page of 100", q, a, b)
+		}
 	}
 }
