@@ -13,6 +13,9 @@ type qb struct {
 	d     dialect
 	where []string
 	args  []any
+	// searched is set once a substring search is part of the filter: it reads every
+	// row, so a list evaluates it once (see pageSQL).
+	searched bool
 }
 
 // arg appends v and returns its placeholder.
@@ -36,6 +39,7 @@ func (b *qb) whereSQL() string {
 // one of cols.
 func (b *qb) search(terms []string, cols ...string) {
 	for _, t := range terms {
+		b.searched = true
 		p := b.arg(likeEscape(t))
 		ors := make([]string, len(cols))
 		for i, c := range cols {
@@ -134,10 +138,10 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 // columns, so derived columns (JSON aggregates of related rows) are computed for the
 // page only and the list costs one query whatever its size. The total count comes
 // from the same statement (one snapshot):
-//   - without a filter, from a scalar count(*) beside a LIMIT the ordering index can
-//     serve directly;
-//   - with one, from count(*) OVER () over the filtered rows, so the filter (a
-//     substring search scans every row) runs once.
+//   - usually from a scalar count(*) with the same filter, beside a LIMIT an index on
+//     the ordering or on the filter can serve;
+//   - with a substring search, which reads every row, from count(*) OVER () over the
+//     filtered rows, so the search runs once.
 //
 // filterJoins and orderJoins end up in the same FROM clause: give them distinct
 // aliases. (Materializing the matching keys and joining them back measured two to
@@ -146,10 +150,10 @@ func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJ
 	lim, off := b.arg(limit), b.arg(offset)
 	from := " FROM " + table + " " + alias + " " + filterJoins
 	join := " FROM page_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = page_keys.k " + rowJoins + " ORDER BY " + order
-	if len(b.where) == 0 && strings.TrimSpace(filterJoins) == "" {
-		return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k" + from + orderJoins +
+	if !b.searched {
+		return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k" + from + orderJoins + b.whereSQL() +
 			" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-			"SELECT " + cols + ", (SELECT count(*)" + from + ")" + join
+			"SELECT " + cols + ", (SELECT count(*)" + from + b.whereSQL() + ")" + join
 	}
 	return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k, count(*) OVER () AS total" + from + orderJoins + b.whereSQL() +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
