@@ -92,6 +92,11 @@ func (d dialect) args(args []any) []any {
 				continue
 			}
 			v = nil
+		case *string:
+			if x == nil || storable(*x) {
+				continue
+			}
+			v = nil
 		case []string:
 			clean := make([]string, 0, len(x))
 			for _, s := range x {
