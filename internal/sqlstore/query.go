@@ -55,7 +55,10 @@ func (b *qb) iexact(col, v string) {
 	if b.d.name == "sqlite" {
 		b.and(col + " = " + p + " COLLATE NOCASE")
 	} else {
-		b.and("lower(" + col + ") = lower(" + p + ")")
+		// Both sides under "C", like the columns: lower() then folds ASCII letters only,
+		// as SQLite's NOCASE does. (The parameter would otherwise take the database's
+		// collation and fold all of Unicode on one side only.)
+		b.and("lower(" + col + ") = lower(CAST(" + p + ` AS TEXT) COLLATE "C")`)
 	}
 }
 
