@@ -258,14 +258,17 @@ func listProviders(t *testing.T, h *H, q racd.ProviderQuery) ([]*racd.Provider, 
 
 func testProviderListSearch(t *testing.T, h *H) {
 	f := h.Flow("authz", "authorization")
-	for _, n := range []string{"Office RDP", "office vnc", "Lab SSH", "100% uptime", "snake_case", "Ünïcode"} {
+	for _, n := range []string{"Office RDP", "office vnc", "Lab SSH", "100% uptime", "snake_case", "Ünïcode", `back\slash`} {
 		h.Provider(n, f.UUID)
 	}
 	cases := []struct {
 		terms []string
 		want  []string
 	}{
-		{nil, []string{"100% uptime", "Lab SSH", "Office RDP", "office vnc", "snake_case", "Ünïcode"}},
+		{nil, []string{"100% uptime", "Lab SSH", "Office RDP", "back\\slash", "office vnc", "snake_case", "Ünïcode"}},
+		{[]string{`\`}, []string{`back\slash`}},
+		{[]string{`K\S`}, []string{`back\slash`}},
+		{[]string{`\%`}, []string{}},
 		{[]string{"OFFICE"}, []string{"Office RDP", "office vnc"}},
 		{[]string{"office", "rdp"}, []string{"Office RDP"}},
 		{[]string{"office", "ssh"}, []string{}},
