@@ -606,6 +606,9 @@ func testProviderEvents(t *testing.T, h *H) {
 		created["authentication_flow"] != [2]string{"null", "null"} || len(created) != 7 {
 		t.Errorf("create diff: %v", created)
 	}
+	if len(h.Diff(evs[1])) == 0 { // both updates in one microsecond: find them by content
+		evs[1], evs[2] = evs[2], evs[1]
+	}
 	if d := h.Diff(evs[1]); len(d) != 1 || d["connection_expiry"] != [2]string{`"hours=8"`, `"hours=1"`} {
 		t.Errorf("update diff: %v (only the changed field)", d)
 	}

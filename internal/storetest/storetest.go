@@ -265,7 +265,9 @@ func (h *H) ConnectionToken(provider int64, endpoint string, user int64) string 
 	return id
 }
 
-// Events returns the events recorded for one object, oldest first.
+// Events returns the events recorded for one object, oldest first. Events of one
+// microsecond (fast changes in a row) keep the order of their actions: created,
+// updated, deleted; two updates in one microsecond stay in no particular order.
 func (h *H) Events(app, pk string) []*racd.Event {
 	h.T.Helper()
 	evs, _, err := h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000,
@@ -273,6 +275,13 @@ func (h *H) Events(app, pk string) []*racd.Event {
 	if err != nil {
 		h.T.Fatalf("list events: %v", err)
 	}
+	rank := map[string]int{racd.EventModelCreated: 0, racd.EventModelUpdated: 1, racd.EventModelDeleted: 2}
+	sort.SliceStable(evs, func(i, j int) bool {
+		if !evs[i].Created.Equal(evs[j].Created) {
+			return evs[i].Created.Before(evs[j].Created)
+		}
+		return rank[evs[i].Action] < rank[evs[j].Action]
+	})
 	return evs
 }
 
