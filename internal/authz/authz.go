@@ -4,6 +4,7 @@
 package authz
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/racd/racd/internal/racd"
@@ -133,4 +134,15 @@ func ValidPermission(s string) bool {
 	}
 	_, ok = ModelByName(app + "." + model)
 	return ok
+}
+
+// GlobalPermissions returns the codenames p holds globally, sorted (superusers: none
+// are listed; they hold everything).
+func (p *Principal) GlobalPermissions() []string {
+	out := make([]string, 0, len(p.global))
+	for perm := range p.global {
+		out = append(out, perm)
+	}
+	sort.Strings(out)
+	return out
 }

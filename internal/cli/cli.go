@@ -35,6 +35,8 @@ Usage: racd <command> [flags]
 Commands:
   serve      run the API server (the default command)
   migrate    apply pending database migrations and exit
+  user       create users: racd user create --username U [--name N] [--superuser]
+  token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
   version    print the version
 
 Run 'racd <command> --help' for a command's settings.
@@ -55,6 +57,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = serve(ctx, args, stdout, stderr, getenv)
 	case "migrate":
 		err = migrate(ctx, args, stdout, stderr, getenv)
+	case "user":
+		err = userCmd(ctx, args, stdout, stderr, getenv)
+	case "token":
+		err = tokenCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "racd", version())
 		return 0

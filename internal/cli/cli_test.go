@@ -40,8 +40,8 @@ func (s *syncBuffer) String() string {
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-// run runs racd with a deadline and returns its exit code and output.
-func run(t *testing.T, getenv map[string]string, args ...string) (int, string, string) {
+// runRacd runs racd with a deadline and returns its exit code and output.
+func runRacd(t *testing.T, getenv map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -65,7 +65,7 @@ func pgURL(t *testing.T, scheme string) string {
 func TestServeRequiresSecretWithPostgres(t *testing.T) {
 	for _, scheme := range []string{"postgres", "postgresql"} {
 		t.Run(scheme, func(t *testing.T) {
-			code, _, stderr := run(t, map[string]string{
+			code, _, stderr := runRacd(t, map[string]string{
 				"RACD_DATABASE_URL": scheme + "://racd@127.0.0.1:1/racd?sslmode=disable", "RACD_LISTEN": "127.0.0.1:0",
 			}, "serve")
 			want := "racd: RACD_SECRET_KEY (or RACD_SECRET_KEY_FILE) is required with PostgreSQL: every replica must share the secret that encrypts token keys\n"
@@ -80,7 +80,7 @@ func TestServeRequiresSecretWithPostgres(t *testing.T) {
 // for serve.
 func TestPostgresqlScheme(t *testing.T) {
 	dbURL := pgURL(t, "postgresql")
-	code, stdout, stderr := run(t, map[string]string{"RACD_DATABASE_URL": dbURL}, "migrate")
+	code, stdout, stderr := runRacd(t, map[string]string{"RACD_DATABASE_URL": dbURL}, "migrate")
 	if code != 0 || !strings.Contains(stdout, "applied 0001_init") || !strings.Contains(stdout, "(postgres)") {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -118,7 +118,7 @@ func TestSchemaTooNewRefused(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			dbURL := storetest.URL(t, backend)
 			vars := map[string]string{"RACD_DATABASE_URL": dbURL, "RACD_SECRET_KEY": secret, "RACD_LISTEN": "127.0.0.1:0"}
-			if code, _, stderr := run(t, vars, "migrate"); code != 0 {
+			if code, _, stderr := runRacd(t, vars, "migrate"); code != 0 {
 				t.Fatalf("migrate: %d %s", code, stderr)
 			}
 			bumpSchema(t, dbURL)
@@ -128,7 +128,7 @@ func TestSchemaTooNewRefused(t *testing.T) {
 			}
 			want := fmt.Sprintf("racd: database schema is newer than this racd: database is at version 999, this racd knows up to %d; upgrade racd\n", len(ms))
 			for _, cmd := range []string{"serve", "migrate"} {
-				code, _, stderr := run(t, vars, cmd)
+				code, _, stderr := runRacd(t, vars, cmd)
 				if code != 1 || !strings.HasSuffix(stderr, want) {
 					t.Errorf("%s: exit %d, stderr %q\nwant exit 1 ending in %q", cmd, code, stderr, want)
 				}
@@ -165,7 +165,7 @@ func TestServeUnreachableDatabase(t *testing.T) {
 	for _, scheme := range []string{"postgres", "postgresql"} {
 		t.Run(scheme, func(t *testing.T) {
 			start := time.Now()
-			code, _, stderr := run(t, map[string]string{
+			code, _, stderr := runRacd(t, map[string]string{
 				"RACD_DATABASE_URL": scheme + "://racd:hunter2@127.0.0.1:1/racd?sslmode=disable",
 				"RACD_SECRET_KEY":   secret, "RACD_LISTEN": "127.0.0.1:0",
 			}, "serve")

@@ -1,7 +1,8 @@
-// Package expr compiles RAC property-mapping expressions. authentik runs them as the
-// body of a Python function that returns a dict of connection settings; racd runs
-// them with Starlark (go.starlark.net), Python's configuration dialect, with the same
-// variables bound: user, provider, endpoint and request.
+// Package expr compiles and evaluates RAC property-mapping expressions. authentik
+// runs them as the body of a Python function that returns a dict of connection
+// settings; racd runs them with Starlark (go.starlark.net), Python's configuration
+// dialect, with the same variables bound: user, provider, endpoint and request, and
+// with limits on steps, time and memory (see guard.go).
 package expr
 
 import (
@@ -25,7 +26,8 @@ const funcName = "__racd_mapping__"
 
 // Program is a compiled expression.
 type Program struct {
-	prog *starlark.Program
+	prog   *starlark.Program
+	guards starlark.StringDict
 }
 
 // Compile parses and resolves src as the body of a function, so that `return {...}`
@@ -56,19 +58,25 @@ func Compile(src string) (*Program, error) {
 		b.WriteString("    return None\n")
 	}
 	b.WriteString("result = " + funcName + "()\n")
+	f, err := fileOptions.Parse("expression", b.String(), 0)
+	if err != nil {
+		return nil, describe(err)
+	}
+	rewrite(f)
+	guards := guardedBuiltins()
 	isPredeclared := func(name string) bool {
 		for _, v := range Variables {
 			if v == name {
 				return true
 			}
 		}
-		return false
+		return guards.Has(name)
 	}
-	_, prog, err := starlark.SourceProgramOptions(fileOptions, "expression", b.String(), isPredeclared)
+	prog, err := starlark.FileProgram(f, isPredeclared)
 	if err != nil {
 		return nil, describe(err)
 	}
-	return &Program{prog: prog}, nil
+	return &Program{prog: prog, guards: guards}, nil
 }
 
 // Check compiles src and returns the message for a field error, or ok.

@@ -501,3 +501,104 @@ func normalizeValue(dec *json.Decoder, out *bytes.Buffer) error {
 	}
 	return nil
 }
+
+// intRef decodes a DRF PrimaryKeyRelatedField to a model with an integer key. "" and
+// null are null (ID 0) when nullable. Integers, integral floats and integer strings
+// are keys; a key that cannot name a row (out of range, not positive) gets ID -1 so
+// that the store reports it as missing.
+func (f *form) intRef(name string, required, nullable bool) racd.Opt[racd.IntRef] {
+	raw, ok := f.get(name, required)
+	if !ok {
+		return racd.Opt[racd.IntRef]{}
+	}
+	if isNull(raw) || string(raw) == `""` {
+		if nullable {
+			return racd.Some(racd.IntRef{})
+		}
+		f.errs.Add(name, racd.MsgNull)
+		return racd.Opt[racd.IntRef]{}
+	}
+	ref, msg := parseIntRef(raw)
+	if msg != "" {
+		f.errs.Add(name, msg)
+		return racd.Opt[racd.IntRef]{}
+	}
+	return racd.Some(ref)
+}
+
+// parseIntRef reads one integer primary key, or returns DRF's message for it.
+func parseIntRef(raw json.RawMessage) (racd.IntRef, string) {
+	var text string
+	switch raw[0] {
+	case '"':
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return racd.IntRef{}, racd.MsgIncorrectPKType("str")
+		}
+		if _, ok := pyInt(text); !ok {
+			return racd.IntRef{}, racd.MsgIncorrectPKType("str")
+		}
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		text = pyNumberString(raw)
+		if bytes.ContainsAny(raw, ".eE") {
+			fl, err := strconv.ParseFloat(string(raw), 64)
+			if err != nil || fl != math.Trunc(fl) || math.IsInf(fl, 0) {
+				return racd.IntRef{}, racd.MsgIncorrectPKType("float")
+			}
+			if math.Abs(fl) >= 1<<62 {
+				return racd.IntRef{Raw: text, ID: -1}, ""
+			}
+			return positiveRef(text, int64(fl)), ""
+		}
+	default:
+		return racd.IntRef{}, racd.MsgIncorrectPKType(pyType(raw))
+	}
+	n, ok := pyInt(text)
+	if !ok {
+		// Digits beyond int64: no such row.
+		return racd.IntRef{Raw: text, ID: -1}, ""
+	}
+	return positiveRef(text, n), ""
+}
+
+func positiveRef(raw string, n int64) racd.IntRef {
+	if n <= 0 {
+		n = -1
+	}
+	return racd.IntRef{Raw: raw, ID: n}
+}
+
+// intRefs decodes a DRF ManyRelatedField of integer keys; the first bad item is
+// reported.
+func (f *form) intRefs(name string, required bool) racd.Opt[[]racd.IntRef] {
+	raw, ok := f.get(name, required)
+	if !ok {
+		return racd.Opt[[]racd.IntRef]{}
+	}
+	if isNull(raw) {
+		f.errs.Add(name, racd.MsgNull)
+		return racd.Opt[[]racd.IntRef]{}
+	}
+	if raw[0] != '[' {
+		f.errs.Add(name, racd.MsgNotAList(pyType(raw)))
+		return racd.Opt[[]racd.IntRef]{}
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		f.errs.Add(name, racd.MsgNotAList("list"))
+		return racd.Opt[[]racd.IntRef]{}
+	}
+	refs := make([]racd.IntRef, 0, len(items))
+	for _, it := range items {
+		if isNull(it) {
+			f.errs.Add(name, racd.MsgDoesNotExist("None"))
+			return racd.Opt[[]racd.IntRef]{}
+		}
+		ref, msg := parseIntRef(it)
+		if msg != "" {
+			f.errs.Add(name, msg)
+			return racd.Opt[[]racd.IntRef]{}
+		}
+		refs = append(refs, ref)
+	}
+	return racd.Some(refs)
+}

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
@@ -128,7 +130,11 @@ func (s *Server) loadFlow(c *call, action string) (*racd.Flow, error) {
 	if err := requireList(c, authz.Flow); err != nil {
 		return nil, err
 	}
-	f, err := s.store.GetFlow(c.ctx, c.param("slug"))
+	slug := c.param("slug")
+	if strings.ContainsRune(slug, 0) || !utf8.ValidString(slug) {
+		return nil, errNotFound // no slug holds these; PostgreSQL text cannot
+	}
+	f, err := s.store.GetFlow(c.ctx, slug)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func pyInt(s string) (int64, bool) {
 // searchTerms splits a search the way DRF does: on whitespace, keeping quoted
 // phrases together, then unquoted tokens on commas; empty terms are dropped.
 func searchTerms(s string) []string {
-	s = strings.ReplaceAll(s, "\x00", "")
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 	var out []string
 	for _, tok := range smartSplit(s) {
 		tok = strings.Trim(tok, ",")
@@ -165,13 +165,22 @@ func boolFilter(q url.Values, name string) *bool {
 }
 
 // strFilter reads an exact-match filter; an empty value means no filter, as in
-// django-filter.
+// django-filter, and the last of repeated values wins, as in Django's QueryDict.
 func strFilter(q url.Values, name string) *string {
-	v := q.Get(name)
-	if v == "" {
+	vs := q[name]
+	if len(vs) == 0 || vs[len(vs)-1] == "" {
 		return nil
 	}
+	v := cleanQueryValue(vs[len(vs)-1])
 	return &v
+}
+
+// cleanQueryValue makes a query-string value safe to compare with stored text:
+// invalid UTF-8 becomes U+FFFD (as Django decodes a query string), and so does NUL,
+// which no stored text contains; such a filter matches nothing instead of making
+// PostgreSQL reject the statement.
+func cleanQueryValue(v string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // pagination is the envelope's "pagination" object.

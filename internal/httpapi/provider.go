@@ -97,10 +97,7 @@ func listProviders(s *Server, c *call) error {
 		return err
 	}
 	lq.Visible = c.p.Visibility(authz.Provider.Perm(authz.View))
-	q := racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull")}
-	if v, ok := qv["name__iexact"]; ok && len(v) > 0 && v[len(v)-1] != "" {
-		q.NameIExact = &v[len(v)-1]
-	}
+	q := racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}
 	ps, count, err := s.store.ListProviders(c.ctx, q)
 	if err != nil {
 		return err

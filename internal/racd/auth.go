@@ -34,6 +34,7 @@ type User struct {
 	Attributes  []byte
 	LastLogin   *time.Time
 	DateJoined  time.Time
+	Groups      []UserGroup // the groups the user is a direct member of, by name
 }
 
 // Ref returns the user as events name it.

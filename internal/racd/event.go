@@ -121,10 +121,11 @@ type RawJSON string
 type EventQuery struct {
 	ListQuery
 	Action   *string
-	Username *string
-	App      *string
-	Model    *string // "app.model_name"
-	PK       *string
+	Username *string // the acting user's username
+	App      *string // app label of the changed model (context.model.app)
+	Model    *string // model name of the changed model (context.model.model_name)
+	PK       *string // primary key of the changed object, as text
+	ClientIP *string
 }
 
 // EventStore reads recorded events.

@@ -8,8 +8,13 @@ type Store interface {
 	ProviderStore
 	FlowStore
 	PropertyMappingStore
+	ApplicationStore
+	OutpostStore
+	EndpointStore
+	ConnectionTokenStore
 	AuthStore
 	GrantStore
+	IdentityStore
 	EventStore
 	Ping(ctx context.Context) error
 	Close() error

@@ -119,7 +119,9 @@ func scanEvent(sc interface{ Scan(...any) error }, extra ...any) (*racd.Event, e
 
 // GetEvent implements racd.EventStore.
 func (s *Store) GetEvent(ctx context.Context, uuid string) (*racd.Event, error) {
-	e, err := scanEvent(s.read().queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE uuid = $1", uuid))
+	// Expired events are gone as far as clients can tell, as in ListEvents, even
+	// before the janitor purges them.
+	e, err := scanEvent(s.read().queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE uuid = $1 AND expires > $2", uuid, micros(s.now())))
 	return e, classify(err)
 }
 
@@ -146,7 +148,11 @@ func (s *Store) ListEvents(ctx context.Context, q racd.EventQuery) ([]*racd.Even
 	if q.PK != nil {
 		b.and("ev.model_pk = " + b.arg(*q.PK))
 	}
+	if q.ClientIP != nil {
+		b.and("ev.client_ip = " + b.arg(*q.ClientIP))
+	}
 	b.and("ev.expires > " + b.arg(micros(s.now())))
+	b.visible("ev.uuid", uuidKey, q.Visible)
 	order := orderSQL(q.Ordering, eventOrderCols, []racd.OrderTerm{{Field: "created", Desc: true}}, "ev.uuid")
 	cols := "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
 	return listPage(ctx, s, q.ListQuery, b,

@@ -81,7 +81,12 @@ func (s *Store) Status(ctx context.Context) (SchemaStatus, error) {
 	return st, nil
 }
 
-func (s *Store) currentVersion(ctx context.Context, q querier) (int, error) {
+// queryRower is what *sql.DB and *sql.Conn have in common for currentVersion.
+type queryRower interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (s *Store) currentVersion(ctx context.Context, q queryRower) (int, error) {
 	var exists bool
 	var err error
 	if s.d.name == "sqlite" {

@@ -239,7 +239,8 @@ func (s *Store) UpdateProvider(ctx context.Context, id int64, in *racd.ProviderI
 
 // DeleteProvider implements racd.ProviderStore. Endpoints, connection tokens, outpost
 // memberships and mapping links go with it (foreign keys); its application stays with
-// provider set to null.
+// provider set to null; an outpost left without providers stays, with an empty list,
+// as in authentik; an application listing it as backchannel provider simply loses it.
 func (s *Store) DeleteProvider(ctx context.Context, id int64, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
 		p, err := s.getProvider(ctx, c, id, true)

@@ -42,6 +42,11 @@ type Store struct {
 	rand    io.Reader
 	queries atomic.Int64
 	url     string
+
+	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
+	stmtCount        atomic.Int64
+	toPrepare        sync.Map // write statements seen inside transactions, not yet prepared
+
 	idle    int        // PostgreSQL: idle connections kept
 	flushMu sync.Mutex // serializes flushIdle
 }
@@ -184,6 +189,12 @@ func (s *Store) Dialect() string { return s.d.name }
 // Close closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	for _, m := range []*sync.Map{&s.rwStmts, &s.roStmts} {
+		m.Range(func(_, v any) bool {
+			errs = append(errs, v.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	if s.ro != nil && s.ro != s.rw {
 		errs = append(errs, s.ro.Close())
 	}
@@ -206,54 +217,134 @@ func (s *Store) Ping(ctx context.Context) error {
 // that a list costs a fixed number of queries.
 func (s *Store) Queries() int64 { return s.queries.Load() }
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
-}
-
-// conn runs statements written for both dialects on one querier and counts them.
-// retry (reads on the pool, never inside a transaction) runs a statement once more
-// when its pooled connection was broken.
+// conn runs statements written for both dialects, on the read pool, the write pool or
+// a transaction, and counts them. On SQLite it reuses prepared statements: parsing a
+// statement costs more than running most of racd's queries. (pgx caches prepared
+// statements per connection by itself.) retry (reads on the pool, never inside a
+// transaction) runs a statement once more when its pooled connection was broken.
 type conn struct {
 	s     *Store
-	q     querier
+	db    *sql.DB
+	tx    *sql.Tx // nil outside a transaction
 	retry bool
+}
+
+// maxCachedStmts bounds the statement cache; past it statements are prepared per use.
+const maxCachedStmts = 512
+
+// stmt returns a prepared statement for q, or nil when q should run unprepared.
+func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if c.s.d.name != "sqlite" {
+		return nil, nil
+	}
+	cache := &c.s.roStmts
+	if c.db == c.s.rw {
+		cache = &c.s.rwStmts
+	}
+	var st *sql.Stmt
+	if v, ok := cache.Load(q); ok {
+		st = v.(*sql.Stmt)
+	} else {
+		if c.s.stmtCount.Load() >= maxCachedStmts {
+			return nil, nil
+		}
+		if c.tx != nil {
+			// The write pool's only connection is this transaction's: preparing on the
+			// pool now would wait for it forever. Run unprepared; prepare after commit.
+			c.s.toPrepare.Store(q, struct{}{})
+			return nil, nil
+		}
+		prepared, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if v, loaded := cache.LoadOrStore(q, prepared); loaded {
+			prepared.Close()
+			st = v.(*sql.Stmt)
+		} else {
+			c.s.stmtCount.Add(1)
+			st = prepared
+		}
+	}
+	if c.tx != nil {
+		return c.tx.StmtContext(ctx, st), nil
+	}
+	return st, nil
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.s.queries.Add(1)
-	return c.q.ExecContext(ctx, c.s.d.rebind(q), c.s.d.args(args)...)
+	q = c.s.d.rebind(q)
+	args = c.s.d.args(args)
+	st, err := c.stmt(ctx, q)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.ExecContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.ExecContext(ctx, q, args...)
+	}
+	return c.db.ExecContext(ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	c.s.queries.Add(1)
-	args = c.s.d.args(args)
-	rows, err := c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+	rows, err := c.queryOnce(ctx, q, args...)
 	if c.retry && c.s.brokenConn(ctx, err) {
 		c.s.flushIdle()
-		c.s.queries.Add(1)
-		rows, err = c.q.QueryContext(ctx, c.s.d.rebind(q), args...)
+		rows, err = c.queryOnce(ctx, q, args...)
 	}
 	return rows, err
 }
 
-func (c conn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.s.queries.Add(1)
+	q = c.s.d.rebind(q)
 	args = c.s.d.args(args)
-	row := c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
-	if c.retry && c.s.brokenConn(ctx, row.Err()) {
-		c.s.flushIdle()
-		c.s.queries.Add(1)
-		row = c.q.QueryRowContext(ctx, c.s.d.rebind(q), args...)
+	st, err := c.stmt(ctx, q)
+	switch {
+	case err != nil:
+		return nil, err
+	case st != nil:
+		return st.QueryContext(ctx, args...)
+	case c.tx != nil:
+		return c.tx.QueryContext(ctx, q, args...)
 	}
-	return row
+	return c.db.QueryContext(ctx, q, args...)
+}
+
+// row is the result of queryRow: like *sql.Row, it carries the error of the query.
+type row struct {
+	rows *sql.Rows
+	err  error
+}
+
+// Scan copies the first row's columns into dest; no row is sql.ErrNoRows.
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	return r.rows.Close()
+}
+
+func (c conn) queryRow(ctx context.Context, q string, args ...any) row {
+	rows, err := c.query(ctx, q, args...)
+	return row{rows: rows, err: err}
 }
 
 // read returns a conn on the read pool. Its statements run once more on a fresh
 // connection when a pooled PostgreSQL connection turns out to be broken.
-func (s *Store) read() conn { return conn{s: s, q: s.ro, retry: true} }
+func (s *Store) read() conn { return conn{s: s, db: s.ro, retry: true} }
 
 // brokenConn reports an error of a pooled PostgreSQL connection that died (the server
 // restarted, a proxy or the network dropped it), after which a fresh connection may
@@ -319,33 +410,33 @@ func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 // (the busy_timeout pragma) when the caller sets no deadline.
 const sqliteBusyTimeout = 10 * time.Second
 
-func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error) {
-	var tx *sql.Tx
+func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
+	var (
+		tx      *sql.Tx
+		release = func() {}
+		err     error
+	)
 	if s.d.name == "sqlite" {
-		var done func()
-		tx, done, err = s.beginSQLite(ctx)
-		if err != nil {
-			return err
-		}
-		defer done()
+		tx, release, err = s.beginSQLite(ctx)
 	} else {
 		s.queries.Add(1)
-		if tx, err = s.rw.BeginTx(ctx, nil); err != nil {
-			return err
-		}
+		tx, err = s.rw.BeginTx(ctx, nil)
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if err = fn(conn{s: s, q: tx}); err != nil {
+	if err != nil {
+		return err
+	}
+	if err = fn(conn{s: s, db: s.rw, tx: tx}); err != nil {
+		_ = tx.Rollback()
+		release()
 		return err
 	}
 	s.queries.Add(1)
-	if err = tx.Commit(); err != nil {
+	err = tx.Commit()
+	release() // before prepareWrites, which needs SQLite's only write connection
+	if err != nil {
 		return commitError{err}
 	}
+	s.prepareWrites(ctx)
 	return nil
 }
 
@@ -357,7 +448,7 @@ func (e commitError) Error() string { return e.err.Error() }
 func (e commitError) Unwrap() error { return e.err }
 
 // beginSQLite starts a write transaction (BEGIN IMMEDIATE) that waits for the write
-// lock at most until ctx's deadline; done hands the connection back once the
+// lock at most until ctx's deadline; release hands the connection back once the
 // transaction has ended. SQLite's busy handler sleeps without looking at the context,
 // so when another process holds the lock (a second racd on the same file, a backup, an
 // operator's shell) a request would otherwise wait the whole busy_timeout, past
@@ -383,6 +474,31 @@ func (s *Store) beginSQLite(ctx context.Context) (*sql.Tx, func(), error) {
 		return nil, nil, err
 	}
 	return tx, func() { c.Close() }, nil
+}
+
+// prepareWrites prepares the write statements transactions ran unprepared, now that
+// the write connection is free, so later transactions reuse them.
+func (s *Store) prepareWrites(ctx context.Context) {
+	if s.d.name != "sqlite" {
+		return
+	}
+	s.toPrepare.Range(func(k, _ any) bool {
+		q := k.(string)
+		s.toPrepare.Delete(q)
+		if _, ok := s.rwStmts.Load(q); ok || s.stmtCount.Load() >= maxCachedStmts {
+			return true
+		}
+		st, err := s.rw.PrepareContext(ctx, q)
+		if err != nil {
+			return true // it runs unprepared; the error, if real, shows where it runs
+		}
+		if _, loaded := s.rwStmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		} else {
+			s.stmtCount.Add(1)
+		}
+		return true
+	})
 }
 
 // newUUID returns a fresh random UUID.

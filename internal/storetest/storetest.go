@@ -270,8 +270,8 @@ func (h *H) ConnectionToken(provider int64, endpoint string, user int64) string 
 // updated, deleted; two updates in one microsecond stay in no particular order.
 func (h *H) Events(app, pk string) []*racd.Event {
 	h.T.Helper()
-	evs, _, err := h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000,
-		Ordering: []racd.OrderTerm{{Field: "created"}}}, App: &app, PK: &pk})
+	evs, _, err := h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{PageSize: 1000,
+		Ordering: []racd.OrderTerm{{Field: "created"}}}), App: &app, PK: &pk})
 	if err != nil {
 		h.T.Fatalf("list events: %v", err)
 	}

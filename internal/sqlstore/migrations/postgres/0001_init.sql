@@ -58,6 +58,7 @@ CREATE TABLE applications (
     group_name         TEXT COLLATE "C" NOT NULL DEFAULT ''
 );
 CREATE INDEX applications_name ON applications (name);
+CREATE INDEX applications_group ON applications (group_name, name);
 ALTER TABLE providers ADD CONSTRAINT providers_backchannel_application_fkey
     FOREIGN KEY (backchannel_application) REFERENCES applications (uuid) ON DELETE SET NULL;
 
@@ -209,3 +210,5 @@ CREATE INDEX events_created ON events (created);
 CREATE INDEX events_action ON events (action, created);
 CREATE INDEX events_model ON events (model_app, model_name, model_pk);
 CREATE INDEX events_expires ON events (expires);
+CREATE INDEX events_username ON events (username, created);
+CREATE INDEX events_client_ip ON events (client_ip, created);

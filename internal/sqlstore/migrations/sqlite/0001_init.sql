@@ -57,6 +57,7 @@ CREATE TABLE applications (
     group_name         TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX applications_name ON applications (name);
+CREATE INDEX applications_group ON applications (group_name, name);
 
 CREATE TABLE outposts (
     uuid               TEXT PRIMARY KEY,
@@ -206,3 +207,5 @@ CREATE INDEX events_created ON events (created);
 CREATE INDEX events_action ON events (action, created);
 CREATE INDEX events_model ON events (model_app, model_name, model_pk);
 CREATE INDEX events_expires ON events (expires);
+CREATE INDEX events_username ON events (username, created);
+CREATE INDEX events_client_ip ON events (client_ip, created);

@@ -1,0 +1,294 @@
+package apitest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Resource describes one API resource for the RBAC matrix (RunMatrix): how to reach
+// it, how to make objects of it and which permissions guard it. Adding a resource to
+// the matrix is one value of this type.
+type Resource struct {
+	Name string
+	// Model is the permission model, e.g. "authentik_providers_rac.racprovider";
+	// permissions are <app>.<action>_<model>.
+	Model string
+	// ListPath is the collection route, e.g. /api/v3/providers/rac/.
+	ListPath string
+	// DetailPath builds the detail route of an object from its path key.
+	DetailPath func(key string) string
+	// Setup runs once per Env before the matrix (create the flows providers need, ...).
+	Setup func(e *Env)
+	// Seed creates the n-th object as the superuser and returns its primary key as
+	// grants store it (object_pk) and the key its detail route uses (often the same).
+	Seed func(e *Env, n int) (pk, key string)
+	// CreateBody returns a valid POST body for the n-th object; UpdateBody a valid PUT
+	// body for the object at key that keeps key (so later routes still reach it).
+	CreateBody func(e *Env, n int) any
+	UpdateBody func(e *Env, key string, n int) any
+	// MissingKey is a well-formed key of no object.
+	MissingKey string
+	// Owned resources (tokens) follow owner rules instead of permissions: SeedFor
+	// creates an object owned by user id. Every authenticated caller manages its own
+	// objects; others' are 404; superusers manage all.
+	Owned   bool
+	SeedFor func(e *Env, userID int64, n int) (pk, key string)
+	// Extra are more detail routes (suffix after the detail path, method) that behave
+	// like retrieve, e.g. "view_key/".
+	Extra []string
+}
+
+// Callers of the matrix.
+const (
+	Anonymous    = "anonymous"
+	NoPerms      = "no permissions"
+	GlobalView   = "global view"
+	GlobalAdd    = "global add"
+	ObjectView   = "object view"
+	ObjectChange = "object view+change"
+	RoleInGroup  = "view+change+delete through a group's role"
+	Superuser    = "superuser"
+)
+
+// Callers lists every caller kind in the order the matrix runs them.
+var Callers = []string{Anonymous, NoPerms, GlobalView, GlobalAdd, ObjectView, ObjectChange, RoleInGroup, Superuser}
+
+// Routes of the matrix, in the order they run for each caller (DELETE last).
+const (
+	RList         = "list"
+	RCreate       = "create"
+	RGetVisible   = "retrieve visible"
+	RGetOther     = "retrieve other"
+	RGetMissing   = "retrieve missing"
+	RPut          = "PUT"
+	RPatch        = "PATCH"
+	RUsedBy       = "used_by"
+	RExtraVisible = "extra visible"
+	RExtraOther   = "extra other"
+	RDelete       = "DELETE"
+)
+
+var matrixRoutes = []string{RList, RCreate, RGetVisible, RGetOther, RGetMissing, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RDelete}
+
+// Expected returns the status SPEC §1's permission table gives caller on route (for
+// owned resources, the owner rules).
+func (r Resource) Expected(caller, route string) int {
+	const ok, created, gone, forbidden, missing = http.StatusOK, http.StatusCreated, http.StatusNoContent, http.StatusForbidden, http.StatusNotFound
+	if caller == Anonymous {
+		return forbidden
+	}
+	if r.Owned {
+		switch route {
+		case RCreate:
+			return created
+		case RGetMissing:
+			return missing
+		case RGetOther, RExtraOther:
+			if caller == Superuser {
+				return ok
+			}
+			return missing
+		case RDelete:
+			return gone
+		}
+		return ok
+	}
+	view := map[string]string{GlobalView: "all", ObjectView: "one", ObjectChange: "one", RoleInGroup: "one", Superuser: "all"}[caller]
+	switch route {
+	case RCreate:
+		if caller == GlobalAdd || caller == Superuser {
+			return created
+		}
+		return forbidden
+	case RList, RGetVisible, RUsedBy, RExtraVisible:
+		if view == "" {
+			return forbidden
+		}
+		return ok
+	case RGetOther, RExtraOther:
+		switch view {
+		case "":
+			return forbidden
+		case "all":
+			return ok
+		}
+		return missing
+	case RGetMissing:
+		if view == "" {
+			return forbidden
+		}
+		return missing
+	case RPut, RPatch:
+		switch {
+		case view == "":
+			return forbidden
+		case caller == ObjectChange || caller == RoleInGroup || caller == Superuser:
+			return ok
+		}
+		return forbidden
+	case RDelete:
+		switch {
+		case view == "":
+			return forbidden
+		case caller == RoleInGroup || caller == Superuser:
+			return gone
+		}
+		return forbidden
+	}
+	panic("unknown route " + route)
+}
+
+// RunMatrix runs every caller against every route of r on a fresh API on backend and
+// checks each status against Expected; list answers are also checked to hold exactly
+// what the caller may view.
+func RunMatrix(t *testing.T, backend string, r Resource) {
+	e := New(t, backend)
+	if r.Setup != nil {
+		r.Setup(e)
+	}
+	n := 0
+	next := func() int { n++; return n }
+	perm := func(action string) string {
+		app, model, _ := strings.Cut(r.Model, ".")
+		return app + "." + action + "_" + model
+	}
+	for ci, caller := range Callers {
+		t.Run(caller, func(t *testing.T) {
+			e.T = t
+			var key string
+			var userID int64
+			switch caller {
+			case Anonymous:
+			case Superuser:
+				key = AdminToken
+			default:
+				userID, key = e.User(fmt.Sprintf("matrix-caller-%d", ci))
+			}
+			var visPK, visKey string
+			if r.Owned {
+				if userID != 0 {
+					visPK, visKey = r.SeedFor(e, userID, next())
+				} else {
+					visPK, visKey = r.Seed(e, next())
+				}
+			} else {
+				visPK, visKey = r.Seed(e, next())
+			}
+			otherPK, otherKey := r.Seed(e, next())
+			if !r.Owned {
+				switch caller {
+				case GlobalView:
+					e.Grant(userID, "", "", perm("view"))
+				case GlobalAdd:
+					e.Grant(userID, "", "", perm("add"))
+				case ObjectView:
+					e.Grant(userID, r.Model, visPK, perm("view"))
+				case ObjectChange:
+					e.Grant(userID, r.Model, visPK, perm("view"), perm("change"))
+				case RoleInGroup:
+					e.GrantThroughRole(userID, fmt.Sprintf("matrix-%d", ci), r.Model, visPK, perm("view"), perm("change"), perm("delete"))
+				}
+			}
+			for _, route := range matrixRoutes {
+				if (route == RExtraVisible || route == RExtraOther) && len(r.Extra) == 0 {
+					continue
+				}
+				var method, path string
+				var body any
+				switch route {
+				case RList:
+					method, path = "GET", r.ListPath
+				case RCreate:
+					method, path, body = "POST", r.ListPath, r.CreateBody(e, next())
+				case RGetVisible:
+					method, path = "GET", r.DetailPath(visKey)
+				case RGetOther:
+					method, path = "GET", r.DetailPath(otherKey)
+				case RGetMissing:
+					method, path = "GET", r.DetailPath(r.MissingKey)
+				case RPut:
+					method, path, body = "PUT", r.DetailPath(visKey), r.UpdateBody(e, visKey, next())
+				case RPatch:
+					method, path, body = "PATCH", r.DetailPath(visKey), map[string]any{}
+				case RUsedBy:
+					method, path = "GET", r.DetailPath(visKey)+"used_by/"
+				case RExtraVisible:
+					method, path = "GET", r.DetailPath(visKey)+r.Extra[0]
+				case RExtraOther:
+					method, path = "GET", r.DetailPath(otherKey)+r.Extra[0]
+				case RDelete:
+					method, path = "DELETE", r.DetailPath(visKey)
+				}
+				res := e.As(key, method, path, body)
+				checkCell(t, r, caller, route, method, path, res)
+				if route == RList && res.Status == http.StatusOK {
+					checkListed(t, r, caller, visPK, otherPK, res)
+				}
+			}
+		})
+	}
+}
+
+func checkCell(t *testing.T, r Resource, caller, route, method, path string, res *Resp) {
+	t.Helper()
+	want := r.Expected(caller, route)
+	if res.Status != want {
+		t.Errorf("%s: %s as %s (%s %s) = %s, want %d", r.Name, route, caller, method, path, res, want)
+		return
+	}
+	if want == http.StatusForbidden {
+		var m map[string]any
+		if json.Unmarshal(res.Body, &m) != nil || m["detail"] == nil {
+			t.Errorf("%s: %s as %s: 403 without detail: %s", r.Name, route, caller, res.Body)
+		}
+	}
+}
+
+// checkListed verifies that a list holds what the caller may view: object-level
+// viewers exactly their object, owners their own objects but not others', global
+// viewers and superusers both objects.
+func checkListed(t *testing.T, r Resource, caller, visPK, otherPK string, res *Resp) {
+	t.Helper()
+	var page struct {
+		Pagination struct {
+			Count int `json:"count"`
+		} `json:"pagination"`
+		Results []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal(res.Body, &page); err != nil {
+		t.Errorf("%s: list as %s: %v", r.Name, caller, err)
+		return
+	}
+	has := map[string]bool{}
+	for _, o := range page.Results {
+		has[pkString(o["pk"])] = true
+	}
+	switch {
+	case !r.Owned && (caller == ObjectView || caller == ObjectChange || caller == RoleInGroup):
+		if page.Pagination.Count != 1 || len(page.Results) != 1 || !has[visPK] {
+			t.Errorf("%s: list as %s = %s, want exactly %s", r.Name, caller, res.Body, visPK)
+		}
+	case r.Owned && caller != Superuser:
+		if !has[visPK] || has[otherPK] || page.Pagination.Count != len(page.Results) {
+			t.Errorf("%s: list as %s = %s, want %s and not %s", r.Name, caller, res.Body, visPK, otherPK)
+		}
+	default:
+		if !has[visPK] || !has[otherPK] {
+			t.Errorf("%s: list as %s = %s, want both %s and %s", r.Name, caller, res.Body, visPK, otherPK)
+		}
+	}
+}
+
+func pkString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatInt(int64(x), 10)
+	}
+	return fmt.Sprint(v)
+}

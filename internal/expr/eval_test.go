@@ -1,0 +1,177 @@
+package expr
+
+import (
+	"context"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+func vars() Vars {
+	return Vars{
+		User:     map[string]any{"username": "alice", "name": "Alice", "email": "a@example.com", "pk": 7},
+		Provider: map[string]any{"pk": 3, "name": "rdp", "settings": map[string]any{"k": "v"}},
+		Endpoint: map[string]any{"pk": "e1", "name": "desk", "host": "h:3389", "protocol": "rdp"},
+	}
+}
+
+func TestEval(t *testing.T) {
+	cases := []struct {
+		name string
+		src  string
+		want string // JSON of the result
+		err  string // substring of the error
+	}{
+		{"literal", `return {"a": 1, "b": True, "c": 1.5, "d": None, "e": [1, "x"], "f": {"g": "h"}}`,
+			`{"a":1,"b":true,"c":1.5,"d":null,"e":[1,"x"],"f":{"g":"h"}}`, ""},
+		{"variables", `return {"u": user["username"], "p": provider["name"], "e": endpoint["host"], "r": request["http_request"]}`,
+			`{"e":"h:3389","p":"rdp","r":null,"u":"alice"}`, ""},
+		{"attribute access as in authentik", `return {"u": user.username, "e": request.user.email, "g": user.get("name"), "s": provider.settings["k"], "in": "pk" in user, "n": len(endpoint)}`,
+			`{"u":"alice","e":"a@example.com","g":"Alice","s":"v","in":true,"n":4}`, ""},
+		{"variables are read-only", `user["username"] = "mallory"`, "", "item assignment"},
+		{"nested values are read-only", `provider["settings"]["k"] = "x"`, "", "frozen"},
+		{"missing attribute", `return {"x": user.nope}`, "", "nope"},
+		{"return a variable", `return {"u": user}`, `{"u":{"email":"a@example.com","name":"Alice","pk":7,"username":"alice"}}`, ""},
+		{"string ops", "x = 'a' + 'b'\nx += 'c'\nreturn {'x': x * 2, 'y': '%s-%d' % (x, 3), 'z': '-'.join(['1', '2']), 'w': '{}!'.format(x)}",
+			`{"x":"abcabc","y":"abc-3","z":"1-2","w":"abc!"}`, ""},
+		{"list ops", "l = [1]\nm = l\nl += [2]\nl.extend([3])\nreturn {'l': l, 'same': m == l, 'n': len(list(range(10)))}",
+			`{"l":[1,2,3],"n":10,"same":true}`, ""},
+		{"arithmetic", "return {'a': 6 * 7, 'b': 7 % 3, 'c': 1 | 2, 'd': 2 + 2}", `{"a":42,"b":1,"c":3,"d":4}`, ""},
+		{"kwargs", "return dict(a=1 + 1, b='x' * 2)", `{"a":2,"b":"xx"}`, ""},
+		{"not a dict", `return [1]`, "", "returned list, not a dict"},
+		{"nothing", ``, "", "returned NoneType, not a dict"},
+		{"non-string key", `return {1: 2}`, "", "keys must be strings"},
+		{"runtime error", `return {"a": user["missing"]}`, "", "missing"},
+		{"fail", `fail("nope")`, "", "nope"},
+		{"repeat beyond starlark's own check", `return {"a": "a" * 10000000000}`, "", "too large"},
+		{"large repeat", `return {"a": "a" * 536870912}`, "", "too large"},
+		{"list repeat", `return {"a": [0] * 536870912}`, "", "too large"},
+		{"huge range", `return {"a": list(range(1000000000))}`, "", "range"},
+		{"string doubling", "s = 'ab'\nfor i in range(64):\n    s = s + s\nreturn {'s': s}", "", "too large"},
+		{"augmented doubling", "s = 'ab'\nfor i in range(64):\n    s += s\nreturn {'s': s}", "", "too large"},
+		{"list doubling", "l = [1]\nfor i in range(64):\n    l.extend(l)\nreturn {}", "", "too large"},
+		{"nested repr", "x = [1]\nfor i in range(64):\n    x = [x, x]\nreturn {'s': str(x)}", "", "too large"},
+		{"join blowup", "s = 'a' * 100000\nl = [s for i in range(1000)]\nreturn {'s': ''.join(l)}", "", "too large"},
+		{"replace blowup", "s = 'a' * 100000\nreturn {'s': s.replace('a', s)}", "", "too large"},
+		{"many medium strings", "l = []\nfor i in range(10000):\n    l.append('x' * 200000)\nreturn {}", "", "budget"},
+		{"bound method", "j = ''.join\nreturn {'s': j(['a', 'b'])}", `{"s":"ab"}`, ""},
+		{"bound method blowup", "s = 'a' * 100000\nj = ''.join\nreturn {'s': j([s for i in range(1000)])}", "", "too large"},
+		{"getattr blowup", "s = 'a' * 100000\nreturn {'s': getattr('', 'join')([s for i in range(1000)])}", "", "too large"},
+		{"getattr default", "return {'s': getattr('', 'nope', 'd'), 'j': getattr('-', 'join')(['a', 'b'])}", `{"s":"d","j":"a-b"}`, ""},
+		{"deep comparison", "x = [1]\ny = [1]\nfor i in range(40):\n    x = [x, x]\n    y = [y, y]\nreturn {'eq': x == y}", "", "recursion"},
+		{"huge int from text", "return {'a': int('9' * 1000000)}", "", "4300 digits"},
+		{"int from text", "return {'a': int('12'), 'b': int('ff', 16)}", `{"a":12,"b":255}`, ""},
+		{"shift growth", "x = 1\nfor i in range(1000):\n    x = x << 511\nreturn {}", "", "too large"},
+		{"shift augmented", "x = 1\nfor i in range(1000):\n    x <<= 511\nreturn {}", "", "too large"},
+		{"small shift", "return {'a': 1 << 10}", `{"a":1024}`, ""},
+		{"split blowup", "s = 'a' * 1000000\nreturn {'n': len(s.split('a'))}", "", "too large"},
+		{"split", "return {'l': 'a,b'.split(','), 'u': 'x'.upper(), 'k': sorted({'b': 1, 'a': 2}.keys())}", `{"k":["a","b"],"l":["a","b"],"u":"X"}`, ""},
+		{"retained copies", "s = 'a' * 500000\nl = []\nfor i in range(1000):\n    l.append(s.upper())\nreturn {}", "", "budget"},
+		{"retained slices", "b = list(range(20000))\nl = []\nfor i in range(1000):\n    l.append(b[1:])\nreturn {}", "", "budget"},
+		{"bound upper", "s = 'a' * 500000\nf = s.upper\nl = [f() for i in range(1000)]\nreturn {}", "", "budget"},
+		{"attribute assignment target", "d = {}\nd['a'] = 'x'.upper()\na, b = 'p,q'.split(',')\nreturn {'a': d['a'], 'b': b}", `{"a":"X","b":"q"}`, ""},
+		{"infinite loop", "while True:\n    pass", "", "too many steps"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := Compile(c.src)
+			if err != nil {
+				t.Fatalf("compile: %v", err)
+			}
+			start := time.Now()
+			got, err := p.Eval(context.Background(), vars(), Limits{})
+			if d := time.Since(start); d > 1500*time.Millisecond {
+				t.Errorf("took %v", d)
+			}
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("err = %v, want it to contain %q", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("eval: %v", err)
+			}
+			b, _ := json.Marshal(got)
+			var want, have any
+			_ = json.Unmarshal([]byte(c.want), &want)
+			_ = json.Unmarshal(b, &have)
+			wb, _ := json.Marshal(want)
+			hb, _ := json.Marshal(have)
+			if string(wb) != string(hb) {
+				t.Errorf("got %s, want %s", hb, wb)
+			}
+		})
+	}
+}
+
+// TestEvalTimeLimit checks that a slow expression is cancelled at the wall-clock limit
+// (measured: it must end in less than 1.5 s with the default 1 s limit) even when the
+// step limit would allow it to run much longer.
+func TestEvalTimeLimit(t *testing.T) {
+	src := "x = 0\nwhile True:\n    x = x + 1\nreturn {}"
+	p, err := Compile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = p.Eval(context.Background(), vars(), Limits{Steps: 1 << 62})
+	d := time.Since(start)
+	if err == nil || !strings.Contains(err.Error(), "time limit") {
+		t.Fatalf("err = %v", err)
+	}
+	if d < 900*time.Millisecond || d > 1500*time.Millisecond {
+		t.Fatalf("stopped after %v, want about 1s", d)
+	}
+}
+
+// TestEvalRunawayMemory runs the allocation bombs with an unlimited step budget and
+// checks each stops within 1.5 s without the heap growing past a few hundred MiB.
+func TestEvalRunawayMemory(t *testing.T) {
+	bombs := []string{
+		`return {"a": "a" * 10000000000}`,
+		`return {"a": list(range(1000000000))}`,
+		"s = 'ab'\nwhile True:\n    s = s + s",
+		"l = []\nwhile True:\n    l.append('x' * 1000000)",
+		"l = [0]\nwhile True:\n    l = l * 2",
+		"d = {}\ni = 0\nwhile True:\n    d[str(i)] = 'y' * 100000\n    i += 1",
+		"s = '9' * 1000000\nwhile True:\n    x = int(s)",
+		"x = 1\nwhile True:\n    x = x << 511",
+		"s = 'a' * 900000\nl = []\nwhile True:\n    l.append(s.upper())",
+		"b = list(range(30000))\nl = []\nwhile True:\n    l.append(b[:])",
+	}
+	for _, src := range bombs {
+		p, err := Compile(src)
+		if err != nil {
+			t.Fatalf("compile %q: %v", src, err)
+		}
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		_, err = p.Eval(context.Background(), vars(), Limits{Steps: 1 << 62})
+		d := time.Since(start)
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("%q: no error", src)
+		}
+		if d > 1500*time.Millisecond {
+			t.Errorf("%q: took %v", src, d)
+		}
+		if grew := int64(after.HeapSys) - int64(before.HeapSys); grew > 256<<20 {
+			t.Errorf("%q: heap grew by %d MiB", src, grew>>20)
+		}
+	}
+}
+
+func TestStaticCompileStillRejects(t *testing.T) {
+	if _, ok := Check("return {'a': nope}"); ok {
+		t.Fatal("undefined name accepted")
+	}
+	if msg, ok := Check("x = [1]\nx += [2]\nreturn {'x': x}"); !ok {
+		t.Fatalf("augmented assignment rejected: %s", msg)
+	}
+}

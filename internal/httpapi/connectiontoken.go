@@ -1,0 +1,306 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"time"
+
+	"github.com/racd/racd/internal/authz"
+	"github.com/racd/racd/internal/expr"
+	"github.com/racd/racd/internal/racd"
+)
+
+// connectionTokenJSON is authentik's ConnectionToken.
+type connectionTokenJSON struct {
+	PK          string          `json:"pk"`
+	Provider    int64           `json:"provider"`
+	ProviderObj providerJSON    `json:"provider_obj"`
+	Endpoint    string          `json:"endpoint"`
+	EndpointObj endpointJSON    `json:"endpoint_obj"`
+	User        tokenMemberJSON `json:"user"`
+}
+
+// tokenMemberJSON is authentik's GroupMember, the user a connection token belongs to.
+type tokenMemberJSON struct {
+	PK         int64           `json:"pk"`
+	Username   string          `json:"username"`
+	Name       string          `json:"name"`
+	IsActive   bool            `json:"is_active"`
+	LastLogin  *string         `json:"last_login"`
+	Email      string          `json:"email"`
+	Attributes json.RawMessage `json:"attributes"`
+	UID        string          `json:"uid"`
+}
+
+// timeJSON renders a time as DRF does: RFC 3339 in UTC with a Z and microseconds.
+func racTimeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00") }
+
+// userUID is the stable opaque user id GroupMember carries: the hex SHA-256 of the
+// user's UUID (authentik hashes its install id with the primary key).
+func memberUID(u *racd.User) string {
+	h := sha256.Sum256([]byte(u.UUID))
+	return hex.EncodeToString(h[:])
+}
+
+func toTokenMemberJSON(u *racd.User) tokenMemberJSON {
+	out := tokenMemberJSON{PK: u.ID, Username: u.Username, Name: u.Name, IsActive: u.IsActive, Email: u.Email,
+		Attributes: u.Attributes, UID: memberUID(u)}
+	if u.LastLogin != nil {
+		s := racTimeJSON(*u.LastLogin)
+		out.LastLogin = &s
+	}
+	if len(out.Attributes) == 0 {
+		out.Attributes = racd.EmptyObject
+	}
+	return out
+}
+
+func toConnectionTokenJSON(t *racd.ConnectionToken) connectionTokenJSON {
+	out := connectionTokenJSON{PK: t.UUID, Provider: t.ProviderID, Endpoint: t.Endpoint.UUID,
+		EndpointObj: toEndpointJSON(t.Endpoint), User: toTokenMemberJSON(&t.User)}
+	if t.Provider != nil {
+		out.ProviderObj = toProviderJSON(t.Provider)
+	}
+	return out
+}
+
+// tokenVisibility is what connection tokens the caller sees: its own, plus those its
+// view permission covers (superusers: all).
+func connTokenVisibility(c *call) racd.ConnectionTokenVisibility {
+	return racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: c.p.Visibility(authz.ConnectionToken.Perm(authz.View))}
+}
+
+func listConnectionTokens(s *Server, c *call) error {
+	qv := c.r.URL.Query()
+	lq, err := listQuery(qv, racd.ConnectionTokenOrderFields)
+	if err != nil {
+		return err
+	}
+	q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: connTokenVisibility(c)}
+	if v := strFilter(qv, "endpoint"); v != nil {
+		id, ok := racd.ParseUUID(*v)
+		if !ok {
+			return racd.FieldError("endpoint", "Enter a valid UUID.")
+		}
+		q.Endpoint = &id
+	}
+	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
+		return err
+	}
+	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
+		return err
+	}
+	ts, count, err := s.store.ListConnectionTokens(c.ctx, q)
+	if err != nil {
+		return err
+	}
+	out := make([]connectionTokenJSON, len(ts))
+	for i, t := range ts {
+		out[i] = toConnectionTokenJSON(t)
+	}
+	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
+}
+
+// loadConnectionToken returns the token if the caller may see it (its owner, or view
+// permission; else 404) and may perform action on it (owner, or the permission; else 403).
+func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionToken, error) {
+	id, ok := racd.ParseUUID(c.param("connection_token_uuid"))
+	if !ok {
+		return nil, errNotFound
+	}
+	t, err := s.store.GetConnectionToken(c.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.User.ID == c.p.User.ID {
+		return t, nil
+	}
+	if err := requireObject(c, authz.ConnectionToken, t.UUID, action); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func getConnectionToken(s *Server, c *call) error {
+	t, err := s.loadConnectionToken(c, authz.View)
+	if err != nil {
+		return err
+	}
+	return s.writeJSON(c, http.StatusOK, toConnectionTokenJSON(t))
+}
+
+func updateConnectionToken(s *Server, c *call) error {
+	t, err := s.loadConnectionToken(c, authz.Change)
+	if err != nil {
+		return err
+	}
+	in := &racd.ConnectionTokenInput{}
+	f, err := readForm(c, &in.Errors, c.r.Method == http.MethodPatch)
+	if err != nil {
+		return err
+	}
+	in.Provider = f.racProviderRef("provider", false)
+	in.Endpoint = f.uuidRef("endpoint", true, false)
+	t, err = s.store.UpdateConnectionToken(c.ctx, t.UUID, in, c.audit())
+	if err != nil {
+		return err
+	}
+	return s.writeJSON(c, http.StatusOK, toConnectionTokenJSON(t))
+}
+
+func deleteConnectionToken(s *Server, c *call) error {
+	t, err := s.loadConnectionToken(c, authz.Delete)
+	if err != nil {
+		return err
+	}
+	if err := s.store.DeleteConnectionToken(c.ctx, t.UUID, c.audit()); err != nil {
+		return err
+	}
+	return noContent(c)
+}
+
+func connectionTokenUsedBy(s *Server, c *call) error {
+	if _, err := s.loadConnectionToken(c, authz.View); err != nil {
+		return err
+	}
+	return s.writeJSON(c, http.StatusOK, []usedByJSON{})
+}
+
+// launchJSON is the answer of POST /rac/endpoints/{pbm_uuid}/launch/.
+type launchJSON struct {
+	Token           string              `json:"token"`
+	Expires         *string             `json:"expires"`
+	Settings        map[string]string   `json:"settings"`
+	ConnectionToken connectionTokenJSON `json:"connection_token"`
+}
+
+// tokenAlphabet and tokenLength describe a connection token's secret, as authentik's
+// default_token_key makes it.
+const (
+	connSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	connSecretLength   = 60
+)
+
+// newSecret returns tokenLength characters drawn uniformly from tokenAlphabet.
+func newConnectionSecret() (string, error) {
+	b := make([]byte, connSecretLength)
+	max := big.NewInt(int64(len(connSecretAlphabet)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b[i] = connSecretAlphabet[n.Int64()]
+	}
+	return string(b), nil
+}
+
+// launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
+// on the endpoint, 404 for an unknown one, 400 at the connection limit.
+func launchEndpoint(s *Server, c *call) error {
+	if err := requireList(c, authz.Endpoint); err != nil {
+		return err
+	}
+	id, ok := racd.ParseUUID(c.param("pbm_uuid"))
+	if !ok {
+		return errNotFound
+	}
+	e, err := s.store.GetEndpoint(c.ctx, id)
+	if err != nil {
+		return err
+	}
+	if !c.p.Can(authz.Endpoint.Perm(authz.View), e.UUID) {
+		return errForbidden
+	}
+	var errs racd.FieldErrors
+	f, err := readForm(c, &errs, true)
+	if err != nil {
+		return err
+	}
+	settings := f.object("settings", false, racd.MsgNotADict)
+	if !errs.Empty() {
+		return &errs
+	}
+	secret, err := newConnectionSecret()
+	if err != nil {
+		return err
+	}
+	l, err := s.store.LaunchEndpoint(c.ctx, racd.LaunchRequest{
+		EndpointUUID: e.UUID, UserID: c.p.User.ID, TokenHash: s.keys.Hash(secret), Settings: settings.V,
+	}, c.audit())
+	if err != nil {
+		return err
+	}
+	out := launchJSON{Token: secret, Settings: s.connectionSettings(c, l, secret), ConnectionToken: toConnectionTokenJSON(l.Token)}
+	if l.Token.Expires != nil {
+		x := racTimeJSON(*l.Token.Expires)
+		out.Expires = &x
+	}
+	return s.writeJSON(c, http.StatusCreated, out)
+}
+
+// connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
+// fail are skipped and recorded as configuration_error events.
+func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
+	t := l.Token
+	e, p := t.Endpoint, t.Provider
+	vars := expr.Vars{
+		User:     map[string]any{"pk": t.User.ID, "username": t.User.Username, "name": t.User.Name, "email": t.User.Email},
+		Provider: mappingProviderVars(p),
+		Endpoint: mappingEndpointVars(e),
+	}
+	layers := racd.SettingsLayers{
+		Host: e.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(e.Settings),
+		Launch: racd.DecodeObject(t.Settings), Token: secret,
+	}
+	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
+		got, err := expr.EvalMapping(c.ctx, m, vars, expr.Limits{})
+		if err != nil {
+			s.recordMappingFailure(c, m, p, err)
+			continue
+		}
+		layers.Mappings = append(layers.Mappings, got)
+	}
+	return racd.MergeSettings(layers)
+}
+
+func (s *Server) recordMappingFailure(c *call, m *racd.PropertyMapping, p *racd.Provider, cause error) {
+	a := c.audit()
+	pRef, mRef := p.Ref(), m.Ref()
+	ev := &racd.Event{
+		Action: racd.EventConfigurationError, User: a.User, Request: a.Request, ClientIP: a.Request.ClientIP,
+		Message: "Failed to evaluate property-mapping: '" + m.Name + "'",
+		Extra: map[string]any{
+			"provider": map[string]any{"app": pRef.App, "model_name": pRef.ModelName, "pk": p.ID, "name": pRef.Name},
+			"mapping":  map[string]any{"app": mRef.App, "model_name": mRef.ModelName, "pk": mRef.PK, "name": mRef.Name},
+			"error":    cause.Error(),
+		},
+	}
+	if err := s.store.RecordEvent(c.ctx, ev); err != nil {
+		s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
+	}
+}
+
+func mappingProviderVars(p *racd.Provider) map[string]any {
+	var authn any
+	if p.AuthenticationFlow != "" {
+		authn = p.AuthenticationFlow
+	}
+	return map[string]any{
+		"pk": p.ID, "name": p.Name, "authentication_flow": authn, "authorization_flow": p.AuthorizationFlow,
+		"property_mappings": p.PropertyMappings, "settings": racd.DecodeObject(p.Settings),
+		"connection_expiry": p.ConnectionExpiry, "delete_token_on_disconnect": p.DeleteTokenOnDisconnect,
+	}
+}
+
+func mappingEndpointVars(e *racd.Endpoint) map[string]any {
+	return map[string]any{
+		"pk": e.UUID, "name": e.Name, "provider": e.ProviderID, "protocol": e.Protocol, "host": e.Host,
+		"settings": racd.DecodeObject(e.Settings), "property_mappings": e.PropertyMappings,
+		"auth_mode": e.AuthMode, "maximum_connections": e.MaximumConnections,
+	}
+}

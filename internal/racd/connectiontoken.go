@@ -1,0 +1,110 @@
+package racd
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// ConnectionToken is a RAC connection token: the right of one user to open a
+// connection to one endpoint until it expires or is deleted. The secret the gateway
+// accepts is returned once, at launch; only its keyed hash is stored.
+type ConnectionToken struct {
+	UUID       string
+	ProviderID int64
+	Endpoint   *Endpoint // with its provider
+	Provider   *Provider // the token's provider
+	User       User
+	Settings   json.RawMessage // the launch's per-connection settings
+	Created    time.Time
+	Expires    *time.Time // nil: no fixed expiry
+}
+
+// Connection token identity.
+const (
+	ConnectionTokenApp   = "authentik_providers_rac"
+	ConnectionTokenModel = "connectiontoken"
+)
+
+// Ref returns the object reference used in events and used_by lists.
+func (t *ConnectionToken) Ref() ObjectRef {
+	ep := ""
+	if t.Endpoint != nil {
+		ep = t.Endpoint.UUID
+	}
+	return ObjectRef{App: ConnectionTokenApp, ModelName: ConnectionTokenModel, PK: t.UUID,
+		Name: "RAC Connection token " + t.UUID + " to " + itoa(t.ProviderID) + "/" + ep}
+}
+
+// ConnectionTokenFields is the serializer's field order.
+var ConnectionTokenFields = []string{"pk", "provider", "endpoint"}
+
+// ConnectionTokenOrderFields are the terms ?ordering= accepts on connection tokens.
+var ConnectionTokenOrderFields = []string{"pk", "provider", "endpoint", "endpoint__name", "provider__name"}
+
+// ConnectionTokenInput is a PUT or PATCH of a connection token after wire decoding.
+type ConnectionTokenInput struct {
+	Provider Opt[IntRef]
+	Endpoint Opt[Ref]
+
+	Errors FieldErrors
+}
+
+// ConnectionTokenVisibility restricts connection token reads: All, or the tokens of
+// OwnerID plus those Visible lets through.
+type ConnectionTokenVisibility struct {
+	OwnerID int64
+	Visible Visibility
+}
+
+// ConnectionTokenQuery is a connection token list request.
+type ConnectionTokenQuery struct {
+	ListQuery
+	Endpoint *string
+	Provider *int64
+	User     *int64
+	Tokens   ConnectionTokenVisibility
+}
+
+// LaunchRequest asks for a new connection token.
+type LaunchRequest struct {
+	EndpointUUID string
+	UserID       int64
+	TokenHash    []byte
+	Settings     json.RawMessage // the launch body's settings object, {} when none
+}
+
+// Launch is what a launch returns: the new token (with endpoint, provider and user)
+// and the property mappings whose settings apply, in the order they apply.
+type Launch struct {
+	Token            *ConnectionToken
+	ProviderMappings []*PropertyMapping // the provider's, by name
+	EndpointMappings []*PropertyMapping // the endpoint's, by name
+}
+
+// ExpiryFrom returns when a token issued at now under connection_expiry expiry ends,
+// or nil for no fixed expiry (a zero duration). An unparsable expiry (never stored by
+// racd) falls back to authentik's default of eight hours.
+func ExpiryFrom(now time.Time, expiry string) *time.Time {
+	d, err := ParseDuration(expiry)
+	if err != nil {
+		d = 8 * time.Hour
+	}
+	if d == 0 {
+		return nil
+	}
+	t := now.Add(d).UTC()
+	return &t
+}
+
+// ConnectionTokenStore keeps connection tokens. Expired tokens are never returned.
+type ConnectionTokenStore interface {
+	// LaunchEndpoint issues a token for req inside one write transaction that counts
+	// the endpoint's live tokens first: at maximum_connections it returns a
+	// *FieldErrors with MsgConnLimit under non_field_errors.
+	LaunchEndpoint(ctx context.Context, req LaunchRequest, a Audit) (*Launch, error)
+	GetConnectionToken(ctx context.Context, uuid string) (*ConnectionToken, error)
+	ListConnectionTokens(ctx context.Context, q ConnectionTokenQuery) ([]*ConnectionToken, int, error)
+	UpdateConnectionToken(ctx context.Context, uuid string, in *ConnectionTokenInput, a Audit) (*ConnectionToken, error)
+	DeleteConnectionToken(ctx context.Context, uuid string, a Audit) error
+}

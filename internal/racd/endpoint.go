@@ -1,0 +1,229 @@
+package racd
+
+import (
+	"context"
+	"encoding/json"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Endpoint is a RAC endpoint: one remote machine reachable through a provider.
+type Endpoint struct {
+	UUID               string
+	Name               string
+	ProviderID         int64
+	Protocol           string
+	Host               string
+	Settings           json.RawMessage // compact JSON object
+	PropertyMappings   []string
+	AuthMode           string
+	MaximumConnections int64
+
+	// Provider is the endpoint's provider, loaded with it (read-only).
+	Provider *Provider
+}
+
+// Endpoint identity and defaults.
+const (
+	EndpointApp               = "authentik_providers_rac"
+	EndpointModel             = "endpoint"
+	EndpointNamePrefix        = "RAC Endpoint "
+	DefaultMaximumConnections = 1
+)
+
+// MinConnectionsLimit and MaxConnectionsLimit bound maximum_connections (a 32-bit
+// integer column in authentik).
+const (
+	MaxConnectionsLimit = 1<<31 - 1
+	MinConnectionsLimit = -1 << 31
+)
+
+// MsgInvalidHost is racd's message for a host that is not host, host:port, an IPv6
+// address or [IPv6]:port. (authentik accepts any text; racd must split it reliably.)
+const MsgInvalidHost = "Enter a valid host: a name or address, optionally followed by :port (IPv6 as [address]:port)."
+
+// Connection-time constants: where a launch URL points, the client name announced by
+// default, and the drive path forced for every connection.
+const (
+	launchURLPrefix   = "/application/rac/"
+	defaultClientName = "racd"
+	drivePathPrefix   = "/tmp/connection/"
+)
+
+// EndpointProtocols and EndpointAuthModes are the choices of protocol and auth_mode.
+var (
+	EndpointProtocols = []string{"rdp", "vnc", "ssh"}
+	EndpointAuthModes = []string{"static", "prompt"}
+)
+
+// EndpointFields is the serializer's field order, which error responses follow.
+var EndpointFields = []string{"name", "provider", "protocol", "host", "settings", "property_mappings", "auth_mode", "maximum_connections"}
+
+// EndpointOrderFields are the terms ?ordering= accepts on endpoints.
+var EndpointOrderFields = []string{"pk", "name", "provider", "protocol", "host", "auth_mode", "maximum_connections"}
+
+// Ref returns the object reference used in events and used_by lists.
+func (e *Endpoint) Ref() ObjectRef {
+	return ObjectRef{App: EndpointApp, ModelName: EndpointModel, PK: e.UUID, Name: EndpointNamePrefix + e.Name}
+}
+
+// LaunchURL is the path that starts a connection to e in the web interface, or "" when
+// its provider has no application.
+func (e *Endpoint) LaunchURL() string {
+	if e.Provider == nil || e.Provider.Application.Slug == "" {
+		return ""
+	}
+	return launchURLPrefix + e.Provider.Application.Slug + "/" + e.UUID + "/"
+}
+
+// Unlimited reports whether e accepts any number of live connection tokens (authentik
+// enforces the limit only when maximum_connections > -1).
+func (e *Endpoint) Unlimited() bool { return e.MaximumConnections < 0 }
+
+// NewEndpoint returns an endpoint with authentik's defaults.
+func NewEndpoint() *Endpoint {
+	return &Endpoint{Settings: EmptyObject, PropertyMappings: []string{}, MaximumConnections: DefaultMaximumConnections}
+}
+
+// EndpointInput is a create or update request after wire decoding.
+type EndpointInput struct {
+	Name               Opt[string]
+	Provider           Opt[IntRef]
+	Protocol           Opt[string]
+	Host               Opt[string]
+	Settings           Opt[json.RawMessage]
+	PropertyMappings   Opt[[]Ref]
+	AuthMode           Opt[string]
+	MaximumConnections Opt[int64]
+
+	Errors FieldErrors
+}
+
+// Apply validates the static rules of every sent field and copies the valid ones onto
+// e. Reference checks (provider, property mappings) happen in the store.
+func (in *EndpointInput) Apply(e *Endpoint) {
+	applyText(&in.Errors, "name", in.Name, &e.Name)
+	if in.Provider.Set && !in.Errors.Has("provider") {
+		e.ProviderID = in.Provider.V.ID
+	}
+	applyChoice(&in.Errors, "protocol", in.Protocol, EndpointProtocols, &e.Protocol)
+	if in.Host.Set && !in.Errors.Has("host") {
+		h := strings.TrimSpace(in.Host.V)
+		switch {
+		case h == "":
+			in.Errors.Add("host", MsgBlank)
+		case !ValidHost(h):
+			in.Errors.Add("host", MsgInvalidHost)
+		default:
+			e.Host = h
+		}
+	}
+	if in.Settings.Set && !in.Errors.Has("settings") {
+		e.Settings = in.Settings.V
+	}
+	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") {
+		e.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
+	}
+	applyChoice(&in.Errors, "auth_mode", in.AuthMode, EndpointAuthModes, &e.AuthMode)
+	if in.MaximumConnections.Set && !in.Errors.Has("maximum_connections") {
+		e.MaximumConnections = in.MaximumConnections.V
+	}
+}
+
+// SplitHost splits an endpoint host into the hostname and port a connection uses:
+// "name", "name:port", "1.2.3.4:port", "[2001:db8::1]", "[2001:db8::1]:port" or a bare
+// IPv6 address "2001:db8::1" (which has no port). The hostname never keeps brackets;
+// port is "" when the host names none.
+func SplitHost(h string) (hostname, port string) {
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return h, ""
+		}
+		hostname = h[1:end]
+		if rest := h[end+1:]; strings.HasPrefix(rest, ":") {
+			port = rest[1:]
+		}
+		return hostname, port
+	}
+	if strings.Count(h, ":") == 1 {
+		hostname, port, _ = strings.Cut(h, ":")
+		return hostname, port
+	}
+	return h, ""
+}
+
+// ValidHost reports whether h (trimmed, non-empty) is a host SplitHost understands:
+// no whitespace or control characters, a non-empty hostname, a bracketed or bare
+// address with several colons must be IPv6, and a port must be 1..65535.
+func ValidHost(h string) bool {
+	for _, r := range h {
+		if r <= ' ' || r == 0x7f || r == '/' || r == '\\' {
+			return false
+		}
+	}
+	hostname, port := SplitHost(h)
+	if hostname == "" {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(h, "["):
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		rest := h[end+1:]
+		if rest != "" && !strings.HasPrefix(rest, ":") {
+			return false
+		}
+		if rest != "" && port == "" {
+			return false
+		}
+		a, err := netip.ParseAddr(hostname)
+		if err != nil || !a.Is6() {
+			return false
+		}
+	case strings.Count(h, ":") > 1:
+		a, err := netip.ParseAddr(h)
+		if err != nil || !a.Is6() {
+			return false
+		}
+	case strings.ContainsAny(hostname, "[]"):
+		return false
+	case strings.Count(h, ":") == 1 && port == "":
+		return false
+	}
+	if port != "" {
+		if len(port) > 5 {
+			return false
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' || port[0] == '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// EndpointQuery is an endpoint list request.
+type EndpointQuery struct {
+	ListQuery
+	Name     *string
+	Provider *int64
+}
+
+// EndpointStore keeps RAC endpoints.
+type EndpointStore interface {
+	// CreateEndpoint validates in (provider and mappings must exist), stores a new
+	// endpoint and records a model_created event. Invalid input is a *FieldErrors.
+	CreateEndpoint(ctx context.Context, in *EndpointInput, a Audit) (*Endpoint, error)
+	// GetEndpoint returns the endpoint with its provider.
+	GetEndpoint(ctx context.Context, uuid string) (*Endpoint, error)
+	// ListEndpoints returns one page of endpoints (each with its provider) and the total.
+	ListEndpoints(ctx context.Context, q EndpointQuery) ([]*Endpoint, int, error)
+	UpdateEndpoint(ctx context.Context, uuid string, in *EndpointInput, a Audit) (*Endpoint, error)
+	// DeleteEndpoint deletes the endpoint and its connection tokens.
+	DeleteEndpoint(ctx context.Context, uuid string, a Audit) error
+	EndpointUsedBy(ctx context.Context, uuid string, vis func(perm string) Visibility) ([]UsedBy, error)
+}

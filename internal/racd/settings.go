@@ -1,0 +1,172 @@
+package racd
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// SettingsLayers are the sources of a connection's settings, from weakest to
+// strongest. Objects are JSON-like values: map[string]any holding nil, bool, string,
+// json.Number, float64, int, int64, []any and map[string]any.
+type SettingsLayers struct {
+	Host     string         // the endpoint's host: gives hostname and port
+	Provider map[string]any // the provider's settings
+	Endpoint map[string]any // the endpoint's settings
+	Launch   map[string]any // the launch request's settings
+	Mappings []map[string]any
+	Token    string // the secret token: names the drive path
+}
+
+// DefaultClientName is the client-name every connection announces unless overridden.
+const DefaultClientName = defaultClientName
+
+// MergeSettings computes a connection's settings: defaults (hostname, port when the
+// host has one, client-name) ← provider ← endpoint ← launch ← mappings in order ←
+// the forced drive-path and create-drive-path. Later layers win; objects present in
+// both are merged recursively. Finally every top-level value becomes a string:
+// booleans "true"/"false", numbers in decimal, null "", lists and objects JSON text.
+func MergeSettings(l SettingsLayers) map[string]string {
+	hostname, port := SplitHost(l.Host)
+	out := map[string]any{"hostname": hostname}
+	if port != "" {
+		out["port"] = port
+	}
+	out["client-name"] = DefaultClientName
+	mergeInto(out, l.Provider)
+	mergeInto(out, l.Endpoint)
+	mergeInto(out, l.Launch)
+	for _, m := range l.Mappings {
+		mergeInto(out, m)
+	}
+	out["drive-path"] = drivePathPrefix + l.Token
+	out["create-drive-path"] = "true"
+	res := make(map[string]string, len(out))
+	for k, v := range out {
+		res[k] = settingString(v)
+	}
+	return res
+}
+
+// mergeInto merges src into dst: objects on both sides merge recursively, anything
+// else from src replaces what dst holds. Objects taken from src are copied so that
+// later merges never write into a layer.
+func mergeInto(dst, src map[string]any) {
+	for k, v := range src {
+		if sv, ok := v.(map[string]any); ok {
+			if dv, ok := dst[k].(map[string]any); ok {
+				mergeInto(dv, sv)
+				continue
+			}
+			c := map[string]any{}
+			mergeInto(c, sv)
+			dst[k] = c
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+// settingString renders one top-level setting as the string the gateway receives.
+func settingString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case json.Number:
+		return numberString(x.String())
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return floatString(x)
+	default:
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(sortedJSON(v)); err != nil {
+			return ""
+		}
+		return strings.TrimSuffix(buf.String(), "\n")
+	}
+}
+
+// numberString prints a JSON number: integers as written, others in decimal.
+func numberString(s string) string {
+	if !strings.ContainsAny(s, ".eE") {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return floatString(f)
+}
+
+// floatString prints a float in plain decimal ("1.5", "3.0"), never in exponent form.
+func floatString(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
+
+// sortedJSON returns v with nested maps as-is (encoding/json sorts map keys) and
+// non-finite floats replaced by their text, which JSON cannot hold.
+func sortedJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		out := make(map[string]any, len(x))
+		for _, k := range keys {
+			out[k] = sortedJSON(x[k])
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = sortedJSON(e)
+		}
+		return out
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return floatString(x)
+		}
+	}
+	return v
+}
+
+// DecodeObject decodes a stored JSON object (settings, static_settings) into a map
+// with numbers kept as json.Number; anything but an object gives an empty map.
+func DecodeObject(raw []byte) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return map[string]any{}
+	}
+	return m
+}
