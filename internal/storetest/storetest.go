@@ -45,7 +45,17 @@ func Sections() []Section {
 		{"PropertyMappings", mappingTests},
 		{"Auth", authTests},
 		{"Events", eventTests},
+		{"Applications", applicationTests},
 	}
+}
+
+// applicationTests are the application and outpost tests of Applications, as a
+// section of the whole suite.
+var applicationTests = []Test{
+	{"ApplicationLifecycle", func(t *testing.T, h *H) { testApplicationLifecycle(t, h.S) }},
+	{"ApplicationValidation", func(t *testing.T, h *H) { testApplicationValidation(t, h.S) }},
+	{"OutpostLifecycle", func(t *testing.T, h *H) { testOutpostLifecycle(t, h.S) }},
+	{"OutpostValidation", func(t *testing.T, h *H) { testOutpostValidation(t, h.S) }},
 }
 
 // Run runs the conformance suite: every test of every section gets a fresh, migrated
