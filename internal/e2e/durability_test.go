@@ -233,7 +233,7 @@ func TestDatabaseOutage(t *testing.T) {
 				t.Errorf("%s: %s %s took %v", phase, q.method, q.path, rep.Elapsed)
 			}
 			switch {
-			case rep.Status == 503 && rep.Body == unavailable:
+			case rep.Status == 503 && rep.Body == unavailable && rep.Header.Get("Retry-After") == "1":
 			case okAllowed && rep.Status < 300:
 			case okAllowed && q.method == "POST" && rep.Status == 400: // created by an earlier try
 			default:

@@ -20,6 +20,7 @@ var rawClient = &http.Client{
 type reply struct {
 	Status  int
 	Body    string
+	Header  http.Header
 	Elapsed time.Duration
 }
 
@@ -44,7 +45,7 @@ func (r *Racd) Do(method, path, body string) (reply, error) {
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
-	return reply{Status: res.StatusCode, Body: string(b), Elapsed: time.Since(start)}, err
+	return reply{Status: res.StatusCode, Body: string(b), Header: res.Header, Elapsed: time.Since(start)}, err
 }
 
 // Must sends a request and fails the test unless the status is want; it returns the
