@@ -158,7 +158,7 @@ func listApplications(s *Server, c *call) error {
 	if err := requireList(c, authz.Application); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.ApplicationOrderFields)
 	if err != nil {
 		return err

@@ -15,9 +15,9 @@ func eventQuery(action string) racd.EventQuery {
 	return racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}, Action: &action}
 }
 
-// scenario is one HTTP call and what must come back: the status, and either the exact
+// appScenario is one HTTP call and what must come back: the status, and either the exact
 // body (Body) or substrings it must contain (Contains).
-type scenario struct {
+type appScenario struct {
 	name     string
 	method   string
 	path     string
@@ -27,7 +27,7 @@ type scenario struct {
 	contains []string
 }
 
-func runScenarios(t *testing.T, e *apitest.Env, cases []scenario) {
+func runAppScenarios(t *testing.T, e *apitest.Env, cases []appScenario) {
 	t.Helper()
 	for _, sc := range cases {
 		r := e.Admin(sc.method, sc.path, sc.body)
@@ -73,7 +73,7 @@ func TestApplicationScenarios(t *testing.T) {
 		const apps = "/api/v3/core/applications/"
 		p1, p2, p3 := f.p1, f.p2, f.p3
 		long := strings.Repeat("s", 51)
-		runScenarios(t, f.e, []scenario{
+		runAppScenarios(t, f.e, []appScenario{
 			{name: "required", method: "POST", path: apps, body: `{}`, status: 400,
 				exact: `{"name":["This field is required."],"slug":["This field is required."]}`},
 			{name: "blank and bad slug", method: "POST", path: apps, body: `{"name":"  ","slug":"bad slug!"}`, status: 400,
@@ -313,7 +313,7 @@ func TestApplicationsHostileInput(t *testing.T) {
 		f := newAppFixture(t, backend)
 		f.e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{"name": "o", "type": "rac", "providers": []int64{f.p1}, "config": map[string]any{}})
 		empty := `"count":0,`
-		runScenarios(t, f.e, []scenario{
+		runAppScenarios(t, f.e, []appScenario{
 			{name: "search invalid utf-8", method: "GET", path: "/api/v3/core/applications/?search=%ff", status: 200, contains: []string{empty}},
 			{name: "filter invalid utf-8", method: "GET", path: "/api/v3/core/applications/?name=%ff", status: 200, contains: []string{empty}},
 			{name: "filter NUL", method: "GET", path: "/api/v3/core/applications/?group=%00", status: 200, contains: []string{empty}},

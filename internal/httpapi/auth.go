@@ -15,7 +15,8 @@ import (
 // authenticate resolves the Authorization header to a principal. Every refusal is a
 // 403 (authentik never answers 401).
 func (s *Server) authenticate(c *call, acc access) (*authz.Principal, error) {
-	h := c.r.Header.Get("Authorization")
+	// authentik strips the value (Python's str.strip) and splits at the first space.
+	h := strings.TrimFunc(c.r.Header.Get("Authorization"), isPySpace)
 	scheme, key, ok := strings.Cut(h, " ")
 	if h == "" || !ok || key == "" {
 		if acc == detail {

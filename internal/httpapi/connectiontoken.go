@@ -75,7 +75,7 @@ func connTokenVisibility(c *call) racd.ConnectionTokenVisibility {
 }
 
 func listConnectionTokens(s *Server, c *call) error {
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.ConnectionTokenOrderFields)
 	if err != nil {
 		return err

@@ -2,15 +2,17 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"mime"
+	"math/big"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
@@ -20,6 +22,13 @@ import (
 const maxBody = 4 << 20
 
 const msgNullChars = "Null characters are not allowed."
+
+// msgInvalidJSON is DRF JSONField's message for a value it cannot store.
+const msgInvalidJSON = "Value must be valid JSON."
+
+// errNumberRange reports a JSON number beyond what a float64 (and so every JSON
+// client racd serves) can represent.
+var errNumberRange = errors.New("number out of range")
 
 // form is a decoded JSON request body: the top-level object's members, and the errors
 // decoding them found. Each field decoder follows the matching DRF field.
@@ -46,7 +55,7 @@ func readForm(c *call, errs *racd.FieldErrors, partial bool) (*form, error) {
 		return f, nil
 	}
 	ct := c.r.Header.Get("Content-Type")
-	if mt, _, err := mime.ParseMediaType(ct); err != nil || !strings.EqualFold(mt, "application/json") {
+	if !jsonMediaType(ct) {
 		return nil, errDetail(http.StatusUnsupportedMediaType, `Unsupported media type "`+ct+`" in request.`)
 	}
 	if !utf8.Valid(body) {
@@ -70,6 +79,17 @@ func readForm(c *call, errs *racd.FieldErrors, partial bool) (*form, error) {
 		return nil, errDetail(http.StatusBadRequest, "JSON parse error - "+err.Error())
 	}
 	return f, nil
+}
+
+// jsonMediaType reports whether DRF would hand a body of Content-Type ct to its
+// JSONParser: the type before any parameters, case-insensitive, matches
+// application/json with '*' as a wildcard on either side of the slash; parameters
+// are ignored (and may be malformed).
+func jsonMediaType(ct string) bool {
+	typ, _, _ := strings.Cut(ct, ";")
+	main, sub, _ := strings.Cut(strings.ToLower(strings.TrimSpace(typ)), "/")
+	main, sub = strings.TrimSpace(main), strings.TrimSpace(sub)
+	return (main == "application" || main == "*") && (sub == "json" || sub == "*")
 }
 
 // syntaxReason describes where JSON is malformed, with Python's line/column/char style.
@@ -159,14 +179,65 @@ func (f *form) str(name string, required, nullable, trim bool) (v racd.Opt[strin
 		f.errs.Add(name, racd.MsgNotString)
 		return v, false
 	}
+	// DRF's CharField runs both validators and reports both.
+	bad := false
 	if strings.ContainsRune(s, 0) {
 		f.errs.Add(name, msgNullChars)
+		bad = true
+	}
+	if r, ok := loneSurrogate(raw); ok {
+		f.errs.Add(name, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", r))
+		bad = true
+	}
+	if bad {
 		return v, false
 	}
 	if trim {
-		s = strings.TrimSpace(s)
+		s = strings.TrimFunc(s, isPySpace)
 	}
 	return racd.Some(s), false
+}
+
+// isPySpace is Python's str.isspace for one character (what str.strip() removes):
+// Unicode white space plus the ASCII separators \x1c-\x1f.
+func isPySpace(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) }
+
+// loneSurrogate finds the first \uD800-\uDFFF escape of a JSON string that is not half
+// of a surrogate pair. Python keeps such characters in the decoded string (Go turns
+// them into U+FFFD), and DRF refuses them.
+func loneSurrogate(raw []byte) (rune, bool) {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' || i+1 >= len(raw) {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // skip the escaped character (it may be a backslash)
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return r, true
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return r, true
+		}
+		i += 5
+	}
+	return 0, false
 }
 
 // pyNumberString prints a JSON number as Python's str() prints what json.loads made
@@ -176,7 +247,7 @@ func pyNumberString(raw json.RawMessage) string {
 		return string(raw)
 	}
 	fl, err := strconv.ParseFloat(string(raw), 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return string(raw)
 	}
 	switch {
@@ -185,13 +256,12 @@ func pyNumberString(raw json.RawMessage) string {
 	case math.IsInf(fl, -1):
 		return "-inf"
 	}
-	exp := 0
-	if fl != 0 {
-		exp = int(math.Floor(math.Log10(math.Abs(fl))))
-	}
+	// repr() switches to exponent notation below 1e-4 and from 1e16 on, judged on the
+	// decimal exponent of the shortest representation.
+	sci := strconv.FormatFloat(fl, 'e', -1, 64) // 1e+20, 1.5e-07
+	mant, e, _ := strings.Cut(sci, "e")
+	exp, _ := strconv.Atoi(e)
 	if exp < -4 || exp >= 16 {
-		s := strconv.FormatFloat(fl, 'e', -1, 64) // 1e+20, 1.5e-07
-		mant, e, _ := strings.Cut(s, "e")
 		sign := e[0]
 		digits := strings.TrimLeft(e[1:], "0")
 		if len(digits) < 2 {
@@ -199,11 +269,11 @@ func pyNumberString(raw json.RawMessage) string {
 		}
 		return mant + "e" + string(sign) + digits
 	}
-	s := strconv.FormatFloat(fl, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
+	out := strconv.FormatFloat(fl, 'f', -1, 64)
+	if !strings.Contains(out, ".") {
+		out += ".0"
 	}
-	return s
+	return out
 }
 
 // DRF BooleanField's accepted spellings.
@@ -274,55 +344,196 @@ func (f *form) uuidRef(name string, required, nullable bool) racd.Opt[racd.Ref] 
 	return racd.Some(ref)
 }
 
-// parseUUIDRef reads one UUID primary key, or returns DRF's message for it.
+// parseUUIDRef reads one UUID primary key, or returns the message authentik gives for
+// it. DRF's PrimaryKeyRelatedField refuses booleans itself and hands everything else
+// to Django's UUIDField, which reads an integer as uuid.UUID(int=n) and anything that
+// is not a string or such an integer as invalid, quoting Python's str() of the value.
 func parseUUIDRef(raw json.RawMessage) (racd.Ref, string) {
-	if raw[0] != '"' {
-		return racd.Ref{}, racd.MsgIncorrectPKType(pyType(raw))
+	switch raw[0] {
+	case '"':
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return racd.Ref{}, racd.MsgIncorrectPKType("str")
+		}
+		id, ok := racd.ParseUUID(s)
+		if !ok {
+			return racd.Ref{}, racd.MsgInvalidUUID(s)
+		}
+		return racd.Ref{Raw: s, ID: id}, ""
+	case 't', 'f':
+		return racd.Ref{}, racd.MsgIncorrectPKType("bool")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		if !bytes.ContainsAny(raw, ".eE") {
+			n, ok := new(big.Int).SetString(string(raw), 10)
+			if ok && n.Sign() >= 0 && n.BitLen() <= 128 {
+				var b [16]byte
+				n.FillBytes(b[:])
+				id, _ := racd.ParseUUID(hex.EncodeToString(b[:]))
+				return racd.Ref{Raw: n.String(), ID: id}, ""
+			}
+			if ok {
+				return racd.Ref{}, racd.MsgInvalidUUID(n.String())
+			}
+		}
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return racd.Ref{}, racd.MsgIncorrectPKType("str")
-	}
-	id, ok := racd.ParseUUID(s)
-	if !ok {
-		return racd.Ref{}, racd.MsgInvalidUUID(s)
-	}
-	return racd.Ref{Raw: s, ID: id}, ""
+	return racd.Ref{}, racd.MsgInvalidUUID(pyStr(raw))
 }
 
 // uuidRefs decodes a DRF ManyRelatedField of UUID keys. The first bad item is reported.
 func (f *form) uuidRefs(name string, required bool) racd.Opt[[]racd.Ref] {
-	raw, ok := f.get(name, required)
+	refs, bad, ok := f.uuidRefsUntilBad(name, required)
 	if !ok {
 		return racd.Opt[[]racd.Ref]{}
 	}
+	if bad != "" {
+		f.errs.Add(name, bad)
+		return racd.Opt[[]racd.Ref]{}
+	}
+	return racd.Some(refs)
+}
+
+// uuidRefsUntilBad is uuidRefs for callers that check existence themselves and must
+// report the first bad item whether it is malformed or names nothing (DRF converts
+// the items in order and stops at the first failure): it returns the well-formed
+// items before the first malformed one and that item's message (not recorded).
+// ok is false when the field is absent or was rejected as a whole (recorded).
+func (f *form) uuidRefsUntilBad(name string, required bool) (refs []racd.Ref, bad string, ok bool) {
+	raw, sent := f.get(name, required)
+	if !sent {
+		return nil, "", false
+	}
 	if isNull(raw) {
 		f.errs.Add(name, racd.MsgNull)
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
 	if raw[0] != '[' {
 		f.errs.Add(name, racd.MsgNotAList(pyType(raw)))
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
 		f.errs.Add(name, racd.MsgNotAList("list"))
-		return racd.Opt[[]racd.Ref]{}
+		return nil, "", false
 	}
-	refs := make([]racd.Ref, 0, len(items))
+	refs = make([]racd.Ref, 0, len(items))
 	for _, it := range items {
 		if isNull(it) {
-			f.errs.Add(name, racd.MsgDoesNotExist("None"))
-			return racd.Opt[[]racd.Ref]{}
+			return refs, racd.MsgDoesNotExist("None"), true
 		}
 		ref, msg := parseUUIDRef(it)
 		if msg != "" {
-			f.errs.Add(name, msg)
-			return racd.Opt[[]racd.Ref]{}
+			return refs, msg, true
 		}
 		refs = append(refs, ref)
 	}
-	return racd.Some(refs)
+	return refs, "", true
+}
+
+// pyStr renders a JSON value as Python's str() renders what json.loads made of it:
+// dicts {'k': v} in first-seen key order with the last value of a repeated key, lists
+// [..], True/False/None, floats in repr form.
+func pyStr(raw []byte) string {
+	norm, err := normalizeJSON(raw)
+	if err != nil {
+		return string(raw)
+	}
+	dec := json.NewDecoder(bytes.NewReader(norm))
+	dec.UseNumber()
+	var b strings.Builder
+	if err := writePyRepr(dec, &b, true); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func writePyRepr(dec *json.Decoder, b *strings.Builder, top bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch t := tok.(type) {
+	case nil:
+		b.WriteString("None")
+	case bool:
+		if t {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case json.Number:
+		b.WriteString(pyNumberString(json.RawMessage(t)))
+	case string:
+		if top {
+			b.WriteString(t)
+		} else {
+			b.WriteString(pyQuote(t))
+		}
+	case json.Delim:
+		closing := "]"
+		if t == '{' {
+			closing = "}"
+		}
+		b.WriteByte(byte(t))
+		for i := 0; dec.More(); i++ {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if t == '{' {
+				kt, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				k, _ := kt.(string)
+				b.WriteString(pyQuote(k))
+				b.WriteString(": ")
+			}
+			if err := writePyRepr(dec, b, false); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return err
+		}
+		b.WriteString(closing)
+	}
+	return nil
+}
+
+// pyQuote is Python's repr() of a str: single quotes unless the text has a single
+// quote and no double quote; backslash escapes for \\, \n, \r, \t, the quote and
+// non-printable characters.
+func pyQuote(s string) string {
+	q := byte('\'')
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		q = '"'
+	}
+	var b strings.Builder
+	b.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == rune(q):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case !unicode.IsPrint(r) && r > 0xff && r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		case !unicode.IsPrint(r) && r > 0xffff:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte(q)
+	return b.String()
 }
 
 // object decodes a JSON-object field: compacted, duplicate keys resolved as Python
@@ -342,7 +553,11 @@ func (f *form) object(name string, required bool, notDict func(pyType string) st
 	}
 	norm, err := normalizeJSON(raw)
 	if err != nil {
-		f.errs.Add(name, notDict("dict"))
+		if errors.Is(err, errNumberRange) {
+			f.errs.Add(name, msgInvalidJSON)
+		} else {
+			f.errs.Add(name, notDict("dict"))
+		}
 		return racd.Opt[json.RawMessage]{}
 	}
 	return racd.Some(norm)
@@ -407,14 +622,11 @@ func (f *form) choice(name string, required bool) racd.Opt[string] {
 		f.errs.Add(name, racd.MsgNull)
 		return racd.Opt[string]{}
 	}
+	// DRF looks up str(value) among the choices and quotes str(value) when it is
+	// not one.
 	var s string
 	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		s = strings.Trim(string(raw), `"`)
-		if raw[0] == 't' {
-			s = "True"
-		} else if raw[0] == 'f' {
-			s = "False"
-		}
+		s = pyStr(raw)
 	}
 	// The domain checks membership and reports `"x" is not a valid choice.`
 	return racd.Some(s)
@@ -489,6 +701,11 @@ func normalizeValue(dec *json.Decoder, out *bytes.Buffer) error {
 	case string:
 		appendJSONString(out, t)
 	case json.Number:
+		// Python reads such a number as inf (or an int no JSON client can hold);
+		// racd refuses it rather than store a value clients cannot decode.
+		if _, err := strconv.ParseFloat(t.String(), 64); err != nil {
+			return errNumberRange
+		}
 		out.WriteString(t.String())
 	case bool:
 		if t {

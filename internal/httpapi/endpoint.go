@@ -131,7 +131,7 @@ func listEndpoints(s *Server, c *call) error {
 	if err := requireList(c, authz.Endpoint); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.EndpointOrderFields)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ func listEvents(s *Server, c *call) error {
 	if err := requireList(c, authz.Event); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, eventOrderFields)
 	if err != nil {
 		return err

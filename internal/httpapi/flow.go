@@ -64,7 +64,7 @@ func listFlows(s *Server, c *call) error {
 	if err := requireList(c, authz.Flow); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.FlowOrderFields)
 	if err != nil {
 		return err

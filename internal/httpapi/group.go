@@ -61,7 +61,7 @@ func toGroupJSON(g *racd.Group, includeUsers bool) groupJSON {
 
 // includeUsers reads ?include_users= (default true; only "true" in any case keeps it).
 func includeUsers(c *call) bool {
-	v, ok := c.r.URL.Query()["include_users"]
+	v, ok := c.query()["include_users"]
 	if !ok || len(v) == 0 {
 		return true
 	}
@@ -142,7 +142,7 @@ func listGroups(s *Server, c *call) error {
 	if err := requireList(c, authz.Group); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.GroupOrderFields)
 	if err != nil {
 		return err

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"errors"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -14,13 +16,77 @@ const (
 	maxPageSize     = 1000
 )
 
+// lastValue returns the last value of a query parameter, as Django's QueryDict.get
+// does ("" when absent).
+func lastValue(q url.Values, name string) string {
+	v := q[name]
+	if len(v) == 0 {
+		return ""
+	}
+	return v[len(v)-1]
+}
+
+// parseQuery parses a raw query string the way Django builds request.GET (Python's
+// parse_qsl with blank values kept): pairs split on '&' only (a ';' is data, not a
+// separator, unlike url.ParseQuery which drops such pairs), '+' is a space, invalid
+// percent escapes stay as written, and bytes that are not UTF-8 become U+FFFD.
+func parseQuery(raw string) url.Values {
+	out := url.Values{}
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, v = unquotePlus(k), unquotePlus(v)
+		out[k] = append(out[k], v)
+	}
+	return out
+}
+
+// unquotePlus is Python's urllib.parse.unquote_plus with errors="replace".
+func unquotePlus(s string) string {
+	if !strings.ContainsAny(s, "%+") {
+		return strings.ToValidUTF8(s, "\uFFFD")
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	}
+	return c - 'A' + 10
+}
+
+// query returns the request's query parameters as Django would see them.
+func (c *call) query() url.Values { return parseQuery(c.r.URL.RawQuery) }
+
 // listQuery reads page, page_size, search and ordering the way authentik's
 // PageNumberPagination, SearchFilter and OrderingFilter do. allowed are the field
 // names ordering accepts; unknown terms are dropped.
 func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 	lq := racd.ListQuery{Page: 1, PageSize: defaultPageSize}
-	if v, ok := q["page"]; ok && len(v) > 0 {
-		p := strings.TrimSpace(v[len(v)-1])
+	// DRF: `query_params.get("page") or 1`, then "last", then Django's int().
+	if p := lastValue(q, "page"); p != "" {
 		if p == "last" {
 			lq.Page = racd.LastPage
 		} else {
@@ -31,18 +97,19 @@ func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 			lq.Page = int(n)
 		}
 	}
-	if v := q.Get("page_size"); v != "" {
+	if v := lastValue(q, "page_size"); v != "" {
 		if n, ok := pyInt(v); ok && n > 0 {
 			lq.PageSize = int(min(n, maxPageSize))
 		}
 	}
-	lq.Search = searchTerms(q.Get("search"))
-	lq.Ordering = orderingTerms(q.Get("ordering"), allowed)
+	lq.Search = searchTerms(lastValue(q, "search"))
+	lq.Ordering = orderingTerms(lastValue(q, "ordering"), allowed)
 	return lq, nil
 }
 
 // pyInt parses an integer as Python's int() does for ASCII text: surrounding
-// whitespace, an optional sign, digits with single underscores between them.
+// whitespace, an optional sign, digits with single underscores between them. Values
+// beyond the int64 range are clamped to it.
 func pyInt(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -52,8 +119,10 @@ func pyInt(s string) (int64, bool) {
 	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
 		return 0, false
 	}
+	// Python's ints do not overflow; a value beyond int64 is clamped (ParseInt returns
+	// the bound with ErrRange), which every caller treats as "too large".
 	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false
 	}
 	return n, true
@@ -61,14 +130,20 @@ func pyInt(s string) (int64, bool) {
 
 // searchTerms splits a search the way DRF does: on whitespace, keeping quoted
 // phrases together, then unquoted tokens on commas; empty terms are dropped.
+//
+// A term holding a NUL is kept: no stored text contains one, so it matches nothing
+// (the store never sends it to the database).
 func searchTerms(s string) []string {
-	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 	var out []string
 	for _, tok := range smartSplit(s) {
 		tok = strings.Trim(tok, ",")
-		if len(tok) >= 2 && (tok[0] == '"' || tok[0] == '\'') && tok[len(tok)-1] == tok[0] {
-			if inner := unquote(tok); inner != "" {
-				out = append(out, inner)
+		if tok != "" && (tok[0] == '"' || tok[0] == '\'') && tok[len(tok)-1] == tok[0] {
+			// DRF's unescape_string_literal; a lone quote or "" leaves an empty
+			// term, which matches everything, as no term at all.
+			if len(tok) >= 2 {
+				if inner := unquote(tok); inner != "" {
+					out = append(out, inner)
+				}
 			}
 			continue
 		}
@@ -81,42 +156,16 @@ func searchTerms(s string) []string {
 	return out
 }
 
+// pySpaceClass is Python's \s for str patterns, as a character-class body.
+const pySpaceClass = `\t\n\v\f\r \x1c-\x1f\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}`
+
+// smartSplitRE is Django's smart_split pattern: runs of non-space text in which quoted
+// stretches (with backslash escapes) may hold spaces; a quote that never closes is
+// ordinary text.
+var smartSplitRE = regexp.MustCompile(`(?:[^` + pySpaceClass + `'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^` + pySpaceClass + `'"]*)+)|[^` + pySpaceClass + `]+`)
+
 // smartSplit splits on whitespace outside quotes (Django's smart_split).
-func smartSplit(s string) []string {
-	var out []string
-	var cur strings.Builder
-	var quote rune
-	escaped := false
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-	}
-	for _, r := range s {
-		switch {
-		case escaped:
-			cur.WriteRune(r)
-			escaped = false
-		case quote != 0:
-			cur.WriteRune(r)
-			if r == '\\' {
-				escaped = true
-			} else if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-			cur.WriteRune(r)
-		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v':
-			flush()
-		default:
-			cur.WriteRune(r)
-		}
-	}
-	flush()
-	return out
-}
+func smartSplit(s string) []string { return smartSplitRE.FindAllString(s, -1) }
 
 // unquote strips matching quotes and unescapes \" \' and \\ inside.
 func unquote(s string) string {
@@ -153,7 +202,7 @@ func boolFilter(q url.Values, name string) *bool {
 	if !ok || len(v) == 0 {
 		return nil
 	}
-	switch strings.ToLower(strings.TrimSpace(v[len(v)-1])) {
+	switch strings.ToLower(v[len(v)-1]) {
 	case "true", "1":
 		t := true
 		return &t
@@ -167,11 +216,11 @@ func boolFilter(q url.Values, name string) *bool {
 // strFilter reads an exact-match filter; an empty value means no filter, as in
 // django-filter, and the last of repeated values wins, as in Django's QueryDict.
 func strFilter(q url.Values, name string) *string {
-	vs := q[name]
-	if len(vs) == 0 || vs[len(vs)-1] == "" {
+	v := lastValue(q, name)
+	if v == "" {
 		return nil
 	}
-	v := cleanQueryValue(vs[len(vs)-1])
+	v = cleanQueryValue(v)
 	return &v
 }
 

@@ -65,7 +65,7 @@ func listOutposts(s *Server, c *call) error {
 	if err := requireList(c, authz.Outpost); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.OutpostOrderFields)
 	if err != nil {
 		return err

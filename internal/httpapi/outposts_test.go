@@ -16,7 +16,7 @@ func TestOutpostScenarios(t *testing.T) {
 		o1 := e.MustAdmin(201, "POST", ops, map[string]any{"name": "edge", "type": "rac", "providers": []int64{f.p1}, "config": map[string]any{}, "managed": "m1"})
 		o1ID := o1["pk"].(string)
 		one := ops + o1ID + "/"
-		runScenarios(t, e, []scenario{
+		runAppScenarios(t, e, []appScenario{
 			{name: "required", method: "POST", path: ops, body: `{}`, status: 400,
 				exact: `{"name":["This field is required."],"type":["This field is required."],"providers":["This field is required."],"config":["This field is required."]}`},
 			{name: "empty providers", method: "POST", path: ops, body: `{"name":"x","type":"rac","providers":[],"config":{}}`, status: 400,

@@ -60,7 +60,7 @@ func listMappings(s *Server, c *call) error {
 	if err := requireList(c, authz.PropertyMapping); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.PropertyMappingOrderFields)
 	if err != nil {
 		return err

@@ -71,7 +71,9 @@ func decodeProvider(c *call, partial bool) (*racd.ProviderInput, error) {
 	in.Name, _ = f.str("name", true, false, true)
 	in.AuthenticationFlow = f.uuidRef("authentication_flow", false, true)
 	in.AuthorizationFlow = f.uuidRef("authorization_flow", true, false)
-	in.PropertyMappings = f.uuidRefs("property_mappings", false)
+	if refs, bad, ok := f.uuidRefsUntilBad("property_mappings", false); ok {
+		in.PropertyMappings, in.PropertyMappingsInvalid = racd.Some(refs), bad
+	}
 	in.Settings = f.object("settings", false, racd.MsgNotADict)
 	in.ConnectionExpiry, _ = f.str("connection_expiry", false, false, true)
 	in.DeleteTokenOnDisconnect = f.boolean("delete_token_on_disconnect", false)
@@ -91,7 +93,7 @@ func listProviders(s *Server, c *call) error {
 	if err := requireList(c, authz.Provider); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.ProviderOrderFields)
 	if err != nil {
 		return err

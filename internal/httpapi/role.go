@@ -27,7 +27,7 @@ func listRoles(s *Server, c *call) error {
 	if err := requireList(c, authz.Role); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, []string{"pk", "name"})
 	if err != nil {
 		return err

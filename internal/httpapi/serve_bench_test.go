@@ -23,7 +23,7 @@ func benchEnv(b *testing.B, n int) (*apitest.Env, string, string) {
 	return e, flow, pm
 }
 
-func serve(b *testing.B, e *apitest.Env, method, path, body string) {
+func benchServe(b *testing.B, e *apitest.Env, method, path, body string) {
 	var r *http.Request
 	if body != "" {
 		r = httptest.NewRequest(method, path, strings.NewReader(body))
@@ -45,19 +45,19 @@ func BenchmarkServe(b *testing.B) {
 	b.Run("get", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			serve(b, e, "GET", fmt.Sprintf("/api/v3/providers/rac/%d/", i%2000+1), "")
+			benchServe(b, e, "GET", fmt.Sprintf("/api/v3/providers/rac/%d/", i%2000+1), "")
 		}
 	})
 	b.Run("list", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			serve(b, e, "GET", fmt.Sprintf("/api/v3/providers/rac/?page=1&page_size=20&search=rac-00%02d&ordering=name", i%20), "")
+			benchServe(b, e, "GET", fmt.Sprintf("/api/v3/providers/rac/?page=1&page_size=20&search=rac-00%02d&ordering=name", i%20), "")
 		}
 	})
 	b.Run("patch", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			serve(b, e, "PATCH", fmt.Sprintf("/api/v3/providers/rac/%d/", i%2000+1),
+			benchServe(b, e, "PATCH", fmt.Sprintf("/api/v3/providers/rac/%d/", i%2000+1),
 				fmt.Sprintf(`{"connection_expiry":"hours=%d","settings":{"ignore-cert":"false","n":%d}}`, i%100+1, i))
 		}
 	})
@@ -65,7 +65,7 @@ func BenchmarkServe(b *testing.B) {
 	b.Run("create", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			serve(b, e, "POST", "/api/v3/providers/rac/", fmt.Sprintf(
+			benchServe(b, e, "POST", "/api/v3/providers/rac/", fmt.Sprintf(
 				`{"name":"bench-%d","authorization_flow":"%s","property_mappings":["%s"],"settings":{"a":"b"},"connection_expiry":"hours=8"}`,
 				seq.Add(1), flow, pm))
 		}

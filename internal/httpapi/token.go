@@ -126,7 +126,7 @@ func dropField(errs racd.FieldErrors, field string) racd.FieldErrors {
 }
 
 func listTokens(s *Server, c *call) error {
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.TokenOrderFields)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/racd/racd/internal/apitest"
@@ -40,10 +39,6 @@ func TestUnstorableStringsInURLs(t *testing.T) {
 			if r := e.Admin(m, "/api/v3/flows/instances/a%00b/", "{}"); r.Status != 404 {
 				t.Errorf("%s of a NUL slug: %d %s", m, r.Status, r.Body)
 			}
-		}
-		// DRF strips NUL from a search (so does racd): the rest of the term still matches.
-		if r := e.Admin("GET", "/api/v3/providers/rac/?search=%00p", nil); r.Status != 200 || !strings.Contains(string(r.Body), `"count":1,`) {
-			t.Errorf("search with NUL: %d %s", r.Status, r.Body)
 		}
 		// The valid rows are still found.
 		if r := e.Admin("GET", "/api/v3/providers/rac/?name__iexact=P", nil); r.Status != 200 || len(r.Body) < 100 {

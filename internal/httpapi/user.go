@@ -143,7 +143,7 @@ func listUsers(s *Server, c *call) error {
 	if err := requireList(c, authz.User); err != nil {
 		return err
 	}
-	qv := c.r.URL.Query()
+	qv := c.query()
 	lq, err := listQuery(qv, racd.UserOrderFields)
 	if err != nil {
 		return err

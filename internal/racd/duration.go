@@ -3,21 +3,23 @@ package racd
 import (
 	"errors"
 	"math"
+	"math/big"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // durationUnits are the keys a connection_expiry may use, as Python's timedelta
-// keyword arguments, in nanoseconds per unit.
-var durationUnits = map[string]float64{
-	"microseconds": 1e3,
-	"milliseconds": 1e6,
-	"seconds":      1e9,
-	"minutes":      60e9,
-	"hours":        3600e9,
-	"days":         86400e9,
-	"weeks":        7 * 86400e9,
+// keyword arguments, in microseconds per unit (timedelta's resolution).
+var durationUnits = map[string]int64{
+	"microseconds": 1,
+	"milliseconds": 1e3,
+	"seconds":      1e6,
+	"minutes":      60e6,
+	"hours":        3600e6,
+	"days":         86400e6,
+	"weeks":        7 * 86400e6,
 }
 
 var (
@@ -28,13 +30,18 @@ var (
 	ErrDurationNegative = errors.New("duration: negative")
 )
 
+// maxDurationMicros is the largest total, in microseconds, a time.Duration holds.
+var maxDurationMicros = big.NewRat(math.MaxInt64/1000, 1)
+
 // ParseDuration parses authentik's duration strings ("hours=3;minutes=1"): pairs
 // separated by ';', each with exactly one '='; keys (case-insensitive, no surrounding
 // space) among microseconds..weeks, unknown keys skipped, the last of a repeated key
 // winning; values are decimal numbers as Python's float() reads them. At least one
-// known key must remain. A total of zero is valid (no fixed expiry); a negative total
-// is ErrDurationNegative; anything else unparsable, including totals beyond ±292 years,
-// is ErrDurationFormat.
+// known key must remain. The total is computed as Python's timedelta does: each value
+// is the double float() makes of it, the sum is exact and rounded half to even to
+// whole microseconds (so "microseconds=-0.4" is zero, not negative). A total of zero
+// is valid (no fixed expiry); a negative total is ErrDurationNegative; anything else
+// unparsable, including totals beyond ±292 years, is ErrDurationFormat.
 func ParseDuration(s string) (time.Duration, error) {
 	values := make(map[string]float64, 2)
 	for _, pair := range strings.Split(s, ";") {
@@ -55,18 +62,38 @@ func ParseDuration(s string) (time.Duration, error) {
 	if len(values) == 0 {
 		return 0, ErrDurationFormat
 	}
-	var total float64
+	total := new(big.Rat)
 	for k, v := range values {
-		total += v * durationUnits[k]
+		// Every finite double is an exact rational; the sum is exact whatever the
+		// (random) map order.
+		r := new(big.Rat).SetFloat64(v)
+		total.Add(total, r.Mul(r, big.NewRat(durationUnits[k], 1)))
 	}
-	if math.IsNaN(total) || math.IsInf(total, 0) || math.Abs(total) >= math.MaxInt64 {
+	micros := roundHalfEven(total)
+	limit := new(big.Int).Set(maxDurationMicros.Num())
+	if new(big.Int).Abs(micros).Cmp(limit) > 0 {
 		return 0, ErrDurationFormat
 	}
-	d := time.Duration(math.Round(total))
+	d := time.Duration(micros.Int64()) * time.Microsecond
 	if d < 0 {
 		return 0, ErrDurationNegative
 	}
 	return d, nil
+}
+
+// roundHalfEven rounds r to the nearest integer, ties to even.
+func roundHalfEven(r *big.Rat) *big.Int {
+	q, m := new(big.Int).QuoRem(r.Num(), r.Denom(), new(big.Int)) // truncated toward zero
+	twice := new(big.Int).Mul(new(big.Int).Abs(m), big.NewInt(2))
+	switch c := twice.Cmp(r.Denom()); {
+	case c > 0, c == 0 && q.Bit(0) == 1:
+		if r.Sign() < 0 {
+			q.Sub(q, big.NewInt(1))
+		} else {
+			q.Add(q, big.NewInt(1))
+		}
+	}
+	return q
 }
 
 // ValidateDuration returns the field message for an invalid connection_expiry, or "".
@@ -86,7 +113,7 @@ func ValidateDuration(s string) string {
 // whitespace allowed, an optional sign, digits with single underscores between them, an
 // optional fraction and exponent. inf and nan are rejected: no duration can hold them.
 func parsePyFloat(s string) (float64, error) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimFunc(s, isPySpace)
 	if s == "" {
 		return 0, ErrDurationFormat
 	}
@@ -112,16 +139,58 @@ func parsePyFloat(s string) (float64, error) {
 		prevDigit = false
 	}
 	t := b.String()
-	// strconv accepts forms Python does not (hex floats, "infinity"); the filter above
-	// already removed every letter but e/E, so what is left is Python's grammar less
-	// the checks strconv does itself.
+	// strconv accepts forms Python does not (hex floats, "infinity", "1_0"); the filter
+	// above removed every letter but e/E and every underscore, and the grammar check
+	// below refuses what Python's float() refuses of the rest.
+	if !pyFloatGrammar(t) {
+		return 0, ErrDurationFormat
+	}
 	f, err := strconv.ParseFloat(t, 64)
 	if err != nil {
-		var ne *strconv.NumError
-		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return 0, ErrDurationFormat
-		}
+		// Out of range is Python's inf, which no duration holds.
 		return 0, ErrDurationFormat
 	}
 	return f, nil
+}
+
+// pyFloatGrammar reports whether t (digits, sign, '.', 'e' only) is a decimal number
+// in Python's grammar: [sign] (digits [. [digits]] | . digits) [e [sign] digits].
+func pyFloatGrammar(t string) bool {
+	i := 0
+	if i < len(t) && (t[i] == '+' || t[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	intDigits := digits()
+	fracDigits := 0
+	if i < len(t) && t[i] == '.' {
+		i++
+		fracDigits = digits()
+	}
+	if intDigits == 0 && fracDigits == 0 {
+		return false
+	}
+	if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// isPySpace is Python's str.isspace for one character (what float() strips): Unicode
+// white space plus the ASCII separators \x1c-\x1f.
+func isPySpace(r rune) bool {
+	return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f)
 }

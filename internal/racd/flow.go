@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // Flow is an authentik flow. racd keeps flows so that providers can refer to them; it
@@ -70,7 +71,7 @@ type FlowInput struct {
 
 // Apply validates the sent fields and copies the valid ones onto f.
 func (in *FlowInput) Apply(f *Flow) {
-	applyText(&in.Errors, "name", in.Name, &f.Name)
+	applyTextMax(&in.Errors, "name", in.Name, &f.Name, MaxIndexedText)
 	if in.Slug.Set && !in.Errors.Has("slug") {
 		if s, ok := ValidateSlug(&in.Errors, "slug", in.Slug.V, 50); ok {
 			f.Slug = s
@@ -107,14 +108,29 @@ func ValidateSlug(errs *FieldErrors, field, v string, max int) (string, bool) {
 	return s, ok
 }
 
+// MaxIndexedText is the most characters racd accepts in a text field that a database
+// index covers (names, managed keys). [racd] authentik has no limit, and PostgreSQL
+// fails (a 500 in authentik) once an index entry passes about 2700 bytes; 500
+// characters of at most 4 bytes each always fit.
+const MaxIndexedText = 500
+
 // applyText copies a required-non-blank text field (trimmed).
 func applyText(errs *FieldErrors, field string, v Opt[string], dst *string) {
+	applyTextMax(errs, field, v, dst, 0)
+}
+
+// applyTextMax is applyText with a maximum length in characters (0: none).
+func applyTextMax(errs *FieldErrors, field string, v Opt[string], dst *string, max int) {
 	if !v.Set || errs.Has(field) {
 		return
 	}
 	s := strings.TrimSpace(v.V)
 	if s == "" {
 		errs.Add(field, MsgBlank)
+		return
+	}
+	if max > 0 && utf8.RuneCountInString(s) > max {
+		errs.Add(field, MsgMaxLength(max))
 		return
 	}
 	*dst = s

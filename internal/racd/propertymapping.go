@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // PropertyMapping is a RAC property mapping: settings computed for a connection, either
@@ -61,9 +62,13 @@ func NewPropertyMapping() *PropertyMapping {
 // already compiled the expression and recorded a syntax error in Errors.
 func (in *PropertyMappingInput) Apply(m *PropertyMapping) {
 	if in.Managed.Set && !in.Errors.Has("managed") {
-		m.Managed = strings.TrimSpace(in.Managed.V)
+		if v := strings.TrimSpace(in.Managed.V); utf8.RuneCountInString(v) > MaxIndexedText {
+			in.Errors.Add("managed", MsgMaxLength(MaxIndexedText))
+		} else {
+			m.Managed = v
+		}
 	}
-	applyText(&in.Errors, "name", in.Name, &m.Name)
+	applyTextMax(&in.Errors, "name", in.Name, &m.Name, MaxIndexedText)
 	if in.Expression.Set && !in.Errors.Has("expression") {
 		m.Expression = in.Expression.V
 	}

@@ -69,6 +69,11 @@ type ProviderInput struct {
 	Settings                Opt[json.RawMessage]
 	ConnectionExpiry        Opt[string]
 	DeleteTokenOnDisconnect Opt[bool]
+	// PropertyMappingsInvalid is the message for the first malformed item of
+	// property_mappings; PropertyMappings then holds the items before it. DRF converts
+	// the items in order and reports the first failure, so the store reports a missing
+	// earlier item instead of this message.
+	PropertyMappingsInvalid string
 
 	Errors FieldErrors
 }
@@ -81,21 +86,14 @@ func NewProvider() *Provider {
 // Apply validates the static rules of every sent field and copies the valid ones onto
 // p. It records problems in in.Errors; p must not be stored when any remain.
 func (in *ProviderInput) Apply(p *Provider) {
-	if in.Name.Set && !in.Errors.Has("name") {
-		name := strings.TrimSpace(in.Name.V)
-		if name == "" {
-			in.Errors.Add("name", MsgBlank)
-		} else {
-			p.Name = name
-		}
-	}
+	applyTextMax(&in.Errors, "name", in.Name, &p.Name, MaxIndexedText)
 	if in.AuthenticationFlow.Set && !in.Errors.Has("authentication_flow") {
 		p.AuthenticationFlow = in.AuthenticationFlow.V.ID
 	}
 	if in.AuthorizationFlow.Set && !in.Errors.Has("authorization_flow") {
 		p.AuthorizationFlow = in.AuthorizationFlow.V.ID
 	}
-	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") {
+	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") && in.PropertyMappingsInvalid == "" {
 		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}
 	if in.Settings.Set && !in.Errors.Has("settings") {

@@ -4,12 +4,16 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"math/big"
 	"strings"
 )
 
 // ParseUUID reads a UUID the way Python's uuid.UUID(hex=...) does (and therefore
-// authentik): optional "urn:" and "uuid:" prefixes, optional braces, dashes anywhere,
-// 32 hex digits of either case. It returns the canonical lowercase 8-4-4-4-12 form.
+// Django's UUIDField and authentik): every "urn:" and then every "uuid:" removed,
+// braces stripped from both ends, every dash removed; what is left must be 32
+// characters that Python's int(x, 16) reads as a value below 2**128 — hex digits of
+// either case, optionally with surrounding white space, a sign, a 0x prefix or single
+// underscores between digits. It returns the canonical lowercase 8-4-4-4-12 form.
 func ParseUUID(s string) (string, bool) {
 	h := strings.ReplaceAll(s, "urn:", "")
 	h = strings.ReplaceAll(h, "uuid:", "")
@@ -19,10 +23,57 @@ func ParseUUID(s string) (string, bool) {
 		return "", false
 	}
 	var raw [16]byte
-	if _, err := hex.Decode(raw[:], []byte(h)); err != nil {
+	if _, err := hex.Decode(raw[:], []byte(h)); err == nil {
+		return formatUUID(raw), true
+	}
+	// The rare spellings only Python's int() accepts.
+	n, ok := pyHexInt(h)
+	if !ok || n.Sign() < 0 || n.BitLen() > 128 {
 		return "", false
 	}
+	n.FillBytes(raw[:])
 	return formatUUID(raw), true
+}
+
+// pyHexInt is Python's int(s, 16): surrounding white space, one optional sign, an
+// optional 0x prefix, then hex digits with single underscores between them (and
+// directly after the prefix).
+func pyHexInt(s string) (*big.Int, bool) {
+	s = strings.TrimFunc(s, isPySpace)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	prefixed := false
+	if len(s) >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') {
+		s, prefixed = s[2:], true
+	}
+	var digits strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			if i+1 >= len(s) || s[i+1] == '_' || (i == 0 && !prefixed) {
+				return nil, false
+			}
+			continue
+		}
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return nil, false
+		}
+		digits.WriteByte(c)
+	}
+	if digits.Len() == 0 {
+		return nil, false
+	}
+	n, ok := new(big.Int).SetString(digits.String(), 16)
+	if !ok {
+		return nil, false
+	}
+	if neg {
+		n.Neg(n)
+	}
+	return n, true
 }
 
 func formatUUID(b [16]byte) string {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // dialect is everything that differs between SQLite and PostgreSQL in racd's SQL.
@@ -69,16 +68,14 @@ func likeEscape(s string) string {
 	return "%" + r.Replace(s) + "%"
 }
 
-// storable reports whether PostgreSQL can hold s as text: no NUL and valid UTF-8.
-func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
-
 // args adapts statement arguments to the dialect. PostgreSQL refuses text with NUL
 // bytes or invalid UTF-8 (an error, which would be a 500), while SQLite compares it
 // like any other text. racd never stores such strings (the API refuses them in
 // bodies), so a filter or path value holding one can match nothing on either
 // database: on PostgreSQL it is sent as NULL, which no comparison matches, and dropped
 // from string lists (IN lists match nothing for it, NOT IN lists exclude nothing for
-// it).
+// it). qb's eq, search and iexact already turn such values into "1 = 0"; this catches
+// every other statement (path ids, resource-specific filters).
 func (d dialect) args(args []any) []any {
 	if d.name != "postgres" {
 		return args

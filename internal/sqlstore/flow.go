@@ -20,6 +20,9 @@ func scanFlow(sc interface{ Scan(...any) error }, extra ...any) (*racd.Flow, err
 }
 
 func (s *Store) getFlow(ctx context.Context, c conn, slug string, lock bool) (*racd.Flow, error) {
+	if !storable(slug) {
+		return nil, racd.ErrNotFound
+	}
 	q := "SELECT " + flowCols + " FROM flows f WHERE f.slug = $1"
 	if lock && s.d.name == "postgres" {
 		q += " FOR UPDATE"
@@ -43,9 +46,13 @@ var flowOrderCols = map[string]string{
 func (s *Store) ListFlows(ctx context.Context, q racd.FlowQuery) ([]*racd.Flow, int, error) {
 	b := &qb{d: s.d}
 	b.search(q.Search, "f.name", "f.slug", "f.designation", "f.title")
-	for col, v := range map[string]*string{"f.slug": q.Slug, "f.name": q.Name, "f.designation": q.Designation, "f.denied_action": q.DeniedAction} {
-		if v != nil {
-			b.and(col + " = " + b.arg(*v))
+	// A fixed order keeps the SQL text (and so the prepared statement) stable.
+	for _, fl := range []struct {
+		col string
+		v   *string
+	}{{"f.slug", q.Slug}, {"f.name", q.Name}, {"f.designation", q.Designation}, {"f.denied_action", q.DeniedAction}} {
+		if fl.v != nil {
+			b.eq(fl.col, *fl.v)
 		}
 	}
 	if q.UUID != nil {
@@ -161,7 +168,7 @@ func (s *Store) DeleteFlow(ctx context.Context, slug string, a racd.Audit) error
 		if err := s.deleteObjectPermissions(ctx, c, racd.FlowApp, racd.FlowModel, f.UUID); err != nil {
 			return err
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, f.Ref(), nil)
+		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, f.Ref(), racd.Diff(flowFields(f), nil))
 	})
 }
 

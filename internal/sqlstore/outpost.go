@@ -93,6 +93,10 @@ func (s *Store) ListOutposts(ctx context.Context, q racd.OutpostQuery) ([]*racd.
 	b := &qb{d: s.d}
 	// search_fields name and providers__name.
 	for _, t := range q.Search {
+		if !storable(t) { // no stored text holds NUL or invalid UTF-8
+			b.and("1 = 0")
+			continue
+		}
 		p := b.arg(likeEscape(t))
 		b.and("(o.name " + s.d.like + " " + p + ` ESCAPE '\' OR EXISTS (SELECT 1 FROM outpost_providers ops JOIN providers ps ON ps.id = ops.provider_id` +
 			" WHERE ops.outpost_uuid = o.uuid AND ps.name " + s.d.like + " " + p + ` ESCAPE '\'))`)

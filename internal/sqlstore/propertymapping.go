@@ -45,10 +45,16 @@ func (s *Store) ListPropertyMappings(ctx context.Context, q racd.PropertyMapping
 	b := &qb{d: s.d}
 	b.search(q.Search, "m.name")
 	if q.Name != nil {
-		b.and("m.name = " + b.arg(*q.Name))
+		b.eq("m.name", *q.Name)
 	}
 	if len(q.Managed) > 0 {
-		b.and("m.managed IN (SELECT value FROM " + s.textListSource(b, q.Managed) + ")")
+		managed := []string{}
+		for _, m := range q.Managed {
+			if storable(m) {
+				managed = append(managed, m)
+			}
+		}
+		b.and("m.managed IN (SELECT value FROM " + s.textListSource(b, managed) + ")")
 	}
 	b.visible("m.uuid", uuidKey, q.Visible)
 	order := orderSQL(q.Ordering, mappingOrderCols, []racd.OrderTerm{{Field: "name"}}, "m.uuid")
@@ -160,7 +166,7 @@ func (s *Store) DeletePropertyMapping(ctx context.Context, uuid string, a racd.A
 		if err := s.deleteObjectPermissions(ctx, c, racd.PropertyMappingApp, racd.PropertyMappingModel, m.UUID); err != nil {
 			return err
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, m.Ref(), nil)
+		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, m.Ref(), racd.Diff(mappingFields(m), nil))
 	})
 }
 

@@ -123,15 +123,22 @@ func (s *Store) checkProviderInput(ctx context.Context, c conn, in *racd.Provide
 	if len(flows) > 0 {
 		parts = append(parts, "SELECT 'flow', CAST(uuid AS TEXT) FROM flows WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(flows))))
 	}
-	checkMappings := in.PropertyMappings.Set && !in.Errors.Has("property_mappings") && len(p.PropertyMappings) > 0
-	if checkMappings {
-		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(p.PropertyMappings))))
+	checkMappings := in.PropertyMappings.Set && !in.Errors.Has("property_mappings")
+	if checkMappings && len(in.PropertyMappings.V) > 0 {
+		ids := make([]string, len(in.PropertyMappings.V))
+		for i, r := range in.PropertyMappings.V {
+			ids[i] = r.ID
+		}
+		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(sortedCopy(ids)))))
 	}
 	checkName := in.Name.Set && !in.Errors.Has("name")
 	if checkName {
 		parts = append(parts, "SELECT 'name', '' FROM providers WHERE name = "+b.arg(p.Name)+" AND id <> "+b.arg(selfID))
 	}
 	if len(parts) == 0 {
+		if checkMappings && in.PropertyMappingsInvalid != "" {
+			in.Errors.Add("property_mappings", in.PropertyMappingsInvalid)
+		}
 		return nil
 	}
 	found := map[string]bool{}
@@ -159,12 +166,15 @@ func (s *Store) checkProviderInput(ctx context.Context, c conn, in *racd.Provide
 		in.Errors.Add("authentication_flow", racd.MsgDoesNotExist(in.AuthenticationFlow.V.Raw))
 	}
 	if checkMappings {
-		// DRF reports the first missing item of the list.
+		// DRF reports the first bad item of the list: missing, or else malformed.
 		for _, r := range in.PropertyMappings.V {
 			if !found["mapping:"+r.ID] {
 				in.Errors.Add("property_mappings", racd.MsgDoesNotExist(r.Raw))
 				break
 			}
+		}
+		if !in.Errors.Has("property_mappings") && in.PropertyMappingsInvalid != "" {
+			in.Errors.Add("property_mappings", in.PropertyMappingsInvalid)
 		}
 	}
 	return nil
@@ -258,7 +268,7 @@ func (s *Store) deleteProviderRow(ctx context.Context, c conn, p *racd.Provider,
 	if err := s.deleteObjectPermissions(ctx, c, racd.ProviderApp, racd.ProviderModel, strconv.FormatInt(p.ID, 10)); err != nil {
 		return err
 	}
-	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, p.Ref(), nil)
+	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, p.Ref(), racd.Diff(providerFields(p), nil))
 }
 
 // ProviderUsedBy implements racd.ProviderStore: connection tokens, endpoints, outposts

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -35,10 +36,28 @@ func (b *qb) whereSQL() string {
 	return " WHERE " + strings.Join(b.where, " AND ")
 }
 
+// storable reports whether s can be stored in (and so compared with) a text column of
+// both databases: PostgreSQL refuses NUL characters and invalid UTF-8 outright, so a
+// value with either can match no stored text and must not reach the server.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// eq adds col = v for a text column; a value no column can hold matches nothing.
+func (b *qb) eq(col, v string) {
+	if !storable(v) {
+		b.and("1 = 0")
+		return
+	}
+	b.and(col + " = " + b.arg(v))
+}
+
 // search adds one condition per term: the term must be a case-insensitive substring of
 // one of cols.
 func (b *qb) search(terms []string, cols ...string) {
 	for _, t := range terms {
+		if !storable(t) {
+			b.and("1 = 0")
+			continue
+		}
 		b.searched = true
 		p := b.arg(likeEscape(t))
 		ors := make([]string, len(cols))
@@ -51,13 +70,18 @@ func (b *qb) search(terms []string, cols ...string) {
 
 // iexact adds a case-insensitive equality condition.
 func (b *qb) iexact(col, v string) {
+	if !storable(v) {
+		b.and("1 = 0")
+		return
+	}
 	p := b.arg(v)
 	if b.d.name == "sqlite" {
 		b.and(col + " = " + p + " COLLATE NOCASE")
 	} else {
-		// Both sides under "C", like the columns: lower() then folds ASCII letters only,
-		// as SQLite's NOCASE does. (The parameter would otherwise take the database's
-		// collation and fold all of Unicode on one side only.)
+		// Both sides fold under the column's "C" collation (ASCII letters only, as
+		// SQLite's NOCASE): lower() of a bare parameter would use the database's
+		// default collation and fold "É" where lower(col) does not, so "ÉCOLE" would
+		// miss "École" on PostgreSQL only.
 		b.and("lower(" + col + ") = lower(CAST(" + p + ` AS TEXT) COLLATE "C")`)
 	}
 }

@@ -206,6 +206,3 @@ CREATE TABLE events (
 CREATE INDEX events_created ON events (created);
 CREATE INDEX events_action ON events (action, created);
 CREATE INDEX events_model ON events (model_app, model_name, model_pk);
-CREATE INDEX events_expires ON events (expires);
-CREATE INDEX events_username ON events (username, created);
-CREATE INDEX events_client_ip ON events (client_ip, created);
