@@ -67,3 +67,54 @@ func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(s) + "%"
 }
+
+// args adapts statement arguments to the dialect. PostgreSQL refuses text with NUL
+// bytes or invalid UTF-8 (an error, which would be a 500), while SQLite compares it
+// like any other text. racd never stores such strings (the API refuses them in
+// bodies), so a filter or path value holding one can match nothing on either
+// database: on PostgreSQL it is sent as NULL, which no comparison matches, and dropped
+// from string lists (IN lists match nothing for it, NOT IN lists exclude nothing for
+// it). qb's eq, search and iexact already turn such values into "1 = 0"; this catches
+// every other statement (path ids, resource-specific filters).
+func (d dialect) args(args []any) []any {
+	if d.name != "postgres" {
+		return args
+	}
+	var out []any
+	for i, a := range args {
+		var v any
+		switch x := a.(type) {
+		case string:
+			if storable(x) {
+				continue
+			}
+			v = nil
+		case *string:
+			if x == nil || storable(*x) {
+				continue
+			}
+			v = nil
+		case []string:
+			clean := make([]string, 0, len(x))
+			for _, s := range x {
+				if storable(s) {
+					clean = append(clean, s)
+				}
+			}
+			if len(clean) == len(x) {
+				continue
+			}
+			v = clean
+		default:
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = v
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}

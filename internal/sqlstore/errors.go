@@ -31,7 +31,30 @@ func classify(err error) error {
 	case unavailable(err):
 		return errors.Join(racd.ErrUnavailable, err)
 	}
+	if fe, ok := valueTooLong(err); ok {
+		return fe
+	}
 	return err
+}
+
+// MsgTooLong is racd's message for a text value too long for PostgreSQL to index.
+const MsgTooLong = "This value is too long."
+
+// valueTooLong turns PostgreSQL's refusal to index a very long text value (SQLSTATE
+// 54000: an index row holds at most about 2.7 kB, so a unique name of a few thousand
+// random characters cannot be stored) into a 400 on the indexed column instead of a
+// 500: the client sent the value. The column is read from the index name, which is
+// <table>_<column>[_key] throughout racd's schema. SQLite has no such limit.
+func valueTooLong(err error) (*racd.FieldErrors, bool) {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "54000" || !strings.Contains(pgErr.Message, "index row size") {
+		return nil, false
+	}
+	field := strings.TrimSuffix(strings.TrimPrefix(pgErr.ConstraintName, pgErr.TableName+"_"), "_key")
+	if pgErr.TableName == "" || field == "" || field == pgErr.ConstraintName {
+		field = racd.NonFieldErrors
+	}
+	return racd.FieldError(field, MsgTooLong), true
 }
 
 // unavailable reports errors that mean "the database is not answering right now".

@@ -140,8 +140,12 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	}
 	var applied []Migration
 	for _, m := range ms[cur:] {
-		if err := s.applyMigration(ctx, c, m); err != nil {
+		ran, err := s.applyMigration(ctx, c, m)
+		if err != nil {
 			return applied, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, classify(err))
+		}
+		if !ran {
+			continue // another process applied it first
 		}
 		s.log.Info("applied migration", "version", m.Version, "name", m.Name, "dialect", s.d.name)
 		applied = append(applied, m)
@@ -149,31 +153,33 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	return applied, nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, c *sql.Conn, m Migration) error {
+// applyMigration runs m in one transaction unless it is already recorded, and reports
+// whether it ran.
+func (s *Store) applyMigration(ctx context.Context, c *sql.Conn, m Migration) (bool, error) {
 	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	// Another process may have applied it between our read and our lock (SQLite has no
 	// advisory lock; its write transaction serializes us instead).
 	var done int
 	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT count(*) FROM schema_migrations WHERE version = $1"), m.Version).Scan(&done); err != nil {
-		return err
+		return false, err
 	}
 	if done > 0 {
-		return nil
+		return false, nil
 	}
 	for _, stmt := range splitStatements(m.SQL) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("%w\n in statement: %s", err, firstLine(stmt))
+			return false, fmt.Errorf("%w\n in statement: %s", err, firstLine(stmt))
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"),
 		m.Version, m.Name, micros(s.now())); err != nil {
-		return err
+		return false, err
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 // splitStatements splits a migration on semicolons that end a line. racd's migrations

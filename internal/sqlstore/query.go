@@ -14,6 +14,9 @@ type qb struct {
 	d     dialect
 	where []string
 	args  []any
+	// searched is set once a substring search is part of the filter: it reads every
+	// row, so a list evaluates it once (see pageSQL).
+	searched bool
 }
 
 // arg appends v and returns its placeholder.
@@ -55,6 +58,7 @@ func (b *qb) search(terms []string, cols ...string) {
 			b.and("1 = 0")
 			continue
 		}
+		b.searched = true
 		p := b.arg(likeEscape(t))
 		ors := make([]string, len(cols))
 		for i, c := range cols {
@@ -156,34 +160,37 @@ func needs(terms []racd.OrderTerm, fields ...string) bool {
 	return false
 }
 
-// pageSQL builds the one statement of a list: the matching keys are materialized once
-// (for the total count), the page's keys are ordered and cut, and only the page's rows
-// are joined to their columns — so derived columns (JSON aggregates of related rows) are
-// computed for the page only, and the list costs one query whatever its size.
+// pageSQL builds the one statement of a list. The page's keys are filtered, ordered
+// and cut straight from the table, and only the page's rows are joined to their
+// columns, so derived columns (JSON aggregates of related rows) are computed for the
+// page only and the list costs one query whatever its size. The total count comes
+// from the same statement (one snapshot):
+//   - usually from a scalar count(*) with the same filter, beside a LIMIT an index on
+//     the ordering or on the filter can serve;
+//   - with a substring search, which reads every row, from count(*) OVER () over the
+//     filtered rows, so the search runs once.
 //
-//	hits:   SELECT <alias>.<pk> FROM <table> <alias> <filterJoins> WHERE ...
-//	page:   ordered with orderJoins, LIMIT/OFFSET
-//	result: <cols>, total count
-//
-// The CTE names hits and pg are taken: no table alias of a list may use them
-// (PostgreSQL refuses a FROM list naming the same table alias twice).
-//
-// A list without any filter skips the materialization: its page comes straight from
-// an ordered scan (an index serves ORDER BY name ... LIMIT), and the count from the
-// table, so listing the first page of 100,000 rows does not sort them all.
+// The CTE name page_keys is taken, and filterJoins and orderJoins end up in the same
+// FROM clause (joined once when they are the same text): no two table aliases of a
+// list may otherwise be the same (PostgreSQL refuses a FROM list naming one alias
+// twice). (Materializing the matching keys and joining them back measured two to
+// three times slower on 10,000 providers, on both databases.)
 func pageSQL(b *qb, table, alias, pk, filterJoins, orderJoins, order, cols, rowJoins string, limit, offset int) string {
 	lim, off := b.arg(limit), b.arg(offset)
-	if len(b.where) == 0 && filterJoins == "" {
-		return "WITH pg AS (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + orderJoins +
-			" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-			"SELECT " + cols + ", (SELECT count(*) FROM " + table + ") FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
-			" ORDER BY " + order
+	from := " FROM " + table + " " + alias + " " + filterJoins
+	pageFrom := from
+	if strings.TrimSpace(orderJoins) != strings.TrimSpace(filterJoins) {
+		pageFrom += " " + orderJoins // the same joins given for both are joined once
 	}
-	return "WITH hits AS MATERIALIZED (SELECT " + alias + "." + pk + " AS k FROM " + table + " " + alias + " " + filterJoins + b.whereSQL() + "), " +
-		"pg AS (SELECT " + alias + "." + pk + " AS k FROM hits JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = hits.k " + orderJoins +
+	join := " FROM page_keys JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = page_keys.k " + rowJoins + " ORDER BY " + order
+	if !b.searched {
+		return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k" + pageFrom + b.whereSQL() +
+			" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
+			"SELECT " + cols + ", (SELECT count(*)" + from + b.whereSQL() + ")" + join
+	}
+	return "WITH page_keys AS (SELECT " + alias + "." + pk + " AS k, count(*) OVER () AS total" + pageFrom + b.whereSQL() +
 		" ORDER BY " + order + " LIMIT " + lim + " OFFSET " + off + ") " +
-		"SELECT " + cols + ", (SELECT count(*) FROM hits) FROM pg JOIN " + table + " " + alias + " ON " + alias + "." + pk + " = pg.k " + rowJoins +
-		" ORDER BY " + order
+		"SELECT " + cols + ", page_keys.total" + join
 }
 
 // countSQL counts the rows a list's filter matches (used for ?page=last).

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
@@ -45,6 +46,9 @@ type Store struct {
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
 	toPrepare        sync.Map // write statements seen inside transactions, not yet prepared
+
+	idle    int        // PostgreSQL: idle connections kept
+	flushMu sync.Mutex // serializes flushIdle
 }
 
 var _ racd.Store = (*Store)(nil)
@@ -171,6 +175,7 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	}
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
+	s.idle = n
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	s.d = postgresDialect
@@ -202,7 +207,7 @@ func (s *Store) Close() error {
 // Ping reports whether the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	if err := s.ro.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := s.read().queryRow(ctx, "SELECT 1").Scan(&one); err != nil {
 		return classify(err)
 	}
 	return nil
@@ -215,11 +220,13 @@ func (s *Store) Queries() int64 { return s.queries.Load() }
 // conn runs statements written for both dialects, on the read pool, the write pool or
 // a transaction, and counts them. On SQLite it reuses prepared statements: parsing a
 // statement costs more than running most of racd's queries. (pgx caches prepared
-// statements per connection by itself.)
+// statements per connection by itself.) retry (reads on the pool, never inside a
+// transaction) runs a statement once more when its pooled connection was broken.
 type conn struct {
-	s  *Store
-	db *sql.DB
-	tx *sql.Tx // nil outside a transaction
+	s     *Store
+	db    *sql.DB
+	tx    *sql.Tx // nil outside a transaction
+	retry bool
 }
 
 // maxCachedStmts bounds the statement cache; past it statements are prepared per use.
@@ -268,6 +275,7 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.s.queries.Add(1)
 	q = c.s.d.rebind(q)
+	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
 	case err != nil:
@@ -281,8 +289,18 @@ func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := c.queryOnce(ctx, q, args...)
+	if c.retry && c.s.brokenConn(ctx, err) {
+		c.s.flushIdle()
+		rows, err = c.queryOnce(ctx, q, args...)
+	}
+	return rows, err
+}
+
+func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.s.queries.Add(1)
 	q = c.s.d.rebind(q)
+	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
 	case err != nil:
@@ -324,8 +342,35 @@ func (c conn) queryRow(ctx context.Context, q string, args ...any) row {
 	return row{rows: rows, err: err}
 }
 
-// read returns a conn on the read pool.
-func (s *Store) read() conn { return conn{s: s, db: s.ro} }
+// read returns a conn on the read pool. Its statements run once more on a fresh
+// connection when a pooled PostgreSQL connection turns out to be broken.
+func (s *Store) read() conn { return conn{s: s, db: s.ro, retry: true} }
+
+// brokenConn reports an error of a pooled PostgreSQL connection that died (the server
+// restarted, a proxy or the network dropped it), after which a fresh connection may
+// well work. Failing to open a new connection is not one: trying again at once would
+// only double the wait.
+func (s *Store) brokenConn(ctx context.Context, err error) bool {
+	if err == nil || s.d.name != "postgres" || ctx.Err() != nil {
+		return false
+	}
+	var connErr *pgconn.ConnectError
+	return !errors.As(err, &connErr) && unavailable(err)
+}
+
+// flushIdle closes every idle PostgreSQL connection. When one pooled connection is
+// found broken the others usually are too (a server restart breaks them all); without
+// this, each would fail one request before the pool replaced it.
+func (s *Store) flushIdle() {
+	if s.d.name != "postgres" {
+		return
+	}
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	s.rw.SetMaxIdleConns(0) // closes the idle connections
+	s.rw.SetMaxIdleConns(s.idle)
+	s.log.Info("a database connection was broken; dropped the idle ones")
+}
 
 // maxAttempts bounds how often a write transaction runs when concurrent writers make
 // it fail with a retryable error.
@@ -337,8 +382,18 @@ const maxAttempts = 5
 // again; fn must be safe to repeat.
 func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	var err error
+	reconnected := false
 	for attempt := 1; attempt <= maxAttempts; attempt++ {
 		err = s.writeOnce(ctx, fn)
+		// A transaction that failed on a broken pooled connection before COMMIT was
+		// sent did not commit: run it once more on a fresh connection. (After a failed
+		// COMMIT the outcome is unknown; the client gets a 503 and decides.)
+		var ce commitError
+		if !reconnected && !errors.As(err, &ce) && s.brokenConn(ctx, err) {
+			reconnected = true
+			s.flushIdle()
+			continue
+		}
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			break
 		}
@@ -351,26 +406,74 @@ func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	return classify(err)
 }
 
-func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) (err error) {
-	s.queries.Add(1)
-	tx, err := s.rw.BeginTx(ctx, nil)
+// sqliteBusyTimeout is how long SQLite waits for a write lock another process holds
+// (the busy_timeout pragma) when the caller sets no deadline.
+const sqliteBusyTimeout = 10 * time.Second
+
+func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
+	var (
+		tx      *sql.Tx
+		release = func() {}
+		err     error
+	)
+	if s.d.name == "sqlite" {
+		tx, release, err = s.beginSQLite(ctx)
+	} else {
+		s.queries.Add(1)
+		tx, err = s.rw.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
 	if err = fn(conn{s: s, db: s.rw, tx: tx}); err != nil {
+		_ = tx.Rollback()
+		release()
 		return err
 	}
 	s.queries.Add(1)
-	if err = tx.Commit(); err != nil {
-		return err
+	err = tx.Commit()
+	release() // before prepareWrites, which needs SQLite's only write connection
+	if err != nil {
+		return commitError{err}
 	}
 	s.prepareWrites(ctx)
 	return nil
+}
+
+// commitError marks a failure of COMMIT itself, after which the transaction may or
+// may not have committed.
+type commitError struct{ err error }
+
+func (e commitError) Error() string { return e.err.Error() }
+func (e commitError) Unwrap() error { return e.err }
+
+// beginSQLite starts a write transaction (BEGIN IMMEDIATE) that waits for the write
+// lock at most until ctx's deadline; release hands the connection back once the
+// transaction has ended. SQLite's busy handler sleeps without looking at the context,
+// so when another process holds the lock (a second racd on the same file, a backup, an
+// operator's shell) a request would otherwise wait the whole busy_timeout, past
+// RACD_REQUEST_TIMEOUT; setting the pragma to what is left of the request bounds the
+// wait, after which the write is a 503.
+func (s *Store) beginSQLite(ctx context.Context) (*sql.Tx, func(), error) {
+	c, err := s.rw.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	wait := sqliteBusyTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		wait = min(wait, max(time.Until(dl), time.Millisecond))
+	}
+	s.queries.Add(1) // BEGIN; the pragma is bookkeeping, counted on neither dialect
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", wait.Milliseconds())); err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	tx, err := c.BeginTx(ctx, nil)
+	if err != nil {
+		c.Close()
+		return nil, nil, err
+	}
+	return tx, func() { c.Close() }, nil
 }
 
 // prepareWrites prepares the write statements transactions ran unprepared, now that

@@ -1,0 +1,166 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sync"
+	"testing"
+
+	"github.com/racd/racd/internal/storetest"
+)
+
+// TestMigrationFilesMatch keeps the dialects in step: the same numbered files on both.
+func TestMigrationFilesMatch(t *testing.T) {
+	names := map[string][]string{}
+	for _, d := range []string{"sqlite", "postgres"} {
+		entries, err := fs.ReadDir(migrationFS, path.Join("migrations", d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			names[d] = append(names[d], e.Name())
+		}
+		if _, err := Migrations(d); err != nil {
+			t.Fatalf("%s migrations: %v", d, err)
+		}
+	}
+	if len(names["sqlite"]) == 0 || fmt.Sprint(names["sqlite"]) != fmt.Sprint(names["postgres"]) {
+		t.Fatalf("migration files differ:\n sqlite   %v\n postgres %v", names["sqlite"], names["postgres"])
+	}
+}
+
+func TestSplitStatements(t *testing.T) {
+	got := splitStatements("-- comment\nCREATE TABLE a (\n  x INT\n);\n\nCREATE INDEX i ON a (x);\nSELECT 1")
+	want := []string{"CREATE TABLE a (\n  x INT\n);", "CREATE INDEX i ON a (x);", "SELECT 1"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("split: %q", got)
+	}
+}
+
+func appliedVersions(t *testing.T, s *Store) map[int]int {
+	t.Helper()
+	rows, err := s.rw.Query("SELECT version, count(*) FROM schema_migrations GROUP BY version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]int{}
+	for rows.Next() {
+		var v, n int
+		if err := rows.Scan(&v, &n); err != nil {
+			t.Fatal(err)
+		}
+		out[v] = n
+	}
+	return out
+}
+
+// TestMigrateTwice: a second run applies nothing and the status is current.
+func TestMigrateTwice(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, storetest.URL(t, backend), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			st, err := s.Status(ctx)
+			if err != nil || st.Current != 0 || st.Latest < 1 {
+				t.Fatalf("status of an empty database: %+v %v", st, err)
+			}
+			first, err := s.Migrate(ctx)
+			if err != nil || len(first) != st.Latest {
+				t.Fatalf("first migrate applied %d of %d: %v", len(first), st.Latest, err)
+			}
+			again, err := s.Migrate(ctx)
+			if err != nil || len(again) != 0 {
+				t.Fatalf("second migrate applied %v: %v", again, err)
+			}
+			st, err = s.Status(ctx)
+			if err != nil || st.Current != st.Latest {
+				t.Fatalf("status after migrate: %+v %v", st, err)
+			}
+			for v, n := range appliedVersions(t, s) {
+				if n != 1 || v < 1 || v > st.Latest {
+					t.Fatalf("schema_migrations: version %d recorded %d times", v, n)
+				}
+			}
+		})
+	}
+}
+
+// TestConcurrentMigrate: five replicas migrating one empty database at once apply
+// every migration exactly once between them.
+func TestConcurrentMigrate(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dbURL := storetest.URL(t, backend)
+			const n = 5
+			stores := make([]*Store, n)
+			for i := range stores {
+				s, err := Open(ctx, dbURL, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				stores[i] = s
+			}
+			var wg sync.WaitGroup
+			applied := make([][]Migration, n)
+			errs := make([]error, n)
+			for i, s := range stores {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					applied[i], errs[i] = s.Migrate(ctx)
+				}()
+			}
+			wg.Wait()
+			total := 0
+			for i := range stores {
+				if errs[i] != nil {
+					t.Fatalf("replica %d: %v", i, errs[i])
+				}
+				total += len(applied[i])
+			}
+			ms, _ := Migrations(stores[0].Dialect())
+			if total != len(ms) {
+				t.Fatalf("replicas report %d migrations applied, want %d in all", total, len(ms))
+			}
+			got := appliedVersions(t, stores[0])
+			if len(got) != len(ms) {
+				t.Fatalf("schema_migrations has %d versions, want %d", len(got), len(ms))
+			}
+			for v, c := range got {
+				if c != 1 {
+					t.Fatalf("version %d recorded %d times", v, c)
+				}
+			}
+		})
+	}
+}
+
+// TestSchemaTooNew: a database migrated by a newer racd is refused.
+func TestSchemaTooNew(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			s := openMigrated(t, storetest.URL(t, backend))
+			if _, err := s.rw.Exec(s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)"), 999); err != nil {
+				t.Fatal(err)
+			}
+			_, err := s.Migrate(context.Background())
+			if !errors.Is(err, ErrSchemaTooNew) {
+				t.Fatalf("migrate on a newer schema: %v, want ErrSchemaTooNew", err)
+			}
+			st, err := s.Status(context.Background())
+			if err != nil || st.Current != 999 {
+				t.Fatalf("status: %+v %v", st, err)
+			}
+		})
+	}
+}
