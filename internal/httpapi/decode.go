@@ -113,28 +113,7 @@ func syntaxReason(b []byte) string {
 }
 
 // pyType names a JSON value's type as Python does after json.loads.
-func pyType(raw []byte) string {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return "NoneType"
-	}
-	switch raw[0] {
-	case '{':
-		return "dict"
-	case '[':
-		return "list"
-	case '"':
-		return "str"
-	case 't', 'f':
-		return "bool"
-	case 'n':
-		return "NoneType"
-	}
-	if bytes.ContainsAny(raw, ".eE") {
-		return "float"
-	}
-	return "int"
-}
+func pyType(raw []byte) string { return racd.PyType(raw) }
 
 // get returns a field's raw value and whether it was sent. A field that is missing and
 // required (outside PATCH) gets "This field is required.".

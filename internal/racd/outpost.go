@@ -162,7 +162,7 @@ func validateOutpostConfig(raw json.RawMessage) string {
 	var s string
 	if len(v) == 0 || v[0] != '"' || json.Unmarshal(v, &s) != nil {
 		return `Failed to validate config: wrong value type for field "refresh_interval" - should be "str" instead of value "` +
-			strings.Trim(string(v), `"`) + `" of type "` + jsonPyType(v) + `"`
+			strings.Trim(string(v), `"`) + `" of type "` + PyType(v) + `"`
 	}
 	if _, err := ParseDuration(s); err != nil {
 		// [racd] authentik stores any string and fails later when it reads it back.
@@ -171,8 +171,10 @@ func validateOutpostConfig(raw json.RawMessage) string {
 	return ""
 }
 
-// jsonPyType names a JSON value's type as Python does after json.loads.
-func jsonPyType(raw json.RawMessage) string {
+// PyType names a JSON value's type as Python does after json.loads (used in DRF's
+// messages: "dict", "list", "str", "bool", "NoneType", "float", "int").
+func PyType(raw json.RawMessage) string {
+	raw = json.RawMessage(strings.TrimSpace(string(raw)))
 	if len(raw) == 0 {
 		return "NoneType"
 	}
