@@ -153,16 +153,45 @@ func getProvider(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusOK, toProviderJSON(p))
 }
 
+// providerAccess runs the detail-route checks for action, loading the provider only
+// when the answer depends on it. A caller holding view and action on the object goes
+// straight to the store, which answers 404 for an id that does not exist; loaded
+// reports whether existence was already checked.
+func (s *Server) providerAccess(c *call, action string) (id int64, loaded bool, err error) {
+	if err := requireList(c, authz.Provider); err != nil {
+		return 0, false, err
+	}
+	if id, err = providerID(c); err != nil {
+		return 0, false, err
+	}
+	pk := strconv.FormatInt(id, 10)
+	if c.p.Can(authz.Provider.Perm(authz.View), pk) && c.p.Can(authz.Provider.Perm(action), pk) {
+		return id, false, nil
+	}
+	if _, err := s.store.GetProvider(c.ctx, id); err != nil {
+		return 0, false, err
+	}
+	return id, true, requireObject(c, authz.Provider, pk, action)
+}
+
 func updateProvider(s *Server, c *call) error {
-	p, err := s.loadProvider(c, authz.Change)
+	id, loaded, err := s.providerAccess(c, authz.Change)
 	if err != nil {
 		return err
 	}
 	in, err := decodeProvider(c, c.r.Method == http.MethodPatch)
 	if err != nil {
+		// A body the parser refuses is answered after visibility: an unknown id is a
+		// 404 whatever the body. (Field errors wait in in.Errors until the store has
+		// found the provider.)
+		if !loaded {
+			if _, gerr := s.store.GetProvider(c.ctx, id); gerr != nil {
+				return gerr
+			}
+		}
 		return err
 	}
-	p, err = s.store.UpdateProvider(c.ctx, p.ID, in, c.audit())
+	p, err := s.store.UpdateProvider(c.ctx, id, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -170,11 +199,11 @@ func updateProvider(s *Server, c *call) error {
 }
 
 func deleteProvider(s *Server, c *call) error {
-	p, err := s.loadProvider(c, authz.Delete)
+	id, _, err := s.providerAccess(c, authz.Delete)
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteProvider(c.ctx, p.ID, c.audit()); err != nil {
+	if err := s.store.DeleteProvider(c.ctx, id, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
