@@ -324,13 +324,7 @@ func (s *Store) DeleteApplication(ctx context.Context, slug string, au racd.Audi
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM applications WHERE uuid = $1", a.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.ApplicationApp, racd.ApplicationModel, a.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, au, a.Ref(), nil)
+		return s.deleteObject(ctx, c, "applications", "uuid", a.UUID, a.Ref(), applicationFields(a), au)
 	})
 }
 

@@ -296,13 +296,7 @@ func (s *Store) DeleteConnectionToken(ctx context.Context, uuid string, a racd.A
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM connection_tokens WHERE uuid = $1", t.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.ConnectionTokenApp, racd.ConnectionTokenModel, t.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, t.Ref(), nil)
+		return s.deleteObject(ctx, c, "connection_tokens", "uuid", t.UUID, t.Ref(), connTokenFields(t), a)
 	})
 }
 

@@ -262,13 +262,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, uuid string, a racd.Audit) e
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM endpoints WHERE uuid = $1", e.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.EndpointApp, racd.EndpointModel, e.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, e.Ref(), nil)
+		return s.deleteObject(ctx, c, "endpoints", "uuid", e.UUID, e.Ref(), endpointFields(e), a)
 	})
 }
 

@@ -162,13 +162,7 @@ func (s *Store) DeleteFlow(ctx context.Context, slug string, a racd.Audit) error
 				return err
 			}
 		}
-		if _, err := c.exec(ctx, "DELETE FROM flows WHERE uuid = $1", f.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.FlowApp, racd.FlowModel, f.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, f.Ref(), racd.Diff(flowFields(f), nil))
+		return s.deleteObject(ctx, c, "flows", "uuid", f.UUID, f.Ref(), flowFields(f), a)
 	})
 }
 

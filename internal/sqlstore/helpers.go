@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"sort"
 	"strings"
+
+	"github.com/racd/racd/internal/racd"
 )
 
 // nullString maps "" to NULL.
@@ -80,4 +82,18 @@ func (s *Store) deleteObjectPermissions(ctx context.Context, c conn, app, model,
 		}
 	}
 	return nil
+}
+
+// deleteObject is how every resource is deleted inside its write transaction: the row
+// (table keyed by keyCol = key; foreign keys take dependents along), the object-level
+// grants on it, and a model_deleted event whose diff holds every field's previous
+// value (SPEC §5: every change carries its diff).
+func (s *Store) deleteObject(ctx context.Context, c conn, table, keyCol string, key any, ref racd.ObjectRef, fields []racd.Field, a racd.Audit) error {
+	if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE "+keyCol+" = $1", key); err != nil {
+		return err
+	}
+	if err := s.deleteObjectPermissions(ctx, c, ref.App, ref.ModelName, ref.PK); err != nil {
+		return err
+	}
+	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, ref, racd.Diff(fields, nil))
 }

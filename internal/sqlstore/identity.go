@@ -408,13 +408,7 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, a racd.Audit) error {
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM users WHERE id = $1", id); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.CoreApp, racd.UserModel, strconv.FormatInt(id, 10)); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, u.ObjectRef(), nil)
+		return s.deleteObject(ctx, c, "users", "id", id, u.ObjectRef(), userFields(u, userGroupUUIDs(u)), a)
 	})
 }
 
@@ -725,13 +719,7 @@ func (s *Store) DeleteGroup(ctx context.Context, uuid string, a racd.Audit) erro
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM groups WHERE uuid = $1", uuid); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.CoreApp, racd.GroupModel, uuid); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, g.Ref(), nil)
+		return s.deleteObject(ctx, c, "groups", "uuid", uuid, g.Ref(), groupFields(g), a)
 	})
 }
 
@@ -839,19 +827,18 @@ func (s *Store) saveRole(ctx context.Context, uuid string, in *racd.RoleInput, a
 		if !inCopy.Errors.Empty() {
 			return &inCopy.Errors
 		}
-		fields := func(r *racd.Role) []racd.Field { return []racd.Field{{Name: "name", Value: r.Name}} }
 		out = r
 		if before == nil {
 			r.UUID = s.newUUID()
 			if _, err := c.exec(ctx, "INSERT INTO roles (uuid, name) VALUES ($1, $2)", r.UUID, r.Name); err != nil {
 				return err
 			}
-			return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, r.Ref(), racd.Diff(nil, fields(r)))
+			return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, r.Ref(), racd.Diff(nil, roleFields(r)))
 		}
 		if _, err := c.exec(ctx, "UPDATE roles SET name = $1 WHERE uuid = $2", r.Name, uuid); err != nil {
 			return err
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, r.Ref(), racd.Diff(fields(before), fields(r)))
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, r.Ref(), racd.Diff(roleFields(before), roleFields(r)))
 	})
 	return out, err
 }
@@ -873,13 +860,7 @@ func (s *Store) DeleteRole(ctx context.Context, uuid string, a racd.Audit) error
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM roles WHERE uuid = $1", uuid); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.RBACApp, racd.RoleModel, uuid); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, r.Ref(), nil)
+		return s.deleteObject(ctx, c, "roles", "uuid", uuid, r.Ref(), roleFields(r), a)
 	})
 }
 
@@ -1102,13 +1083,7 @@ func (s *Store) DeleteToken(ctx context.Context, identifier string, a racd.Audit
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM tokens WHERE uuid = $1", t.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.CoreApp, racd.TokenModel, t.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, t.Ref(), nil)
+		return s.deleteObject(ctx, c, "tokens", "uuid", t.UUID, t.Ref(), tokenFields(t), a)
 	})
 }
 
@@ -1238,3 +1213,5 @@ func (s *Store) ObjectExists(ctx context.Context, model, pk string) (string, boo
 	}
 	return canonical, true, nil
 }
+
+func roleFields(r *racd.Role) []racd.Field { return []racd.Field{{Name: "name", Value: r.Name}} }

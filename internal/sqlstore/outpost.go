@@ -293,13 +293,7 @@ func (s *Store) DeleteOutpost(ctx context.Context, uuid string, au racd.Audit) e
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM outposts WHERE uuid = $1", o.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.OutpostApp, racd.OutpostModel, o.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, au, o.Ref(), nil)
+		return s.deleteObject(ctx, c, "outposts", "uuid", o.UUID, o.Ref(), outpostFields(o), au)
 	})
 }
 

@@ -160,13 +160,7 @@ func (s *Store) DeletePropertyMapping(ctx context.Context, uuid string, a racd.A
 		if err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "DELETE FROM property_mappings WHERE uuid = $1", m.UUID); err != nil {
-			return err
-		}
-		if err := s.deleteObjectPermissions(ctx, c, racd.PropertyMappingApp, racd.PropertyMappingModel, m.UUID); err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, m.Ref(), racd.Diff(mappingFields(m), nil))
+		return s.deleteObject(ctx, c, "property_mappings", "uuid", m.UUID, m.Ref(), mappingFields(m), a)
 	})
 }
 

@@ -262,13 +262,7 @@ func (s *Store) DeleteProvider(ctx context.Context, id int64, a racd.Audit) erro
 }
 
 func (s *Store) deleteProviderRow(ctx context.Context, c conn, p *racd.Provider, a racd.Audit) error {
-	if _, err := c.exec(ctx, "DELETE FROM providers WHERE id = $1", p.ID); err != nil {
-		return err
-	}
-	if err := s.deleteObjectPermissions(ctx, c, racd.ProviderApp, racd.ProviderModel, strconv.FormatInt(p.ID, 10)); err != nil {
-		return err
-	}
-	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, p.Ref(), racd.Diff(providerFields(p), nil))
+	return s.deleteObject(ctx, c, "providers", "id", p.ID, p.Ref(), providerFields(p), a)
 }
 
 // ProviderUsedBy implements racd.ProviderStore: connection tokens, endpoints, outposts
