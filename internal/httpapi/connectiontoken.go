@@ -222,8 +222,21 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	settings := f.object("settings", false, racd.MsgNotADict)
+	if len(settings.V) > racd.MaxLaunchSettingsBytes {
+		errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
+	}
 	if !errs.Empty() {
 		return &errs
+	}
+	// Mappings are evaluated in a slot of the evaluator, taken before anything is
+	// written: when none frees up within the evaluation time limit, the answer is a
+	// 503 and no token was issued.
+	var slot *expr.Slot
+	if len(e.PropertyMappings) > 0 || (e.Provider != nil && len(e.Provider.PropertyMappings) > 0) {
+		if slot, err = s.evals.Reserve(c.ctx); err != nil {
+			return err
+		}
+		defer slot.Release()
 	}
 	secret, err := newConnectionSecret()
 	if err != nil {
@@ -235,7 +248,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	out := launchJSON{Token: secret, Settings: s.connectionSettings(c, l, secret), ConnectionToken: toConnectionTokenJSON(l.Token)}
+	out := launchJSON{Token: secret, Settings: s.connectionSettings(c, l, secret, slot), ConnectionToken: toConnectionTokenJSON(l.Token)}
 	if l.Token.Expires != nil {
 		x := racTimeJSON(*l.Token.Expires)
 		out.Expires = &x
@@ -244,8 +257,11 @@ func launchEndpoint(s *Server, c *call) error {
 }
 
 // connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
-// fail are skipped and recorded as configuration_error events.
-func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
+// fail, return more than racd.MaxMappingResultBytes or would take the merged settings
+// over racd.MaxMergedSettingsBytes are skipped and recorded as configuration_error
+// events. The mappings are evaluated one at a time in slot (nil when the endpoint had
+// no mappings as the launch began: one is reserved now if it has some since).
+func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string, slot *expr.Slot) map[string]string {
 	t := l.Token
 	e, p := t.Endpoint, t.Provider
 	vars := expr.Vars{
@@ -257,15 +273,32 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 		Host: e.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(e.Settings),
 		Launch: racd.DecodeObject(t.Settings), Token: secret,
 	}
-	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
-		got, err := expr.EvalMapping(c.ctx, m, vars, expr.Limits{})
+	mappings := append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...)
+	if slot == nil && len(mappings) > 0 {
+		var err error
+		if slot, err = s.evals.Reserve(c.ctx); err == nil {
+			defer slot.Release()
+		}
+	}
+	var merged []*racd.PropertyMapping
+	for _, m := range mappings {
+		var got map[string]any
+		err := expr.ErrBusy
+		if slot != nil {
+			got, err = slot.EvalMapping(c.ctx, m, vars)
+		}
 		if err != nil {
 			s.recordMappingFailure(c, m, p, err)
 			continue
 		}
 		layers.Mappings = append(layers.Mappings, got)
+		merged = append(merged, m)
 	}
-	return racd.MergeSettings(layers)
+	out, skipped := racd.MergeSettingsChecked(layers)
+	for _, i := range skipped {
+		s.recordMappingFailure(c, merged[i], p, racd.ErrMergedSettingsTooLarge)
+	}
+	return out
 }
 
 func (s *Server) recordMappingFailure(c *call, m *racd.PropertyMapping, p *racd.Provider, cause error) {

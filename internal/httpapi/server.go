@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/authz"
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 )
@@ -32,6 +33,8 @@ type Config struct {
 	// AccessLog logs every request at info level.
 	AccessLog bool
 	Version   string
+	// Evaluator runs property-mapping expressions (nil: one with the defaults).
+	Evaluator *expr.Evaluator
 }
 
 // Server is racd's HTTP API.
@@ -46,6 +49,7 @@ type Server struct {
 	router  router
 	routes  []*route
 	auth    *authCache
+	evals   *expr.Evaluator
 }
 
 // New builds a Server and its route table.
@@ -53,7 +57,10 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
-		auth: newAuthCache(cfg.AuthCacheTTL),
+		auth: newAuthCache(cfg.AuthCacheTTL), evals: cfg.Evaluator,
+	}
+	if s.evals == nil {
+		s.evals = expr.NewEvaluator(0, expr.Limits{})
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
