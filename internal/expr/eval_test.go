@@ -113,7 +113,7 @@ func TestEval(t *testing.T) {
 				t.Fatalf("compile: %v", err)
 			}
 			start := time.Now()
-			got, err := p.Eval(context.Background(), vars(), Limits{})
+			got, err := evalWithin(t, p, 5*time.Second)
 			if d := time.Since(start); d > 1500*time.Millisecond {
 				t.Errorf("took %v", d)
 			}
@@ -136,6 +136,28 @@ func TestEval(t *testing.T) {
 				t.Errorf("got %s, want %s", hb, wb)
 			}
 		})
+	}
+}
+
+// evalWithin evaluates p with the default limits, failing the test when it has not
+// ended after wait: one step that cannot be interrupted ran away (it is left running).
+func evalWithin(t *testing.T, p *Program, wait time.Duration) (map[string]any, error) {
+	t.Helper()
+	type outcome struct {
+		got map[string]any
+		err error
+	}
+	ch := make(chan outcome, 1)
+	go func() {
+		got, err := p.Eval(context.Background(), vars(), Limits{})
+		ch <- outcome{got, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.got, o.err
+	case <-time.After(wait):
+		t.Fatalf("evaluation still running after %v: a step the time limit cannot interrupt", wait)
+		return nil, nil
 	}
 }
 
