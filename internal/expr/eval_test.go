@@ -21,6 +21,10 @@ func vars() Vars {
 // 1000 strings: a billion leaves in a few thousand steps.
 const wide = "a = ['a'] * 1000\nb = []\nfor i in range(1000):\n    b.append(a)\nc = []\nfor i in range(1000):\n    c.append(b)\n"
 
+// nearMiss is x: equal to b but for its very last string, so comparing it with b
+// walks all of b.
+const nearMiss = "x = list(b)\nx[-1] = list(a)\nx[-1][-1] = 'b'\n"
+
 func TestEval(t *testing.T) {
 	cases := []struct {
 		name string
@@ -93,8 +97,8 @@ func TestEval(t *testing.T) {
 		{"shared list in fail", "x = [1]\nfor i in range(60):\n    x = [x, x]\nfail(x)", "", "fail: message longer"},
 		{"shared list compared", wide + "return {'eq': c == list(c)}", "", "too large"},
 		{"shared list ordered", wide + "return {'lt': c < list(c)}", "", "too large"},
-		{"shared list searched", wide + "return {'in': list(b) in c}", "", "too large"},
-		{"shared list index", wide + "return {'i': c.index(list(b))}", "", "too large"},
+		{"shared list searched", wide + nearMiss + "return {'in': x in c}", "", "too large"},
+		{"shared list index", wide + nearMiss + "return {'i': c.index(x)}", "", "too large"},
 		{"shared list sorted", wide + "return {'s': len(sorted(c))}", "", "too large"},
 		{"shared list max", wide + "return {'m': len(max(c))}", "", "too large"},
 		{"shared sort keys", wide + "return {'s': len(sorted([1, 2, 3], key=lambda i: c))}", "", "too large"},
