@@ -98,7 +98,9 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log})
+	// No statement outlives the request timeout (a backstop: statements of a request
+	// that ends are cancelled at once).
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -119,6 +119,13 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	}
 	defer c.Close()
 	if s.d.name == "postgres" {
+		// Waiting for another replica's migrations, and migrating, may take longer
+		// than any request: lift the statement timeout on this connection while it
+		// migrates.
+		if _, err := c.ExecContext(ctx, "SET statement_timeout = 0"); err != nil {
+			return nil, classify(err)
+		}
+		defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "RESET statement_timeout") }()
 		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('racd-migrate:' || current_schema()))"); err != nil {
 			return nil, classify(err)
 		}

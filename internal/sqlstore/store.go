@@ -11,14 +11,17 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -30,6 +33,10 @@ type Options struct {
 	Rand   io.Reader        // randomness for UUIDs; nil means crypto/rand
 	// MaxConns caps the PostgreSQL pool and the SQLite read pool; 0 picks a default.
 	MaxConns int
+	// StatementTimeout, when positive, is PostgreSQL's statement_timeout on every
+	// connection: a backstop under the cancellation of a statement whose request
+	// ended (migrations lift it).
+	StatementTimeout time.Duration
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -165,10 +172,21 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 		q.Set("connect_timeout", "3")
 	}
 	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	cfg, err := pgx.ParseConfig(u.String())
 	if err != nil {
-		return err
+		return fmt.Errorf("database URL: %w", err) // pgx hides the password
 	}
+	// When a request's context ends, ask the server to cancel the statement at once
+	// (pgx's default only closes the socket, and the server runs the statement to its
+	// end, or waits on a lock indefinitely); give up on the connection if the server
+	// has not answered a second later.
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
+	}
+	if o.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	db := stdlib.OpenDB(*cfg)
 	n := o.MaxConns
 	if n <= 0 {
 		n = 16
@@ -182,6 +200,11 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	s.rw, s.ro = db, db
 	return nil
 }
+
+// cancelGrace is how long a PostgreSQL statement may outlive its request: the cancel
+// request goes out at once, and the connection is dropped if the server has not
+// answered it by then.
+const cancelGrace = time.Second
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
