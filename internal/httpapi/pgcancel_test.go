@@ -3,9 +3,11 @@ package httpapi_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +22,20 @@ import (
 // table lock another session holds are cut by the request deadline (503), and within a
 // second no statement of theirs is still waiting in the server. (pgx's default only
 // closed the socket on cancellation; the server kept the statement waiting for the lock
-// until it was released.)
+// until it was released; pgx 5.12 does cancel it when it closes the connection after
+// the deadline.) A read keeps its connection: the server answers the cancel request and
+// the pool does not have to reconnect.
 func TestPostgresStatementEndsWithRequest(t *testing.T) {
 	dbURL := storetest.PostgresURL(t)
-	env := apitest.NewWithURL(t, dbURL)
+	app := fmt.Sprintf("racd-cancel-test-%d", time.Now().UnixNano())
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	env := apitest.NewWithURL(t, u.String())
 	p := env.Provider(map[string]any{"name": "p", "authorization_flow": env.Flow("authz", "authorization")})
 	srv := httptest.NewServer(httpapi.New(httpapi.Config{Store: env.Store, Keys: env.Keys, RequestTimeout: 300 * time.Millisecond}))
 	defer srv.Close()
@@ -42,6 +54,23 @@ func TestPostgresStatementEndsWithRequest(t *testing.T) {
 	if _, err := lock.ExecContext(ctx, "LOCK TABLE providers IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
+	backends := func() map[int]bool {
+		rows, err := db.QueryContext(ctx, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", app)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		pids := map[int]bool{}
+		for rows.Next() {
+			var pid int
+			if err := rows.Scan(&pid); err != nil {
+				t.Fatal(err)
+			}
+			pids[pid] = true
+		}
+		return pids
+	}
+	before := backends()
 	waiting := func() int {
 		var n int
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'providers'::regclass`).Scan(&n); err != nil {
@@ -75,6 +104,17 @@ func TestPostgresStatementEndsWithRequest(t *testing.T) {
 				t.Fatalf("%s %s: its statement still waits in the server %v after the request ended", r.method, r.path, time.Since(ended))
 			}
 			time.Sleep(50 * time.Millisecond)
+		}
+		if r.method == "GET" {
+			// A read keeps its connection. (database/sql drops the connection of a
+			// transaction whose context ends, as pgx's driver cannot tell it whether
+			// the connection is still sound.)
+			after := backends()
+			for pid := range before {
+				if !after[pid] {
+					t.Errorf("connection %d was dropped (before %v, after %v)", pid, before, after)
+				}
+			}
 		}
 	}
 	if err := lock.Rollback(); err != nil {
