@@ -29,6 +29,8 @@ var serveSettings = []setting{
 	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level"},
 	{flag: "auth-cache-ttl", env: "RACD_AUTH_CACHE_TTL", def: "2s", help: "how long a replica reuses a token lookup; changes through the same replica apply at once (0 disables)"},
 	{flag: "request-timeout", env: "RACD_REQUEST_TIMEOUT", def: "15s", help: "bound on each request's database work; past it the answer is 503"},
+	{flag: "max-connections", env: "RACD_MAX_CONNECTIONS", def: "1024", help: "open client connections at most; at the bound a new connection replaces the one that waited longest without a request being served"},
+	{flag: "max-evaluations", env: "RACD_MAX_EVALUATIONS", def: "8", help: "property-mapping evaluations running at once at most; a launch that finds no free slot within 1s answers 503"},
 }
 
 // Config is racd's resolved configuration.
@@ -43,6 +45,8 @@ type Config struct {
 	AccessLog      bool
 	AuthCacheTTL   time.Duration
 	RequestTimeout time.Duration
+	MaxConnections int
+	MaxEvaluations int
 }
 
 // parseConfig resolves settings from flags (highest), then RACD_* variables, then
@@ -137,6 +141,18 @@ func toConfig(v map[string]string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 2s", d.env, s))
 			}
 			*d.dst = dur
+		}
+	}
+	for _, n := range []struct {
+		env string
+		dst *int
+	}{{"RACD_MAX_CONNECTIONS", &c.MaxConnections}, {"RACD_MAX_EVALUATIONS", &c.MaxEvaluations}} {
+		if s := v[n.env]; s != "" {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 1 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive number", n.env, s))
+			}
+			*n.dst = i
 		}
 	}
 	if c.Listen == "" {

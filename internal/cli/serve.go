@@ -10,11 +10,15 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
 )
+
+// maxHeaderBytes bounds a request's header (request line included).
+const maxHeaderBytes = 64 << 10
 
 const serveSummary = `Run racd's API server. An empty database is migrated on start; a database migrated by a
 newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser akadmin and an API
@@ -55,24 +59,30 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
+		Evaluator: expr.NewEvaluator(cfg.MaxEvaluations, expr.Limits{}),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	limited := newConnLimiter(ln, cfg.MaxConnections, log)
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A header being read is held in memory: bound it (with the connection
+		// bound, about 64 MiB at most). authentik's servers allow less.
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	limited.wire(srv)
 	janitorCtx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(janitorCtx, store, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limited) }()
 	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version())
 	select {
 	case err := <-errc:
