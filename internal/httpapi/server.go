@@ -206,7 +206,7 @@ func (c *call) audit() racd.Audit {
 		UserAgent: c.r.UserAgent(), ClientIP: clientIP(c.r), RequestID: c.reqID,
 	}}
 	if c.p != nil {
-		a.User = c.p.User.Ref()
+		a.User = c.p.User.Actor()
 	}
 	return a
 }

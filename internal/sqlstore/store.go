@@ -234,7 +234,7 @@ const maxCachedStmts = 512
 
 // stmt returns a prepared statement for q, or nil when q should run unprepared.
 func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if c.s.d.name != "sqlite" {
+	if !c.s.d.sqlite() {
 		return nil, nil
 	}
 	cache := &c.s.roStmts
@@ -274,7 +274,10 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	c.s.queries.Add(1)
-	q = c.s.d.rebind(q)
+	q, err := c.s.d.bind(q)
+	if err != nil {
+		return nil, err
+	}
 	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
@@ -299,7 +302,10 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	c.s.queries.Add(1)
-	q = c.s.d.rebind(q)
+	q, err := c.s.d.bind(q)
+	if err != nil {
+		return nil, err
+	}
 	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
@@ -351,7 +357,7 @@ func (s *Store) read() conn { return conn{s: s, db: s.ro, retry: true} }
 // well work. Failing to open a new connection is not one: trying again at once would
 // only double the wait.
 func (s *Store) brokenConn(ctx context.Context, err error) bool {
-	if err == nil || s.d.name != "postgres" || ctx.Err() != nil {
+	if err == nil || s.d.sqlite() || ctx.Err() != nil {
 		return false
 	}
 	var connErr *pgconn.ConnectError
@@ -362,7 +368,7 @@ func (s *Store) brokenConn(ctx context.Context, err error) bool {
 // found broken the others usually are too (a server restart breaks them all); without
 // this, each would fail one request before the pool replaced it.
 func (s *Store) flushIdle() {
-	if s.d.name != "postgres" {
+	if s.d.sqlite() {
 		return
 	}
 	s.flushMu.Lock()
@@ -416,7 +422,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		release = func() {}
 		err     error
 	)
-	if s.d.name == "sqlite" {
+	if s.d.sqlite() {
 		tx, release, err = s.beginSQLite(ctx)
 	} else {
 		s.queries.Add(1)
@@ -479,7 +485,7 @@ func (s *Store) beginSQLite(ctx context.Context) (*sql.Tx, func(), error) {
 // prepareWrites prepares the write statements transactions ran unprepared, now that
 // the write connection is free, so later transactions reuse them.
 func (s *Store) prepareWrites(ctx context.Context) {
-	if s.d.name != "sqlite" {
+	if !s.d.sqlite() {
 		return
 	}
 	s.toPrepare.Range(func(k, _ any) bool {
