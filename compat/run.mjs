@@ -78,5 +78,7 @@ for (const r of runs) {
 const total = runs.reduce((n, r) => n + r.steps.length, 0);
 const na = runs.reduce((n, r) => n + r.steps.filter((s) => s.status === 'n/a').length, 0);
 console.log(`\n${runs.length} clients, ${total} steps: ${total - failed - skipped - na} ok, ${failed} failed, ${skipped} skipped, ${na} not applicable`);
+// The plain closing line test-result readers look for.
+console.log(`compat: ${total - failed - skipped - na} passed, ${failed} failed, ${skipped + na} skipped`);
 if (args.json) writeFileSync(args.json, JSON.stringify(runs.map((r) => ({ version: r.client.version, entry: r.entry, steps: r.steps })), null, 2));
 process.exit(failed || skipped ? 1 : 0);

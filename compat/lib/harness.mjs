@@ -39,6 +39,8 @@ export class ClientUnderTest {
     this.models = new ModelIndex(packageDir(client.alias));
     this.results = [];
     this.admin = this.session(token);
+    /** The session of the latest call, whose exchange a value check reports. */
+    this.lastSession = this.admin;
   }
 
   /** API objects of this client authenticated with `key`, with exchange capture. */
@@ -100,6 +102,7 @@ export class ClientUnderTest {
     step.calls.push(`${name} → ${op.method} ${op.path}`);
     const args = { ...params };
     if (body !== undefined) args[op.bodyParam] = body;
+    this.lastSession = session;
     let value;
     try {
       value = await session.apis[op.api][name](args);
@@ -146,7 +149,7 @@ export class ClientUnderTest {
   expectEqual(step, what, actual, expected) {
     const norm = (v) => (v instanceof Date ? v.toISOString() : v);
     if (!isDeepStrictEqual(norm(actual), norm(expected))) {
-      step.problems.push(problem('value', `${what}: got ${JSON.stringify(norm(actual))}, wrote/expected ${JSON.stringify(norm(expected))}`, this.admin.last));
+      step.problems.push(problem('value', `${what}: got ${JSON.stringify(norm(actual))}, wrote/expected ${JSON.stringify(norm(expected))}`, this.lastSession.last));
     }
   }
 
@@ -182,6 +185,7 @@ export class ClientUnderTest {
   /** A request the client has no method for (racd's own launch), through its runtime. */
   async raw(step, method, path, body, session = this.admin) {
     step.calls.push(`(runtime) ${method} ${path}`);
+    this.lastSession = session;
     const api = Object.values(session.apis)[0];
     try {
       const headers = { 'Content-Type': 'application/json', Authorization: `Bearer ${session.key}` };
