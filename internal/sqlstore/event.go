@@ -23,7 +23,7 @@ func (s *Store) insertEvent(ctx context.Context, c conn, e *racd.Event) error {
 		e.Created = s.now().UTC()
 	}
 	if e.Expires.IsZero() {
-		e.Expires = e.Created.Add(racd.EventRetention)
+		e.Expires = e.Created.Add(s.retention)
 	}
 	if e.App == "" {
 		e.App = racd.EventApp

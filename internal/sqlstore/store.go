@@ -30,6 +30,8 @@ type Options struct {
 	Rand   io.Reader        // randomness for UUIDs; nil means crypto/rand
 	// MaxConns caps the PostgreSQL pool and the SQLite read pool; 0 picks a default.
 	MaxConns int
+	// EventRetention is how long audit events are kept; 0 means racd.EventRetention.
+	EventRetention time.Duration
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -42,6 +44,8 @@ type Store struct {
 	rand    io.Reader
 	queries atomic.Int64
 	url     string
+	// retention is how long an event is kept (Options.EventRetention).
+	retention time.Duration
 
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
@@ -84,7 +88,10 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL}
+	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention}
+	if s.retention <= 0 {
+		s.retention = racd.EventRetention
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -103,7 +110,11 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	defer cancel()
 	if err := s.rw.PingContext(pctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to %s: %w", redact(dbURL), err)
+		err = fmt.Errorf("connect to %s: %w", redact(dbURL), err)
+		if unavailable(err) {
+			err = unreachable{err} // the caller may wait and try again
+		}
+		return nil, err
 	}
 	return s, nil
 }
