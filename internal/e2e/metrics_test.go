@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	dto "github.com/prometheus/client_model/go"
@@ -207,7 +208,12 @@ func TestMetrics(t *testing.T) {
 			send("GET", "/api/v3/schema/?format=json", "", "", "/api/v3/schema/", 200)
 			ids = append(ids, flow, ep, launch["token"].(string), "987654", "secret-id-424242", "not-a-token-5555", Token, "metrics-flow")
 
+			// A request is counted just after its answer is sent: wait for the last one.
 			after := scrape(t, metricsAddr)
+			for deadline := time.Now().Add(3 * time.Second); sum(counterDelta(before, after, "racd_http_requests_total")) < sum(requests) && time.Now().Before(deadline); {
+				time.Sleep(10 * time.Millisecond)
+				after = scrape(t, metricsAddr)
+			}
 			sameCounts(t, "racd_http_requests_total", counterDelta(before, after, "racd_http_requests_total"), requests)
 			sameCounts(t, "racd_http_request_duration_seconds count", histogramCountDelta(before, after, "racd_http_request_duration_seconds"), observed)
 			sameCounts(t, "racd_http_response_bytes_total", counterDelta(before, after, "racd_http_response_bytes_total"), bytes)
