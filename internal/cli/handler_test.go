@@ -1,48 +1,20 @@
 package cli_test
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/racd/racd/internal/cli"
 	"github.com/racd/racd/internal/storetest"
 )
-
-// startServe runs serve in-process until the test ends and returns its address.
-func startServe(t *testing.T, vars map[string]string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, []string{"serve"}, &out, &errOut, env(vars)) }()
-	t.Cleanup(func() { cancel(); <-done })
-	re := regexp.MustCompile(`msg="racd listening" addr=(\S+)`)
-	deadline := time.After(30 * time.Second)
-	for {
-		if m := re.FindStringSubmatch(errOut.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, errOut.String())
-		case <-deadline:
-			t.Fatalf("serve did not listen:\n%s", errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
 
 // TestRootHandler: racd's listener serves the API browser at exactly /api/v3/ (GET and
 // HEAD), the built assets under /static/dist/, and the API everywhere else, including
 // other methods on /api/v3/ and every path below it.
 func TestRootHandler(t *testing.T) {
 	addr := startServe(t, map[string]string{"RACD_DATABASE_URL": storetest.SQLiteURL(t), "RACD_SECRET_KEY": secret,
-		"RACD_LISTEN": "127.0.0.1:0", "RACD_BOOTSTRAP_TOKEN": "root-handler-token-0123456789"})
+		"RACD_LISTEN": "127.0.0.1:0", "RACD_BOOTSTRAP_TOKEN": "root-handler-token-0123456789"}).Addr
 	for _, c := range []struct {
 		method, path string
 		status       int
