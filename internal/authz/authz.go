@@ -10,56 +10,6 @@ import (
 	"github.com/racd/racd/internal/racd"
 )
 
-// Actions of the four standard permissions.
-const (
-	View   = "view"
-	Add    = "add"
-	Change = "change"
-	Delete = "delete"
-)
-
-// Model names a model by app label and model name, e.g.
-// authentik_providers_rac.racprovider.
-type Model struct {
-	App  string
-	Name string
-}
-
-// Perm returns the full codename of action on m, e.g. authentik_providers_rac.view_racprovider.
-func (m Model) Perm(action string) string { return m.App + "." + action + "_" + m.Name }
-
-// String returns "app.model".
-func (m Model) String() string { return m.App + "." + m.Name }
-
-// The models racd serves.
-var (
-	Provider        = Model{App: "authentik_providers_rac", Name: "racprovider"}
-	Endpoint        = Model{App: "authentik_providers_rac", Name: "endpoint"}
-	ConnectionToken = Model{App: "authentik_providers_rac", Name: "connectiontoken"}
-	PropertyMapping = Model{App: "authentik_providers_rac", Name: "racpropertymapping"}
-	Flow            = Model{App: "authentik_flows", Name: "flow"}
-	Application     = Model{App: "authentik_core", Name: "application"}
-	Outpost         = Model{App: "authentik_outposts", Name: "outpost"}
-	User            = Model{App: "authentik_core", Name: "user"}
-	Group           = Model{App: "authentik_core", Name: "group"}
-	Token           = Model{App: "authentik_core", Name: "token"}
-	Role            = Model{App: "authentik_rbac", Name: "role"}
-	Event           = Model{App: "authentik_events", Name: "event"}
-)
-
-// Models lists every model permissions can be assigned on.
-var Models = []Model{Provider, Endpoint, ConnectionToken, PropertyMapping, Flow, Application, Outpost, User, Group, Token, Role, Event}
-
-// ModelByName finds a model by "app.model".
-func ModelByName(s string) (Model, bool) {
-	for _, m := range Models {
-		if m.String() == s {
-			return m, true
-		}
-	}
-	return Model{}, false
-}
-
 // Principal is an authenticated caller and what it holds.
 type Principal struct {
 	User      racd.User
@@ -114,9 +64,6 @@ func (p *Principal) Visibility(perm string) racd.Visibility {
 	return racd.Visibility{UserID: p.User.ID, Perm: perm}
 }
 
-// ViewVisibility maps a view permission to the caller's visibility; used for used_by.
-func (p *Principal) ViewVisibility(perm string) racd.Visibility { return p.Visibility(perm) }
-
 // ValidPermission reports whether s is a known full codename ("app.action_model").
 func ValidPermission(s string) bool {
 	app, code, ok := strings.Cut(s, ".")
@@ -128,11 +75,11 @@ func ValidPermission(s string) bool {
 		return false
 	}
 	switch action {
-	case View, Add, Change, Delete:
+	case racd.PermView, racd.PermAdd, racd.PermChange, racd.PermDelete:
 	default:
 		return false
 	}
-	_, ok = ModelByName(app + "." + model)
+	_, ok = racd.ModelByName(app + "." + model)
 	return ok
 }
 

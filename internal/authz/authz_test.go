@@ -25,8 +25,8 @@ func TestValidPermission(t *testing.T) {
 }
 
 func TestPrincipal(t *testing.T) {
-	view, change := Provider.Perm(View), Provider.Perm(Change)
-	p := NewPrincipal(racd.User{ID: 7}, []racd.Grant{{Permission: view, ObjectPK: "1"}, {Permission: change, ObjectPK: "1"}, {Permission: Flow.Perm(View)}})
+	view, change := racd.ProviderModel.Perm(racd.PermView), racd.ProviderModel.Perm(racd.PermChange)
+	p := NewPrincipal(racd.User{ID: 7}, []racd.Grant{{Permission: view, ObjectPK: "1"}, {Permission: change, ObjectPK: "1"}, {Permission: racd.FlowModel.Perm(racd.PermView)}})
 	cases := []struct {
 		name string
 		got  bool
@@ -36,10 +36,10 @@ func TestPrincipal(t *testing.T) {
 		{"other object", p.Can(view, "2"), false},
 		{"global only asks for global", p.Can(view, ""), false},
 		{"any view", p.CanAny(view), true},
-		{"no delete", p.CanAny(Provider.Perm(Delete)), false},
-		{"global flow view", p.Can(Flow.Perm(View), "x"), true},
+		{"no delete", p.CanAny(racd.ProviderModel.Perm(racd.PermDelete)), false},
+		{"global flow view", p.Can(racd.FlowModel.Perm(racd.PermView), "x"), true},
 		{"nil principal", (*Principal)(nil).Can(view, "1"), false},
-		{"superuser", NewPrincipal(racd.User{IsSuperuser: true}, nil).Can(Provider.Perm(Delete), "9"), true},
+		{"superuser", NewPrincipal(racd.User{IsSuperuser: true}, nil).Can(racd.ProviderModel.Perm(racd.PermDelete), "9"), true},
 	}
 	for _, c := range cases {
 		if c.got != c.want {
@@ -49,10 +49,10 @@ func TestPrincipal(t *testing.T) {
 	if v := p.Visibility(view); v.All || v.UserID != 7 || v.Perm != view {
 		t.Errorf("object visibility: %+v", v)
 	}
-	if v := p.Visibility(Flow.Perm(View)); !v.All {
+	if v := p.Visibility(racd.FlowModel.Perm(racd.PermView)); !v.All {
 		t.Errorf("global visibility: %+v", v)
 	}
-	if g := p.GlobalPermissions(); len(g) != 1 || g[0] != Flow.Perm(View) {
+	if g := p.GlobalPermissions(); len(g) != 1 || g[0] != racd.FlowModel.Perm(racd.PermView) {
 		t.Errorf("global permissions: %v", g)
 	}
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
-	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
 )
 
@@ -37,28 +36,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log)
+	obs := newObservers(cfg)
+	store, ring, err := openStoreWaiting(ctx, cfg, log, obs.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if cfg.BootstrapToken != "" {
-		hash := ring.Hash(cfg.BootstrapToken)
-		sealed, err := ring.Seal(cfg.BootstrapToken)
-		if err != nil {
-			return err
-		}
-		created, err := store.Bootstrap(ctx, racd.SealedKey{Hash: hash, Ciphertext: sealed})
-		if err != nil {
-			return fmt.Errorf("bootstrap: %w", err)
-		}
-		if created {
-			log.Info("created bootstrap admin token", "user", "akadmin", "identifier", "racd-bootstrap-token")
-		}
+	stopMetrics, err := obs.serve(cfg.MetricsListen, store, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
+		return err
 	}
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
+		TrustedProxies: cfg.TrustedProxies, Observer: obs.api,
 		Evaluator: expr.NewEvaluator(cfg.MaxEvaluations, expr.Limits{}),
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -66,8 +61,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	limited := newConnLimiter(ln, cfg.MaxConnections, log)
+	requests := newInflight()
+	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           requests.wrap(rootHandler(api)),
+		BaseContext:       func(net.Listener) context.Context { return requestCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -89,17 +88,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return shutdown(srv, requests, cancelRequests, cfg.ShutdownTimeout, log)
 }
 
 // openStore resolves the secret, connects, and migrates.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, *keys.Keyring, error) {
+// obs receives the store's statement timings and audit events (nil: none).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.Observer) (*sqlstore.Store, *keys.Keyring, error) {
 	secret, err := resolveSecret(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -110,7 +104,8 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 	}
 	// No statement outlives the request timeout (a backstop: statements of a request
 	// that ends are cancelled at once).
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, StatementTimeout: cfg.RequestTimeout})
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
+		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -78,13 +78,18 @@ func shorten(err error) error {
 	for cut > 0 && !utf8.RuneStart(msg[cut]) {
 		cut--
 	}
-	return errors.New(msg[:cut] + "…")
+	short := errors.New(msg[:cut] + "…")
+	if Outcome(err) == OutcomeOverBudget {
+		return overBudgetError{short}
+	}
+	return short
 }
 
 func (p *Program) eval(ctx context.Context, vars Vars, lim Limits) (map[string]any, error) {
 	thread := &starlark.Thread{Name: "property-mapping", Print: func(*starlark.Thread, string) {}}
 	thread.SetMaxExecutionSteps(lim.Steps)
-	thread.SetLocal(budgetKey, &budget{left: maxAllocBytes})
+	alloc := &budget{left: maxAllocBytes}
+	thread.SetLocal(budgetKey, alloc)
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { thread.Cancel("time limit exceeded") })
@@ -115,9 +120,14 @@ func (p *Program) eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 	}
 	globals, err := p.prog.Init(thread, predeclared)
 	if err != nil {
+		over := ctx.Err() != nil || thread.ExecutionSteps() >= lim.Steps || alloc.left < 0 ||
+			errors.Is(err, errTooLarge) || errors.Is(err, errRecursion)
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {
-			return nil, errors.New(ee.Msg)
+			err = errors.New(ee.Msg)
+		}
+		if over {
+			err = overBudgetError{err}
 		}
 		return nil, err
 	}
@@ -131,6 +141,9 @@ func (p *Program) eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 	}
 	conv := converter{left: racd.MaxMappingResultBytes}
 	out, err := conv.convert(res, 0)
+	if errors.Is(err, errResultTooLarge) {
+		return nil, overBudgetError{err}
+	}
 	if err != nil {
 		return nil, err
 	}

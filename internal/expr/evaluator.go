@@ -109,6 +109,6 @@ func (s *Slot) EvalMapping(ctx context.Context, m *racd.PropertyMapping, vars Va
 	case r := <-ch:
 		return r.out, r.err
 	case <-t.C:
-		return nil, fmt.Errorf("time limit exceeded (%v)", s.e.lim.Timeout)
+		return nil, overBudgetError{fmt.Errorf("time limit exceeded (%v)", s.e.lim.Timeout)}
 	}
 }

@@ -76,6 +76,9 @@ const (
 // errTooLarge is the failure of a guarded operation.
 var errTooLarge = errors.New("value too large")
 
+// errRecursion is the failure of a call past maxCallDepth (Python's message).
+var errRecursion = errors.New("maximum recursion depth exceeded")
+
 // budget is what the guards may still build in one evaluation.
 type budget struct{ left int64 }
 
@@ -385,7 +388,7 @@ func guardedAttr(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tup
 // size of *args (a tuple, built from the arguments without a tuple display).
 func guardedEnter(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if thread.CallStackDepth() > maxCallDepth {
-		return nil, errors.New("maximum recursion depth exceeded")
+		return nil, errRecursion
 	}
 	for _, a := range args {
 		if err := bounded(thread, a); err != nil {

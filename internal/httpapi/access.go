@@ -1,20 +1,20 @@
 package httpapi
 
 import (
-	"github.com/racd/racd/internal/authz"
+	"github.com/racd/racd/internal/racd"
 )
 
 // requireList refuses (403) a caller that may view no object of m.
-func requireList(c *call, m authz.Model) error {
-	if !c.p.CanAny(m.Perm(authz.View)) {
+func requireList(c *call, m racd.Model) error {
+	if !c.p.CanAny(m.Perm(racd.PermView)) {
 		return errForbidden
 	}
 	return nil
 }
 
 // requireAdd refuses (403) a caller without the global add permission on m.
-func requireAdd(c *call, m authz.Model) error {
-	if !c.p.Can(m.Perm(authz.Add), "") {
+func requireAdd(c *call, m racd.Model) error {
+	if !c.p.Can(m.Perm(racd.PermAdd), "") {
 		return errForbidden
 	}
 	return nil
@@ -24,11 +24,11 @@ func requireAdd(c *call, m authz.Model) error {
 // is loaded: not visible → 404; visible without the permission for action → 403.
 // Callers run requireList before loading, so a caller who may view nothing of m gets
 // 403 even for ids that do not exist.
-func requireObject(c *call, m authz.Model, pk, action string) error {
-	if !c.p.Can(m.Perm(authz.View), pk) {
+func requireObject(c *call, m racd.Model, pk, action string) error {
+	if !c.p.Can(m.Perm(racd.PermView), pk) {
 		return errNotFound
 	}
-	if action != authz.View && !c.p.Can(m.Perm(action), pk) {
+	if action != racd.PermView && !c.p.Can(m.Perm(action), pk) {
 		return errForbidden
 	}
 	return nil

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -155,7 +154,7 @@ func decodeApplication(c *call, partial bool) (*racd.ApplicationInput, error) {
 }
 
 func listApplications(s *Server, c *call) error {
-	if err := requireList(c, authz.Application); err != nil {
+	if err := requireList(c, racd.ApplicationModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -163,7 +162,7 @@ func listApplications(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Application.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.ApplicationModel.Perm(racd.PermView))
 	q := racd.ApplicationQuery{
 		ListQuery: lq, Name: strFilter(qv, "name"), Slug: strFilter(qv, "slug"), Group: strFilter(qv, "group"),
 		MetaLaunchURL: strFilter(qv, "meta_launch_url"), MetaDescription: strFilter(qv, "meta_description"),
@@ -181,7 +180,7 @@ func listApplications(s *Server, c *call) error {
 }
 
 func createApplication(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Application); err != nil {
+	if err := requireAdd(c, racd.ApplicationModel); err != nil {
 		return err
 	}
 	in, err := decodeApplication(c, false)
@@ -196,7 +195,7 @@ func createApplication(s *Server, c *call) error {
 }
 
 func (s *Server) loadApplication(c *call, action string) (*racd.Application, error) {
-	if err := requireList(c, authz.Application); err != nil {
+	if err := requireList(c, racd.ApplicationModel); err != nil {
 		return nil, err
 	}
 	slug := c.param("slug")
@@ -208,14 +207,14 @@ func (s *Server) loadApplication(c *call, action string) (*racd.Application, err
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Application, a.UUID, action); err != nil {
+	if err := requireObject(c, racd.ApplicationModel, a.UUID, action); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
 func getApplication(s *Server, c *call) error {
-	a, err := s.loadApplication(c, authz.View)
+	a, err := s.loadApplication(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -223,7 +222,7 @@ func getApplication(s *Server, c *call) error {
 }
 
 func updateApplication(s *Server, c *call) error {
-	a, err := s.loadApplication(c, authz.Change)
+	a, err := s.loadApplication(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -239,7 +238,7 @@ func updateApplication(s *Server, c *call) error {
 }
 
 func deleteApplication(s *Server, c *call) error {
-	a, err := s.loadApplication(c, authz.Delete)
+	a, err := s.loadApplication(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -250,7 +249,7 @@ func deleteApplication(s *Server, c *call) error {
 }
 
 func applicationUsedBy(s *Server, c *call) error {
-	a, err := s.loadApplication(c, authz.View)
+	a, err := s.loadApplication(c, racd.PermView)
 	if err != nil {
 		return err
 	}

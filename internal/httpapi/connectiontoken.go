@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
 )
@@ -71,7 +70,7 @@ func toConnectionTokenJSON(t *racd.ConnectionToken) connectionTokenJSON {
 // tokenVisibility is what connection tokens the caller sees: its own, plus those its
 // view permission covers (superusers: all).
 func connTokenVisibility(c *call) racd.ConnectionTokenVisibility {
-	return racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: c.p.Visibility(authz.ConnectionToken.Perm(authz.View))}
+	return racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: c.p.Visibility(racd.ConnectionTokenModel.Perm(racd.PermView))}
 }
 
 func listConnectionTokens(s *Server, c *call) error {
@@ -119,14 +118,14 @@ func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionTo
 	if t.User.ID == c.p.User.ID {
 		return t, nil
 	}
-	if err := requireObject(c, authz.ConnectionToken, t.UUID, action); err != nil {
+	if err := requireObject(c, racd.ConnectionTokenModel, t.UUID, action); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
 func getConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, authz.View)
+	t, err := s.loadConnectionToken(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -134,7 +133,7 @@ func getConnectionToken(s *Server, c *call) error {
 }
 
 func updateConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, authz.Change)
+	t, err := s.loadConnectionToken(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -153,7 +152,7 @@ func updateConnectionToken(s *Server, c *call) error {
 }
 
 func deleteConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, authz.Delete)
+	t, err := s.loadConnectionToken(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -164,7 +163,7 @@ func deleteConnectionToken(s *Server, c *call) error {
 }
 
 func connectionTokenUsedBy(s *Server, c *call) error {
-	if _, err := s.loadConnectionToken(c, authz.View); err != nil {
+	if _, err := s.loadConnectionToken(c, racd.PermView); err != nil {
 		return err
 	}
 	return s.writeJSON(c, http.StatusOK, []usedByJSON{})
@@ -202,7 +201,7 @@ func newConnectionSecret() (string, error) {
 // launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
 // on the endpoint, 404 for an unknown one, 400 at the connection limit.
 func launchEndpoint(s *Server, c *call) error {
-	if err := requireList(c, authz.Endpoint); err != nil {
+	if err := requireList(c, racd.EndpointModel); err != nil {
 		return err
 	}
 	id, ok := racd.ParseUUID(c.param("pbm_uuid"))
@@ -213,7 +212,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if !c.p.Can(authz.Endpoint.Perm(authz.View), e.UUID) {
+	if !c.p.Can(racd.EndpointModel.Perm(racd.PermView), e.UUID) {
 		return errForbidden
 	}
 	var errs racd.FieldErrors
@@ -286,6 +285,7 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string, slot
 		err := expr.ErrBusy
 		if slot != nil {
 			got, err = slot.EvalMapping(c.ctx, m, vars)
+			s.obs.Evaluation(expr.Outcome(err))
 		}
 		if err != nil {
 			s.recordMappingFailure(c, m, p, err)

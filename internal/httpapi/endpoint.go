@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -128,7 +127,7 @@ func racIntFilter(q map[string][]string, name string) (*int64, error) {
 }
 
 func listEndpoints(s *Server, c *call) error {
-	if err := requireList(c, authz.Endpoint); err != nil {
+	if err := requireList(c, racd.EndpointModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -136,7 +135,7 @@ func listEndpoints(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Endpoint.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.EndpointModel.Perm(racd.PermView))
 	q := racd.EndpointQuery{ListQuery: lq, Name: strFilter(qv, "name")}
 	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
 		return err
@@ -153,7 +152,7 @@ func listEndpoints(s *Server, c *call) error {
 }
 
 func createEndpoint(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Endpoint); err != nil {
+	if err := requireAdd(c, racd.EndpointModel); err != nil {
 		return err
 	}
 	in, err := decodeEndpoint(c, false)
@@ -169,7 +168,7 @@ func createEndpoint(s *Server, c *call) error {
 
 // loadEndpoint runs the detail-route checks for action and returns the endpoint.
 func (s *Server) loadEndpoint(c *call, action string) (*racd.Endpoint, error) {
-	if err := requireList(c, authz.Endpoint); err != nil {
+	if err := requireList(c, racd.EndpointModel); err != nil {
 		return nil, err
 	}
 	id, ok := racd.ParseUUID(c.param("pbm_uuid"))
@@ -180,14 +179,14 @@ func (s *Server) loadEndpoint(c *call, action string) (*racd.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Endpoint, e.UUID, action); err != nil {
+	if err := requireObject(c, racd.EndpointModel, e.UUID, action); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
 func getEndpoint(s *Server, c *call) error {
-	e, err := s.loadEndpoint(c, authz.View)
+	e, err := s.loadEndpoint(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -195,7 +194,7 @@ func getEndpoint(s *Server, c *call) error {
 }
 
 func updateEndpoint(s *Server, c *call) error {
-	e, err := s.loadEndpoint(c, authz.Change)
+	e, err := s.loadEndpoint(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -211,7 +210,7 @@ func updateEndpoint(s *Server, c *call) error {
 }
 
 func deleteEndpoint(s *Server, c *call) error {
-	e, err := s.loadEndpoint(c, authz.Delete)
+	e, err := s.loadEndpoint(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -222,7 +221,7 @@ func deleteEndpoint(s *Server, c *call) error {
 }
 
 func endpointUsedBy(s *Server, c *call) error {
-	e, err := s.loadEndpoint(c, authz.View)
+	e, err := s.loadEndpoint(c, racd.PermView)
 	if err != nil {
 		return err
 	}

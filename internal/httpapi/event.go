@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -62,7 +61,7 @@ func drfTime(t time.Time) string {
 }
 
 func listEvents(s *Server, c *call) error {
-	if err := requireList(c, authz.Event); err != nil {
+	if err := requireList(c, racd.EventModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -70,7 +69,7 @@ func listEvents(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Event.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.EventModel.Perm(racd.PermView))
 	q := racd.EventQuery{
 		ListQuery: lq,
 		Action:    strFilter(qv, "action"),
@@ -92,7 +91,7 @@ func listEvents(s *Server, c *call) error {
 }
 
 func getEvent(s *Server, c *call) error {
-	if err := requireList(c, authz.Event); err != nil {
+	if err := requireList(c, racd.EventModel); err != nil {
 		return err
 	}
 	id, ok := racd.ParseUUID(c.param("event_uuid"))
@@ -103,7 +102,7 @@ func getEvent(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := requireObject(c, authz.Event, e.UUID, authz.View); err != nil {
+	if err := requireObject(c, racd.EventModel, e.UUID, racd.PermView); err != nil {
 		return err
 	}
 	return s.writeJSON(c, http.StatusOK, toEventJSON(e))

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -61,7 +60,7 @@ func decodeFlow(c *call, partial bool) (*racd.FlowInput, error) {
 }
 
 func listFlows(s *Server, c *call) error {
-	if err := requireList(c, authz.Flow); err != nil {
+	if err := requireList(c, racd.FlowModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -69,7 +68,7 @@ func listFlows(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Flow.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.FlowModel.Perm(racd.PermView))
 	q := racd.FlowQuery{ListQuery: lq, Slug: strFilter(qv, "slug"), Name: strFilter(qv, "name")}
 	var fe racd.FieldErrors
 	q.Designation = choiceFilter(qv, "designation", racd.FlowDesignations, &fe)
@@ -112,7 +111,7 @@ func choiceFilter(qv map[string][]string, name string, choices []string, fe *rac
 }
 
 func createFlow(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Flow); err != nil {
+	if err := requireAdd(c, racd.FlowModel); err != nil {
 		return err
 	}
 	in, err := decodeFlow(c, false)
@@ -127,7 +126,7 @@ func createFlow(s *Server, c *call) error {
 }
 
 func (s *Server) loadFlow(c *call, action string) (*racd.Flow, error) {
-	if err := requireList(c, authz.Flow); err != nil {
+	if err := requireList(c, racd.FlowModel); err != nil {
 		return nil, err
 	}
 	slug := c.param("slug")
@@ -138,14 +137,14 @@ func (s *Server) loadFlow(c *call, action string) (*racd.Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Flow, f.UUID, action); err != nil {
+	if err := requireObject(c, racd.FlowModel, f.UUID, action); err != nil {
 		return nil, err
 	}
 	return f, nil
 }
 
 func getFlow(s *Server, c *call) error {
-	f, err := s.loadFlow(c, authz.View)
+	f, err := s.loadFlow(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -153,7 +152,7 @@ func getFlow(s *Server, c *call) error {
 }
 
 func updateFlow(s *Server, c *call) error {
-	f, err := s.loadFlow(c, authz.Change)
+	f, err := s.loadFlow(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -169,7 +168,7 @@ func updateFlow(s *Server, c *call) error {
 }
 
 func deleteFlow(s *Server, c *call) error {
-	f, err := s.loadFlow(c, authz.Delete)
+	f, err := s.loadFlow(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -180,7 +179,7 @@ func deleteFlow(s *Server, c *call) error {
 }
 
 func flowUsedBy(s *Server, c *call) error {
-	f, err := s.loadFlow(c, authz.View)
+	f, err := s.loadFlow(c, racd.PermView)
 	if err != nil {
 		return err
 	}

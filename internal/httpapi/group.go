@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -139,7 +138,7 @@ func pyBool(b bool) string {
 }
 
 func listGroups(s *Server, c *call) error {
-	if err := requireList(c, authz.Group); err != nil {
+	if err := requireList(c, racd.GroupModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -147,7 +146,7 @@ func listGroups(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Group.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.GroupModel.Perm(racd.PermView))
 	q := racd.GroupQuery{ListQuery: lq, Name: strFilter(qv, "name"), IsSuperuser: boolFilter(qv, "is_superuser")}
 	for _, v := range qv["members_by_pk"] {
 		if n, ok := pyInt(v); ok {
@@ -169,7 +168,7 @@ func listGroups(s *Server, c *call) error {
 }
 
 func createGroup(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Group); err != nil {
+	if err := requireAdd(c, racd.GroupModel); err != nil {
 		return err
 	}
 	in, err := decodeGroup(c, false)
@@ -188,7 +187,7 @@ func createGroup(s *Server, c *call) error {
 }
 
 func (s *Server) loadGroup(c *call, action string) (*racd.Group, error) {
-	if err := requireList(c, authz.Group); err != nil {
+	if err := requireList(c, racd.GroupModel); err != nil {
 		return nil, err
 	}
 	id, ok := racd.ParseUUID(c.param("group_uuid"))
@@ -199,14 +198,14 @@ func (s *Server) loadGroup(c *call, action string) (*racd.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Group, g.UUID, action); err != nil {
+	if err := requireObject(c, racd.GroupModel, g.UUID, action); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
 func getGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, authz.View)
+	g, err := s.loadGroup(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -214,7 +213,7 @@ func getGroup(s *Server, c *call) error {
 }
 
 func updateGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, authz.Change)
+	g, err := s.loadGroup(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -234,7 +233,7 @@ func updateGroup(s *Server, c *call) error {
 }
 
 func deleteGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, authz.Delete)
+	g, err := s.loadGroup(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -246,7 +245,7 @@ func deleteGroup(s *Server, c *call) error {
 }
 
 func groupUsedBy(s *Server, c *call) error {
-	g, err := s.loadGroup(c, authz.View)
+	g, err := s.loadGroup(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -264,7 +263,7 @@ func groupAddUser(s *Server, c *call) error    { return setGroupMember(s, c, tru
 func groupRemoveUser(s *Server, c *call) error { return setGroupMember(s, c, false) }
 
 func setGroupMember(s *Server, c *call, member bool) error {
-	g, err := s.loadGroup(c, authz.View)
+	g, err := s.loadGroup(c, racd.PermView)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -62,7 +61,7 @@ func decodeOutpost(c *call, partial bool) (*racd.OutpostInput, error) {
 }
 
 func listOutposts(s *Server, c *call) error {
-	if err := requireList(c, authz.Outpost); err != nil {
+	if err := requireList(c, racd.OutpostModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -70,7 +69,7 @@ func listOutposts(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Outpost.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.OutpostModel.Perm(racd.PermView))
 	q := racd.OutpostQuery{
 		ListQuery: lq, NameIExact: strFilter(qv, "name__iexact"), NameIContains: strFilter(qv, "name__icontains"),
 		ManagedIExact: strFilter(qv, "managed__iexact"), ManagedIContains: strFilter(qv, "managed__icontains"),
@@ -104,7 +103,7 @@ func listOutposts(s *Server, c *call) error {
 }
 
 func createOutpost(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Outpost); err != nil {
+	if err := requireAdd(c, racd.OutpostModel); err != nil {
 		return err
 	}
 	in, err := decodeOutpost(c, false)
@@ -119,7 +118,7 @@ func createOutpost(s *Server, c *call) error {
 }
 
 func (s *Server) loadOutpost(c *call, action string) (*racd.Outpost, error) {
-	if err := requireList(c, authz.Outpost); err != nil {
+	if err := requireList(c, racd.OutpostModel); err != nil {
 		return nil, err
 	}
 	id, ok := racd.ParseUUID(c.param("uuid"))
@@ -130,14 +129,14 @@ func (s *Server) loadOutpost(c *call, action string) (*racd.Outpost, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Outpost, o.UUID, action); err != nil {
+	if err := requireObject(c, racd.OutpostModel, o.UUID, action); err != nil {
 		return nil, err
 	}
 	return o, nil
 }
 
 func getOutpost(s *Server, c *call) error {
-	o, err := s.loadOutpost(c, authz.View)
+	o, err := s.loadOutpost(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -145,7 +144,7 @@ func getOutpost(s *Server, c *call) error {
 }
 
 func updateOutpost(s *Server, c *call) error {
-	o, err := s.loadOutpost(c, authz.Change)
+	o, err := s.loadOutpost(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -161,7 +160,7 @@ func updateOutpost(s *Server, c *call) error {
 }
 
 func deleteOutpost(s *Server, c *call) error {
-	o, err := s.loadOutpost(c, authz.Delete)
+	o, err := s.loadOutpost(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -172,7 +171,7 @@ func deleteOutpost(s *Server, c *call) error {
 }
 
 func outpostUsedBy(s *Server, c *call) error {
-	o, err := s.loadOutpost(c, authz.View)
+	o, err := s.loadOutpost(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -186,7 +185,7 @@ func outpostUsedBy(s *Server, c *call) error {
 // outpostDefaultSettings answers authentik's OutpostDefaultConfig: the config a new
 // outpost starts from, pointing at the authentik (here: racd) the client reached.
 func outpostDefaultSettings(s *Server, c *call) error {
-	if err := requireList(c, authz.Outpost); err != nil {
+	if err := requireList(c, racd.OutpostModel); err != nil {
 		return err
 	}
 	scheme := "http"

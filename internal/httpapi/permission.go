@@ -54,7 +54,7 @@ func (s *Server) decodePermissionAssign(c *call) (*permissionAssign, error) {
 	modelOpt := f.choice("model", false)
 	model := ""
 	if modelOpt.Set && !errs.Has("model") {
-		if _, ok := authz.ModelByName(modelOpt.V); ok {
+		if _, ok := racd.ModelByName(modelOpt.V); ok {
 			model = modelOpt.V
 		} else {
 			errs.Add("model", racd.MsgInvalidChoice(modelOpt.V))

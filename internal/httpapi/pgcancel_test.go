@@ -20,11 +20,10 @@ import (
 // TestPostgresStatementEndsWithRequest pins that no PostgreSQL statement outlives its
 // request by more than a second (issue 9 §4): a list and a write blocked behind a
 // table lock another session holds are cut by the request deadline (503), and within a
-// second no statement of theirs is still waiting in the server. (pgx's default only
-// closed the socket on cancellation; the server kept the statement waiting for the lock
-// until it was released; pgx 5.12 does cancel it when it closes the connection after
-// the deadline.) A read keeps its connection: the server answers the cancel request and
-// the pool does not have to reconnect.
+// second no statement of theirs is still waiting in the server. A read keeps its
+// connection: the server answers the cancel request and the pool does not have to
+// reconnect (with pgx's default handling the statement ends too, because pgx sends a
+// cancel request as it closes the timed-out connection, but the connection is lost).
 func TestPostgresStatementEndsWithRequest(t *testing.T) {
 	dbURL := storetest.PostgresURL(t)
 	app := fmt.Sprintf("racd-cancel-test-%d", time.Now().UnixNano())

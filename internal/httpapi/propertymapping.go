@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
 )
@@ -25,8 +24,8 @@ type mappingJSON struct {
 func toMappingJSON(m *racd.PropertyMapping) mappingJSON {
 	out := mappingJSON{
 		PK: m.UUID, Name: m.Name, Expression: m.Expression,
-		Component: "ak-property-mapping-rac-form", VerboseName: "RAC Property Mapping",
-		VerboseNamePlural: "RAC Property Mappings", MetaModelName: "authentik_providers_rac.racpropertymapping",
+		Component: "ak-property-mapping-rac-form", VerboseName: racd.PropertyMappingModel.Verbose,
+		VerboseNamePlural: racd.PropertyMappingModel.VerbosePlural, MetaModelName: racd.PropertyMappingModel.String(),
 		StaticSettings: m.StaticSettings,
 	}
 	if m.Managed != "" {
@@ -57,7 +56,7 @@ func decodeMapping(c *call, partial bool) (*racd.PropertyMappingInput, error) {
 }
 
 func listMappings(s *Server, c *call) error {
-	if err := requireList(c, authz.PropertyMapping); err != nil {
+	if err := requireList(c, racd.PropertyMappingModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -65,7 +64,7 @@ func listMappings(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.PropertyMapping.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.PropertyMappingModel.Perm(racd.PermView))
 	q := racd.PropertyMappingQuery{ListQuery: lq, Name: strFilter(qv, "name")}
 	for _, m := range qv["managed"] {
 		if m != "" {
@@ -84,7 +83,7 @@ func listMappings(s *Server, c *call) error {
 }
 
 func createMapping(s *Server, c *call) error {
-	if err := requireAdd(c, authz.PropertyMapping); err != nil {
+	if err := requireAdd(c, racd.PropertyMappingModel); err != nil {
 		return err
 	}
 	in, err := decodeMapping(c, false)
@@ -99,7 +98,7 @@ func createMapping(s *Server, c *call) error {
 }
 
 func (s *Server) loadMapping(c *call, action string) (*racd.PropertyMapping, error) {
-	if err := requireList(c, authz.PropertyMapping); err != nil {
+	if err := requireList(c, racd.PropertyMappingModel); err != nil {
 		return nil, err
 	}
 	id, ok := racd.ParseUUID(c.param("pm_uuid"))
@@ -110,14 +109,14 @@ func (s *Server) loadMapping(c *call, action string) (*racd.PropertyMapping, err
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.PropertyMapping, m.UUID, action); err != nil {
+	if err := requireObject(c, racd.PropertyMappingModel, m.UUID, action); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
 
 func getMapping(s *Server, c *call) error {
-	m, err := s.loadMapping(c, authz.View)
+	m, err := s.loadMapping(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -125,7 +124,7 @@ func getMapping(s *Server, c *call) error {
 }
 
 func updateMapping(s *Server, c *call) error {
-	m, err := s.loadMapping(c, authz.Change)
+	m, err := s.loadMapping(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -141,7 +140,7 @@ func updateMapping(s *Server, c *call) error {
 }
 
 func deleteMapping(s *Server, c *call) error {
-	m, err := s.loadMapping(c, authz.Delete)
+	m, err := s.loadMapping(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -152,7 +151,7 @@ func deleteMapping(s *Server, c *call) error {
 }
 
 func mappingUsedBy(s *Server, c *call) error {
-	m, err := s.loadMapping(c, authz.View)
+	m, err := s.loadMapping(c, racd.PermView)
 	if err != nil {
 		return err
 	}

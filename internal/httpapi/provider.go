@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -38,9 +37,9 @@ func toProviderJSON(p *racd.Provider) providerJSON {
 		AssignedApplicationName:            p.Application.Name,
 		AssignedBackchannelApplicationSlug: p.BackchannelApplication.Slug,
 		AssignedBackchannelApplicationName: p.BackchannelApplication.Name,
-		VerboseName:                        "RAC Provider",
-		VerboseNamePlural:                  "RAC Providers",
-		MetaModelName:                      "authentik_providers_rac.racprovider",
+		VerboseName:                        racd.ProviderModel.Verbose,
+		VerboseNamePlural:                  racd.ProviderModel.VerbosePlural,
+		MetaModelName:                      racd.ProviderModel.String(),
 		Settings:                           p.Settings,
 		OutpostSet:                         p.Outposts,
 		ConnectionExpiry:                   p.ConnectionExpiry,
@@ -90,7 +89,7 @@ func providerID(c *call) (int64, error) {
 }
 
 func listProviders(s *Server, c *call) error {
-	if err := requireList(c, authz.Provider); err != nil {
+	if err := requireList(c, racd.ProviderModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -98,7 +97,7 @@ func listProviders(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Provider.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.ProviderModel.Perm(racd.PermView))
 	q := racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}
 	ps, count, err := s.store.ListProviders(c.ctx, q)
 	if err != nil {
@@ -112,7 +111,7 @@ func listProviders(s *Server, c *call) error {
 }
 
 func createProvider(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Provider); err != nil {
+	if err := requireAdd(c, racd.ProviderModel); err != nil {
 		return err
 	}
 	in, err := decodeProvider(c, false)
@@ -128,7 +127,7 @@ func createProvider(s *Server, c *call) error {
 
 // loadProvider runs the detail-route checks for action and returns the provider.
 func (s *Server) loadProvider(c *call, action string) (*racd.Provider, error) {
-	if err := requireList(c, authz.Provider); err != nil {
+	if err := requireList(c, racd.ProviderModel); err != nil {
 		return nil, err
 	}
 	id, err := providerID(c)
@@ -139,14 +138,14 @@ func (s *Server) loadProvider(c *call, action string) (*racd.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Provider, strconv.FormatInt(id, 10), action); err != nil {
+	if err := requireObject(c, racd.ProviderModel, strconv.FormatInt(id, 10), action); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
 func getProvider(s *Server, c *call) error {
-	p, err := s.loadProvider(c, authz.View)
+	p, err := s.loadProvider(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -158,24 +157,24 @@ func getProvider(s *Server, c *call) error {
 // straight to the store, which answers 404 for an id that does not exist; loaded
 // reports whether existence was already checked.
 func (s *Server) providerAccess(c *call, action string) (id int64, loaded bool, err error) {
-	if err := requireList(c, authz.Provider); err != nil {
+	if err := requireList(c, racd.ProviderModel); err != nil {
 		return 0, false, err
 	}
 	if id, err = providerID(c); err != nil {
 		return 0, false, err
 	}
 	pk := strconv.FormatInt(id, 10)
-	if c.p.Can(authz.Provider.Perm(authz.View), pk) && c.p.Can(authz.Provider.Perm(action), pk) {
+	if c.p.Can(racd.ProviderModel.Perm(racd.PermView), pk) && c.p.Can(racd.ProviderModel.Perm(action), pk) {
 		return id, false, nil
 	}
 	if _, err := s.store.GetProvider(c.ctx, id); err != nil {
 		return 0, false, err
 	}
-	return id, true, requireObject(c, authz.Provider, pk, action)
+	return id, true, requireObject(c, racd.ProviderModel, pk, action)
 }
 
 func updateProvider(s *Server, c *call) error {
-	id, loaded, err := s.providerAccess(c, authz.Change)
+	id, loaded, err := s.providerAccess(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -199,7 +198,7 @@ func updateProvider(s *Server, c *call) error {
 }
 
 func deleteProvider(s *Server, c *call) error {
-	id, _, err := s.providerAccess(c, authz.Delete)
+	id, _, err := s.providerAccess(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -210,7 +209,7 @@ func deleteProvider(s *Server, c *call) error {
 }
 
 func providerUsedBy(s *Server, c *call) error {
-	p, err := s.loadProvider(c, authz.View)
+	p, err := s.loadProvider(c, racd.PermView)
 	if err != nil {
 		return err
 	}

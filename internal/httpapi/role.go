@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -24,7 +23,7 @@ func decodeRole(c *call, partial bool) (*racd.RoleInput, error) {
 }
 
 func listRoles(s *Server, c *call) error {
-	if err := requireList(c, authz.Role); err != nil {
+	if err := requireList(c, racd.RoleModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -32,7 +31,7 @@ func listRoles(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.Role.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.RoleModel.Perm(racd.PermView))
 	rs, count, err := s.store.ListRoles(c.ctx, racd.RoleQuery{ListQuery: lq, GroupName: strFilter(qv, "group__name")})
 	if err != nil {
 		return err
@@ -45,7 +44,7 @@ func listRoles(s *Server, c *call) error {
 }
 
 func createRole(s *Server, c *call) error {
-	if err := requireAdd(c, authz.Role); err != nil {
+	if err := requireAdd(c, racd.RoleModel); err != nil {
 		return err
 	}
 	in, err := decodeRole(c, false)
@@ -61,7 +60,7 @@ func createRole(s *Server, c *call) error {
 }
 
 func (s *Server) loadRole(c *call, action string) (*racd.Role, error) {
-	if err := requireList(c, authz.Role); err != nil {
+	if err := requireList(c, racd.RoleModel); err != nil {
 		return nil, err
 	}
 	id, ok := racd.ParseUUID(c.param("uuid"))
@@ -72,14 +71,14 @@ func (s *Server) loadRole(c *call, action string) (*racd.Role, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.Role, r.UUID, action); err != nil {
+	if err := requireObject(c, racd.RoleModel, r.UUID, action); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
 func getRole(s *Server, c *call) error {
-	r, err := s.loadRole(c, authz.View)
+	r, err := s.loadRole(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -87,7 +86,7 @@ func getRole(s *Server, c *call) error {
 }
 
 func updateRole(s *Server, c *call) error {
-	r, err := s.loadRole(c, authz.Change)
+	r, err := s.loadRole(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -104,7 +103,7 @@ func updateRole(s *Server, c *call) error {
 }
 
 func deleteRole(s *Server, c *call) error {
-	r, err := s.loadRole(c, authz.Delete)
+	r, err := s.loadRole(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -118,7 +117,7 @@ func deleteRole(s *Server, c *call) error {
 // roleUsedBy lists nothing: deleting a role removes its grants and group links, which
 // authentik does not report as dependents.
 func roleUsedBy(s *Server, c *call) error {
-	if _, err := s.loadRole(c, authz.View); err != nil {
+	if _, err := s.loadRole(c, racd.PermView); err != nil {
 		return err
 	}
 	return s.writeJSON(c, http.StatusOK, []usedByJSON{})

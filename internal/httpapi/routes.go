@@ -1,79 +1,79 @@
 package httpapi
 
-import "github.com/racd/racd/internal/authz"
+import "github.com/racd/racd/internal/racd"
 
 // routeTable is every route racd serves: one screen, checked against openapi.yaml by
 // a test, both ways.
 func routeTable() []*route {
-	prov := authz.Provider
-	flow := authz.Flow
-	pm := authz.PropertyMapping
-	ev := authz.Event
-	user, group, role := authz.User, authz.Group, authz.Role
-	app := authz.Application
-	outpost := authz.Outpost
-	ep := authz.Endpoint
-	ct := authz.ConnectionToken
+	prov := racd.ProviderModel
+	flow := racd.FlowModel
+	pm := racd.PropertyMappingModel
+	ev := racd.EventModel
+	user, group, role := racd.UserModel, racd.GroupModel, racd.RoleModel
+	app := racd.ApplicationModel
+	outpost := racd.OutpostModel
+	ep := racd.EndpointModel
+	ct := racd.ConnectionTokenModel
 	return []*route{
 		{"GET", "/-/health/live/", public, "", live},
 		{"GET", "/-/health/ready/", public, "", ready},
 		{"GET", "/api/v3/root/config/", public, "", rootConfig},
 		{"GET", "/api/v3/schema/", public, "", schema},
 
-		{"GET", "/api/v3/providers/rac/", collection, prov.Perm(authz.View), listProviders},
-		{"POST", "/api/v3/providers/rac/", collection, prov.Perm(authz.Add), createProvider},
-		{"GET", "/api/v3/providers/rac/{id}/", detail, prov.Perm(authz.View), getProvider},
-		{"PUT", "/api/v3/providers/rac/{id}/", detail, prov.Perm(authz.Change), updateProvider},
-		{"PATCH", "/api/v3/providers/rac/{id}/", detail, prov.Perm(authz.Change), updateProvider},
-		{"DELETE", "/api/v3/providers/rac/{id}/", detail, prov.Perm(authz.Delete), deleteProvider},
-		{"GET", "/api/v3/providers/rac/{id}/used_by/", detail, prov.Perm(authz.View), providerUsedBy},
+		{"GET", "/api/v3/providers/rac/", collection, prov.Perm(racd.PermView), listProviders},
+		{"POST", "/api/v3/providers/rac/", collection, prov.Perm(racd.PermAdd), createProvider},
+		{"GET", "/api/v3/providers/rac/{id}/", detail, prov.Perm(racd.PermView), getProvider},
+		{"PUT", "/api/v3/providers/rac/{id}/", detail, prov.Perm(racd.PermChange), updateProvider},
+		{"PATCH", "/api/v3/providers/rac/{id}/", detail, prov.Perm(racd.PermChange), updateProvider},
+		{"DELETE", "/api/v3/providers/rac/{id}/", detail, prov.Perm(racd.PermDelete), deleteProvider},
+		{"GET", "/api/v3/providers/rac/{id}/used_by/", detail, prov.Perm(racd.PermView), providerUsedBy},
 
-		{"GET", "/api/v3/flows/instances/", collection, flow.Perm(authz.View), listFlows},
-		{"POST", "/api/v3/flows/instances/", collection, flow.Perm(authz.Add), createFlow},
-		{"GET", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(authz.View), getFlow},
-		{"PUT", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(authz.Change), updateFlow},
-		{"PATCH", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(authz.Change), updateFlow},
-		{"DELETE", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(authz.Delete), deleteFlow},
-		{"GET", "/api/v3/flows/instances/{slug}/used_by/", detail, flow.Perm(authz.View), flowUsedBy},
+		{"GET", "/api/v3/flows/instances/", collection, flow.Perm(racd.PermView), listFlows},
+		{"POST", "/api/v3/flows/instances/", collection, flow.Perm(racd.PermAdd), createFlow},
+		{"GET", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(racd.PermView), getFlow},
+		{"PUT", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(racd.PermChange), updateFlow},
+		{"PATCH", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(racd.PermChange), updateFlow},
+		{"DELETE", "/api/v3/flows/instances/{slug}/", detail, flow.Perm(racd.PermDelete), deleteFlow},
+		{"GET", "/api/v3/flows/instances/{slug}/used_by/", detail, flow.Perm(racd.PermView), flowUsedBy},
 
-		{"GET", "/api/v3/propertymappings/rac/", collection, pm.Perm(authz.View), listMappings},
-		{"POST", "/api/v3/propertymappings/rac/", collection, pm.Perm(authz.Add), createMapping},
-		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.View), getMapping},
-		{"PUT", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Change), updateMapping},
-		{"PATCH", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Change), updateMapping},
-		{"DELETE", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(authz.Delete), deleteMapping},
-		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/used_by/", detail, pm.Perm(authz.View), mappingUsedBy},
+		{"GET", "/api/v3/propertymappings/rac/", collection, pm.Perm(racd.PermView), listMappings},
+		{"POST", "/api/v3/propertymappings/rac/", collection, pm.Perm(racd.PermAdd), createMapping},
+		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(racd.PermView), getMapping},
+		{"PUT", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(racd.PermChange), updateMapping},
+		{"PATCH", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(racd.PermChange), updateMapping},
+		{"DELETE", "/api/v3/propertymappings/rac/{pm_uuid}/", detail, pm.Perm(racd.PermDelete), deleteMapping},
+		{"GET", "/api/v3/propertymappings/rac/{pm_uuid}/used_by/", detail, pm.Perm(racd.PermView), mappingUsedBy},
 
 		// Audit events: read-only.
-		{"GET", "/api/v3/events/events/", collection, ev.Perm(authz.View), listEvents},
-		{"GET", "/api/v3/events/events/{event_uuid}/", detail, ev.Perm(authz.View), getEvent},
+		{"GET", "/api/v3/events/events/", collection, ev.Perm(racd.PermView), listEvents},
+		{"GET", "/api/v3/events/events/{event_uuid}/", detail, ev.Perm(racd.PermView), getEvent},
 		// Users, groups, roles, tokens and permission grants (the RBAC surface).
-		{"GET", "/api/v3/core/users/", collection, user.Perm(authz.View), listUsers},
-		{"POST", "/api/v3/core/users/", collection, user.Perm(authz.Add), createUser},
+		{"GET", "/api/v3/core/users/", collection, user.Perm(racd.PermView), listUsers},
+		{"POST", "/api/v3/core/users/", collection, user.Perm(racd.PermAdd), createUser},
 		{"GET", "/api/v3/core/users/me/", collection, "", usersMe},
-		{"GET", "/api/v3/core/users/{id}/", detail, user.Perm(authz.View), getUser},
-		{"PUT", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Change), updateUser},
-		{"PATCH", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Change), updateUser},
-		{"DELETE", "/api/v3/core/users/{id}/", detail, user.Perm(authz.Delete), deleteUser},
-		{"GET", "/api/v3/core/users/{id}/used_by/", detail, user.Perm(authz.View), userUsedBy},
+		{"GET", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermView), getUser},
+		{"PUT", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermChange), updateUser},
+		{"PATCH", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermChange), updateUser},
+		{"DELETE", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermDelete), deleteUser},
+		{"GET", "/api/v3/core/users/{id}/used_by/", detail, user.Perm(racd.PermView), userUsedBy},
 
-		{"GET", "/api/v3/core/groups/", collection, group.Perm(authz.View), listGroups},
-		{"POST", "/api/v3/core/groups/", collection, group.Perm(authz.Add), createGroup},
-		{"GET", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.View), getGroup},
-		{"PUT", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Change), updateGroup},
-		{"PATCH", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Change), updateGroup},
-		{"DELETE", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(authz.Delete), deleteGroup},
-		{"GET", "/api/v3/core/groups/{group_uuid}/used_by/", detail, group.Perm(authz.View), groupUsedBy},
+		{"GET", "/api/v3/core/groups/", collection, group.Perm(racd.PermView), listGroups},
+		{"POST", "/api/v3/core/groups/", collection, group.Perm(racd.PermAdd), createGroup},
+		{"GET", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(racd.PermView), getGroup},
+		{"PUT", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(racd.PermChange), updateGroup},
+		{"PATCH", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(racd.PermChange), updateGroup},
+		{"DELETE", "/api/v3/core/groups/{group_uuid}/", detail, group.Perm(racd.PermDelete), deleteGroup},
+		{"GET", "/api/v3/core/groups/{group_uuid}/used_by/", detail, group.Perm(racd.PermView), groupUsedBy},
 		{"POST", "/api/v3/core/groups/{group_uuid}/add_user/", detail, "superuser", groupAddUser},
 		{"POST", "/api/v3/core/groups/{group_uuid}/remove_user/", detail, "superuser", groupRemoveUser},
 
-		{"GET", "/api/v3/rbac/roles/", collection, role.Perm(authz.View), listRoles},
-		{"POST", "/api/v3/rbac/roles/", collection, role.Perm(authz.Add), createRole},
-		{"GET", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.View), getRole},
-		{"PUT", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Change), updateRole},
-		{"PATCH", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Change), updateRole},
-		{"DELETE", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(authz.Delete), deleteRole},
-		{"GET", "/api/v3/rbac/roles/{uuid}/used_by/", detail, role.Perm(authz.View), roleUsedBy},
+		{"GET", "/api/v3/rbac/roles/", collection, role.Perm(racd.PermView), listRoles},
+		{"POST", "/api/v3/rbac/roles/", collection, role.Perm(racd.PermAdd), createRole},
+		{"GET", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(racd.PermView), getRole},
+		{"PUT", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(racd.PermChange), updateRole},
+		{"PATCH", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(racd.PermChange), updateRole},
+		{"DELETE", "/api/v3/rbac/roles/{uuid}/", detail, role.Perm(racd.PermDelete), deleteRole},
+		{"GET", "/api/v3/rbac/roles/{uuid}/used_by/", detail, role.Perm(racd.PermView), roleUsedBy},
 
 		// Tokens: owner rules (own tokens for everyone, all for superusers).
 		{"GET", "/api/v3/core/tokens/", collection, "owner", listTokens},
@@ -91,37 +91,37 @@ func routeTable() []*route {
 		{"PATCH", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/", detail, "superuser", unassignToRole},
 		// Applications (by slug) and outposts (by uuid): the data behind a provider's
 		// assigned_application_* and outpost_set.
-		{"GET", "/api/v3/core/applications/", collection, app.Perm(authz.View), listApplications},
-		{"POST", "/api/v3/core/applications/", collection, app.Perm(authz.Add), createApplication},
-		{"GET", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.View), getApplication},
-		{"PUT", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Change), updateApplication},
-		{"PATCH", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Change), updateApplication},
-		{"DELETE", "/api/v3/core/applications/{slug}/", detail, app.Perm(authz.Delete), deleteApplication},
-		{"GET", "/api/v3/core/applications/{slug}/used_by/", detail, app.Perm(authz.View), applicationUsedBy},
+		{"GET", "/api/v3/core/applications/", collection, app.Perm(racd.PermView), listApplications},
+		{"POST", "/api/v3/core/applications/", collection, app.Perm(racd.PermAdd), createApplication},
+		{"GET", "/api/v3/core/applications/{slug}/", detail, app.Perm(racd.PermView), getApplication},
+		{"PUT", "/api/v3/core/applications/{slug}/", detail, app.Perm(racd.PermChange), updateApplication},
+		{"PATCH", "/api/v3/core/applications/{slug}/", detail, app.Perm(racd.PermChange), updateApplication},
+		{"DELETE", "/api/v3/core/applications/{slug}/", detail, app.Perm(racd.PermDelete), deleteApplication},
+		{"GET", "/api/v3/core/applications/{slug}/used_by/", detail, app.Perm(racd.PermView), applicationUsedBy},
 
-		{"GET", "/api/v3/outposts/instances/", collection, outpost.Perm(authz.View), listOutposts},
-		{"POST", "/api/v3/outposts/instances/", collection, outpost.Perm(authz.Add), createOutpost},
-		{"GET", "/api/v3/outposts/instances/default_settings/", collection, outpost.Perm(authz.View), outpostDefaultSettings},
-		{"GET", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.View), getOutpost},
-		{"PUT", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Change), updateOutpost},
-		{"PATCH", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Change), updateOutpost},
-		{"DELETE", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(authz.Delete), deleteOutpost},
-		{"GET", "/api/v3/outposts/instances/{uuid}/used_by/", detail, outpost.Perm(authz.View), outpostUsedBy},
+		{"GET", "/api/v3/outposts/instances/", collection, outpost.Perm(racd.PermView), listOutposts},
+		{"POST", "/api/v3/outposts/instances/", collection, outpost.Perm(racd.PermAdd), createOutpost},
+		{"GET", "/api/v3/outposts/instances/default_settings/", collection, outpost.Perm(racd.PermView), outpostDefaultSettings},
+		{"GET", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(racd.PermView), getOutpost},
+		{"PUT", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(racd.PermChange), updateOutpost},
+		{"PATCH", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(racd.PermChange), updateOutpost},
+		{"DELETE", "/api/v3/outposts/instances/{uuid}/", detail, outpost.Perm(racd.PermDelete), deleteOutpost},
+		{"GET", "/api/v3/outposts/instances/{uuid}/used_by/", detail, outpost.Perm(racd.PermView), outpostUsedBy},
 		// RAC endpoints, their connection tokens and launch (SPEC §3, §4). Connection
 		// tokens are visible to their owner without any permission.
-		{"GET", "/api/v3/rac/endpoints/", collection, ep.Perm(authz.View), listEndpoints},
-		{"POST", "/api/v3/rac/endpoints/", collection, ep.Perm(authz.Add), createEndpoint},
-		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.View), getEndpoint},
-		{"PUT", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Change), updateEndpoint},
-		{"PATCH", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Change), updateEndpoint},
-		{"DELETE", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(authz.Delete), deleteEndpoint},
-		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/used_by/", detail, ep.Perm(authz.View), endpointUsedBy},
-		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, ep.Perm(authz.View), launchEndpoint},
+		{"GET", "/api/v3/rac/endpoints/", collection, ep.Perm(racd.PermView), listEndpoints},
+		{"POST", "/api/v3/rac/endpoints/", collection, ep.Perm(racd.PermAdd), createEndpoint},
+		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(racd.PermView), getEndpoint},
+		{"PUT", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(racd.PermChange), updateEndpoint},
+		{"PATCH", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(racd.PermChange), updateEndpoint},
+		{"DELETE", "/api/v3/rac/endpoints/{pbm_uuid}/", detail, ep.Perm(racd.PermDelete), deleteEndpoint},
+		{"GET", "/api/v3/rac/endpoints/{pbm_uuid}/used_by/", detail, ep.Perm(racd.PermView), endpointUsedBy},
+		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, ep.Perm(racd.PermView), launchEndpoint},
 		{"GET", "/api/v3/rac/connection_tokens/", collection, "", listConnectionTokens},
-		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.View), getConnectionToken},
-		{"PUT", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Change), updateConnectionToken},
-		{"PATCH", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Change), updateConnectionToken},
-		{"DELETE", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(authz.Delete), deleteConnectionToken},
-		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/used_by/", detail, ct.Perm(authz.View), connectionTokenUsedBy},
+		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(racd.PermView), getConnectionToken},
+		{"PUT", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(racd.PermChange), updateConnectionToken},
+		{"PATCH", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(racd.PermChange), updateConnectionToken},
+		{"DELETE", "/api/v3/rac/connection_tokens/{connection_token_uuid}/", detail, ct.Perm(racd.PermDelete), deleteConnectionToken},
+		{"GET", "/api/v3/rac/connection_tokens/{connection_token_uuid}/used_by/", detail, ct.Perm(racd.PermView), connectionTokenUsedBy},
 	}
 }

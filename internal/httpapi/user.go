@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -140,7 +139,7 @@ func groupsChange(in *racd.UserInput, current []racd.UserGroup) bool {
 }
 
 func listUsers(s *Server, c *call) error {
-	if err := requireList(c, authz.User); err != nil {
+	if err := requireList(c, racd.UserModel); err != nil {
 		return err
 	}
 	qv := c.query()
@@ -148,7 +147,7 @@ func listUsers(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	lq.Visible = c.p.Visibility(authz.User.Perm(authz.View))
+	lq.Visible = c.p.Visibility(racd.UserModel.Perm(racd.PermView))
 	q := racd.UserQuery{ListQuery: lq, Username: strFilter(qv, "username"), Email: strFilter(qv, "email"), Name: strFilter(qv, "name"),
 		Path: strFilter(qv, "path"), IsActive: boolFilter(qv, "is_active"), IsSuperuser: boolFilter(qv, "is_superuser")}
 	if v := strFilter(qv, "uuid"); v != nil {
@@ -170,7 +169,7 @@ func listUsers(s *Server, c *call) error {
 }
 
 func createUser(s *Server, c *call) error {
-	if err := requireAdd(c, authz.User); err != nil {
+	if err := requireAdd(c, racd.UserModel); err != nil {
 		return err
 	}
 	in, err := decodeUser(c, false)
@@ -190,7 +189,7 @@ func createUser(s *Server, c *call) error {
 }
 
 func (s *Server) loadUser(c *call, action string) (*racd.User, error) {
-	if err := requireList(c, authz.User); err != nil {
+	if err := requireList(c, racd.UserModel); err != nil {
 		return nil, err
 	}
 	id, ok := pyInt(c.param("id"))
@@ -201,19 +200,19 @@ func (s *Server) loadUser(c *call, action string) (*racd.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := requireObject(c, authz.User, strconv.FormatInt(id, 10), action); err != nil {
+	if err := requireObject(c, racd.UserModel, strconv.FormatInt(id, 10), action); err != nil {
 		return nil, err
 	}
 	// [racd] Only superusers change or delete a superuser's account: a delegated user
 	// administrator must not lock out or rename the administrators above it.
-	if action != authz.View && u.IsSuperuser && !c.p.Superuser {
+	if action != racd.PermView && u.IsSuperuser && !c.p.Superuser {
 		return nil, errForbidden
 	}
 	return u, nil
 }
 
 func getUser(s *Server, c *call) error {
-	u, err := s.loadUser(c, authz.View)
+	u, err := s.loadUser(c, racd.PermView)
 	if err != nil {
 		return err
 	}
@@ -221,7 +220,7 @@ func getUser(s *Server, c *call) error {
 }
 
 func updateUser(s *Server, c *call) error {
-	u, err := s.loadUser(c, authz.Change)
+	u, err := s.loadUser(c, racd.PermChange)
 	if err != nil {
 		return err
 	}
@@ -241,7 +240,7 @@ func updateUser(s *Server, c *call) error {
 }
 
 func deleteUser(s *Server, c *call) error {
-	u, err := s.loadUser(c, authz.Delete)
+	u, err := s.loadUser(c, racd.PermDelete)
 	if err != nil {
 		return err
 	}
@@ -253,7 +252,7 @@ func deleteUser(s *Server, c *call) error {
 }
 
 func userUsedBy(s *Server, c *call) error {
-	u, err := s.loadUser(c, authz.View)
+	u, err := s.loadUser(c, racd.PermView)
 	if err != nil {
 		return err
 	}

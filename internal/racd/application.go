@@ -28,15 +28,9 @@ type Application struct {
 	BackchannelProviderObjs []*Provider
 }
 
-// Application model identity.
-const (
-	ApplicationApp   = "authentik_core"
-	ApplicationModel = "application"
-)
-
 // Ref returns the object reference used in events and used_by lists.
 func (a *Application) Ref() ObjectRef {
-	return ObjectRef{App: ApplicationApp, ModelName: ApplicationModel, PK: a.UUID, Name: a.Name}
+	return ApplicationModel.Ref(a.UUID, a.Name)
 }
 
 // ApplicationFields is the serializer's field order, which error responses follow.

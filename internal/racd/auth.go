@@ -37,8 +37,8 @@ type User struct {
 	Groups      []UserGroup // the groups the user is a direct member of, by name
 }
 
-// Ref returns the user as events name it.
-func (u *User) Ref() UserRef { return UserRef{ID: u.ID, Username: u.Username, Email: u.Email} }
+// Actor returns the user as events name the one who acted.
+func (u *User) Actor() UserRef { return UserRef{ID: u.ID, Username: u.Username, Email: u.Email} }
 
 // Credential is what authenticating a request needs from a stored API token.
 type Credential struct {

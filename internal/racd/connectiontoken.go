@@ -20,20 +20,13 @@ type ConnectionToken struct {
 	Expires    *time.Time // nil: no fixed expiry
 }
 
-// Connection token identity.
-const (
-	ConnectionTokenApp   = "authentik_providers_rac"
-	ConnectionTokenModel = "connectiontoken"
-)
-
 // Ref returns the object reference used in events and used_by lists.
 func (t *ConnectionToken) Ref() ObjectRef {
 	ep := ""
 	if t.Endpoint != nil {
 		ep = t.Endpoint.UUID
 	}
-	return ObjectRef{App: ConnectionTokenApp, ModelName: ConnectionTokenModel, PK: t.UUID,
-		Name: "RAC Connection token " + t.UUID + " to " + itoa(t.ProviderID) + "/" + ep}
+	return ConnectionTokenModel.Ref(t.UUID, ConnectionTokenModel.Titled(t.UUID+" to "+itoa(t.ProviderID)+"/"+ep))
 }
 
 // ConnectionTokenFields is the serializer's field order.

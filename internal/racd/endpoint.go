@@ -24,13 +24,8 @@ type Endpoint struct {
 	Provider *Provider
 }
 
-// Endpoint identity and defaults.
-const (
-	EndpointApp               = "authentik_providers_rac"
-	EndpointModel             = "endpoint"
-	EndpointNamePrefix        = "RAC Endpoint "
-	DefaultMaximumConnections = 1
-)
+// DefaultMaximumConnections is an endpoint's maximum_connections unless set.
+const DefaultMaximumConnections = 1
 
 // MinConnectionsLimit and MaxConnectionsLimit bound maximum_connections (a 32-bit
 // integer column in authentik).
@@ -65,7 +60,7 @@ var EndpointOrderFields = []string{"pk", "name", "provider", "protocol", "host",
 
 // Ref returns the object reference used in events and used_by lists.
 func (e *Endpoint) Ref() ObjectRef {
-	return ObjectRef{App: EndpointApp, ModelName: EndpointModel, PK: e.UUID, Name: EndpointNamePrefix + e.Name}
+	return EndpointModel.Ref(e.UUID, EndpointModel.Titled(e.Name))
 }
 
 // LaunchURL is the path that starts a connection to e in the web interface, or "" when

@@ -38,15 +38,9 @@ var (
 	defaultFlowAuthLevel = "none"
 )
 
-// Flow model identity.
-const (
-	FlowApp   = "authentik_flows"
-	FlowModel = "flow"
-)
-
 // Ref returns the object reference used in events and used_by lists.
 func (f *Flow) Ref() ObjectRef {
-	return ObjectRef{App: FlowApp, ModelName: FlowModel, PK: f.UUID, Name: "Flow " + f.Name + " (" + f.Slug + ")"}
+	return FlowModel.Ref(f.UUID, FlowModel.Titled(f.Name+" ("+f.Slug+")"))
 }
 
 // NewFlow returns a flow with authentik's defaults.

@@ -7,16 +7,6 @@ import (
 	"time"
 )
 
-// Identity models, as authentik names them in events, used_by lists and permissions.
-const (
-	CoreApp    = "authentik_core"
-	UserModel  = "user"
-	GroupModel = "group"
-	TokenModel = "token"
-	RBACApp    = "authentik_rbac"
-	RoleModel  = "role"
-)
-
 // Exact messages of the identity serializers.
 const (
 	MsgUniqueField        = "This field must be unique."
@@ -54,10 +44,8 @@ var UserFields = []string{"username", "name", "is_active", "last_login", "groups
 // UserOrderFields are the terms ?ordering= accepts on users.
 var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type"}
 
-// ObjectRef returns the user as events and used_by lists name it.
-func (u *User) ObjectRef() ObjectRef {
-	return ObjectRef{App: CoreApp, ModelName: UserModel, PK: itoa(u.ID), Name: u.Username}
-}
+// Ref returns the user as events and used_by lists name it.
+func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
 
 // UserInput is a user create or update request after wire decoding.
 type UserInput struct {
@@ -216,7 +204,7 @@ var GroupOrderFields = []string{"pk", "name", "is_superuser", "num_pk"}
 
 // Ref returns the group as events and used_by lists name it.
 func (g *Group) Ref() ObjectRef {
-	return ObjectRef{App: CoreApp, ModelName: GroupModel, PK: g.UUID, Name: "Group " + g.Name}
+	return GroupModel.Ref(g.UUID, GroupModel.Titled(g.Name))
 }
 
 // GroupInput is a group create or update request after wire decoding.
@@ -283,7 +271,7 @@ type Role struct {
 
 // Ref returns the role as events and used_by lists name it.
 func (r *Role) Ref() ObjectRef {
-	return ObjectRef{App: RBACApp, ModelName: RoleModel, PK: r.UUID, Name: "Role " + r.Name}
+	return RoleModel.Ref(r.UUID, RoleModel.Titled(r.Name))
 }
 
 // RoleInput is a role create or update request.
@@ -329,7 +317,7 @@ type Token struct {
 
 // Ref returns the token as events and used_by lists name it.
 func (t *Token) Ref() ObjectRef {
-	return ObjectRef{App: CoreApp, ModelName: TokenModel, PK: t.UUID, Name: "Token " + t.Identifier}
+	return TokenModel.Ref(t.UUID, TokenModel.Titled(t.Identifier))
 }
 
 // TokenFields is the token serializer's field order.

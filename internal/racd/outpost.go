@@ -23,10 +23,8 @@ type Outpost struct {
 	ProviderObjs []*Provider
 }
 
-// Outpost model identity and choices.
+// Outpost choices and defaults.
 const (
-	OutpostApp   = "authentik_outposts"
-	OutpostModel = "outpost"
 	// OutpostTypeRAC is the only type whose outposts can hold racd's (RAC) providers.
 	OutpostTypeRAC = "rac"
 	// ManagedEmbeddedOutpost marks authentik's embedded outpost, which may hold no
@@ -48,7 +46,7 @@ var OutpostOrderFields = []string{"pk", "name", "type", "service_connection", "m
 
 // Ref returns the object reference used in events and used_by lists.
 func (o *Outpost) Ref() ObjectRef {
-	return ObjectRef{App: OutpostApp, ModelName: OutpostModel, PK: o.UUID, Name: "Outpost " + o.Name}
+	return OutpostModel.Ref(o.UUID, OutpostModel.Titled(o.Name))
 }
 
 // TokenIdentifier is the identifier of the API token authentik creates for the outpost.

@@ -17,15 +17,6 @@ type PropertyMapping struct {
 	StaticSettings json.RawMessage // compact JSON object
 }
 
-// Property mapping identity.
-const (
-	PropertyMappingApp        = "authentik_providers_rac"
-	PropertyMappingModel      = "racpropertymapping"
-	CorePropertyMappingApp    = "authentik_core"
-	CorePropertyMappingModel  = "propertymapping"
-	PropertyMappingNamePrefix = "Property Mapping "
-)
-
 // PropertyMappingFields is the serializer's field order.
 var PropertyMappingFields = []string{"managed", "name", "expression", "static_settings"}
 
@@ -34,13 +25,13 @@ var PropertyMappingOrderFields = []string{"pk", "name", "managed", "expression"}
 
 // Ref returns the reference used in events and used_by lists.
 func (m *PropertyMapping) Ref() ObjectRef {
-	return ObjectRef{App: PropertyMappingApp, ModelName: PropertyMappingModel, PK: m.UUID, Name: PropertyMappingNamePrefix + m.Name}
+	return PropertyMappingModel.Ref(m.UUID, CorePropertyMappingModel.Titled(m.Name))
 }
 
 // CoreRef is how a provider's or endpoint's used_by lists the mapping (authentik lists
 // the base model).
 func (m *PropertyMapping) CoreRef() ObjectRef {
-	return ObjectRef{App: CorePropertyMappingApp, ModelName: CorePropertyMappingModel, PK: m.UUID, Name: PropertyMappingNamePrefix + m.Name}
+	return CorePropertyMappingModel.Ref(m.UUID, CorePropertyMappingModel.Titled(m.Name))
 }
 
 // PropertyMappingInput is a create or update request after wire decoding.

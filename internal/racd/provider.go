@@ -31,19 +31,16 @@ type AppRef struct {
 	Name string
 }
 
-// Provider defaults, as authentik's model declares them.
-const (
-	DefaultConnectionExpiry = "hours=8"
-	ProviderApp             = "authentik_providers_rac"
-	ProviderModel           = "racprovider"
-)
+// DefaultConnectionExpiry is a provider's connection_expiry unless set, as authentik's
+// model declares it.
+const DefaultConnectionExpiry = "hours=8"
 
 // EmptyObject is the JSON of an empty settings object.
 var EmptyObject = json.RawMessage("{}")
 
 // Ref returns the object reference used in events and used_by lists.
 func (p *Provider) Ref() ObjectRef {
-	return ObjectRef{App: ProviderApp, ModelName: ProviderModel, PK: itoa(p.ID), Name: p.Name}
+	return ProviderModel.Ref(itoa(p.ID), p.Name)
 }
 
 // ProviderFields is the serializer's field order, which error responses follow.

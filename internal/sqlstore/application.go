@@ -46,7 +46,7 @@ func (s *Store) providersByID(ctx context.Context, c conn, ids []int64) (map[int
 		return out, nil
 	}
 	b := &qb{d: s.d}
-	q := "SELECT " + s.providerCols() + " FROM providers p" + providerJoins + "WHERE " + s.d.inInts("p.id", b.arg(s.d.listArg(ids)))
+	q := "SELECT " + s.providerCols() + " FROM providers p" + providerJoins + "WHERE " + s.d.in("p.id", b.arg(s.d.listArg(ids)), intKey)
 	err := queryEach(ctx, c, q, b.args, func(rows *sql.Rows) error {
 		p, err := scanProvider(rows)
 		if err != nil {
@@ -86,8 +86,8 @@ func (s *Store) attachApplicationProviders(ctx context.Context, c conn, apps []*
 
 func (s *Store) getApplication(ctx context.Context, c conn, slug string, lock bool) (*racd.Application, error) {
 	q := "SELECT " + s.applicationCols() + " FROM applications x WHERE x.slug = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE OF x"
+	if lock {
+		q += s.d.forUpdate("x")
 	}
 	a, err := scanApplication(c.queryRow(ctx, q, slug))
 	if err != nil {
@@ -167,7 +167,7 @@ func (s *Store) checkApplicationInput(ctx context.Context, c conn, in *racd.Appl
 		ids = append(ids, a.BackchannelProviders...)
 	}
 	if len(ids) > 0 {
-		parts = append(parts, "SELECT 'provider', id FROM providers WHERE "+s.d.inInts("id", b.arg(s.d.listArg(ids))))
+		parts = append(parts, "SELECT 'provider', id FROM providers WHERE "+s.d.in("id", b.arg(s.d.listArg(ids)), intKey))
 	}
 	if len(parts) == 0 {
 		return nil
@@ -219,7 +219,7 @@ func (s *Store) setBackchannel(ctx context.Context, c conn, uuid string, ids []i
 	b := &qb{d: s.d}
 	q := "UPDATE providers SET backchannel_application = NULL WHERE backchannel_application = " + b.arg(uuid)
 	if len(ids) > 0 {
-		q += " AND NOT " + s.d.inInts("id", b.arg(s.d.listArg(ids)))
+		q += " AND NOT " + s.d.in("id", b.arg(s.d.listArg(ids)), intKey)
 	}
 	if _, err := c.exec(ctx, q, b.args...); err != nil {
 		return err
@@ -228,7 +228,7 @@ func (s *Store) setBackchannel(ctx context.Context, c conn, uuid string, ids []i
 		return nil
 	}
 	b = &qb{d: s.d}
-	_, err := c.exec(ctx, "UPDATE providers SET backchannel_application = "+b.arg(uuid)+" WHERE "+s.d.inInts("id", b.arg(s.d.listArg(ids))), b.args...)
+	_, err := c.exec(ctx, "UPDATE providers SET backchannel_application = "+b.arg(uuid)+" WHERE "+s.d.in("id", b.arg(s.d.listArg(ids)), intKey), b.args...)
 	return err
 }
 
@@ -335,11 +335,7 @@ func (s *Store) ApplicationUsedBy(ctx context.Context, slug string, vis func(per
 	if err != nil {
 		return nil, err
 	}
-	kinds := []usedByKind{
-		{app: racd.ProviderApp, model: racd.ProviderModel, action: racd.ActionSetNull, perm: "authentik_providers_rac.view_racprovider",
-			pkSel: "CAST(p.id AS TEXT)", nameSel: "p.name", from: "providers p", where: "p.backchannel_application = $1", pk: "p.id", key: intKey},
-	}
-	return s.usedBy(ctx, kinds, vis, a.UUID)
+	return s.usedBy(ctx, a.UUID, vis, providersVia("providers p", "p.backchannel_application = $1", racd.ActionSetNull))
 }
 
 func applicationFields(a *racd.Application) []racd.Field {

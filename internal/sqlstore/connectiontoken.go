@@ -86,8 +86,8 @@ func liveConnToken(now string) string { return "(ct.expires IS NULL OR ct.expire
 
 func (s *Store) getConnToken(ctx context.Context, c conn, uuid string, lock bool) (*racd.ConnectionToken, error) {
 	q := "SELECT " + s.connTokenCols() + " FROM connection_tokens ct" + connTokenRowJoins + "WHERE ct.uuid = $1 AND " + liveConnToken("$2")
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE OF ct"
+	if lock {
+		q += s.d.forUpdate("ct")
 	}
 	t, err := scanConnToken(c.queryRow(ctx, q, uuid, micros(s.now())))
 	if err != nil {

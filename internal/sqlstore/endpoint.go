@@ -39,7 +39,7 @@ func (s *Store) endpointProvidersByID(ctx context.Context, c conn, ids []int64) 
 		return out, nil
 	}
 	b := &qb{d: s.d}
-	q := "SELECT " + s.providerCols() + " FROM providers p" + providerJoins + "WHERE " + s.d.inInts("p.id", b.arg(s.d.listArg(ids)))
+	q := "SELECT " + s.providerCols() + " FROM providers p" + providerJoins + "WHERE " + s.d.in("p.id", b.arg(s.d.listArg(ids)), intKey)
 	err := queryEach(ctx, c, q, b.args, func(rows *sql.Rows) error {
 		p, err := scanProvider(rows)
 		if err != nil {
@@ -76,8 +76,8 @@ func (s *Store) attachEndpointProviders(ctx context.Context, c conn, eps ...*rac
 
 func (s *Store) getEndpoint(ctx context.Context, c conn, uuid string, lock bool) (*racd.Endpoint, error) {
 	q := "SELECT " + s.endpointCols() + " FROM endpoints e WHERE e.uuid = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE OF e"
+	if lock {
+		q += s.d.forUpdate("e")
 	}
 	e, err := scanEndpoint(c.queryRow(ctx, q, uuid))
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Store) checkEndpointInput(ctx context.Context, c conn, in *racd.Endpoin
 	}
 	checkMappings := in.PropertyMappings.Set && !in.Errors.Has("property_mappings") && len(e.PropertyMappings) > 0
 	if checkMappings {
-		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(e.PropertyMappings))))
+		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.in("uuid", b.arg(s.d.listArg(e.PropertyMappings)), uuidKey))
 	}
 	if len(parts) == 0 {
 		return nil
@@ -269,16 +269,9 @@ func (s *Store) DeleteEndpoint(ctx context.Context, uuid string, a racd.Audit) e
 // EndpointUsedBy implements racd.EndpointStore: the endpoint's live connection tokens
 // and its property mappings, each filtered by what the caller may view.
 func (s *Store) EndpointUsedBy(ctx context.Context, uuid string, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
-	kinds := []usedByKind{
-		{app: racd.ConnectionTokenApp, model: racd.ConnectionTokenModel, action: racd.ActionCascade, perm: "authentik_providers_rac.view_connectiontoken",
-			pkSel: "CAST(ct.uuid AS TEXT)", nameSel: "'RAC Connection token ' || CAST(ct.uuid AS TEXT) || ' to ' || CAST(ct.provider_id AS TEXT) || '/' || CAST(ct.endpoint_uuid AS TEXT)",
-			from: "connection_tokens ct", where: "ct.endpoint_uuid = $1 AND (ct.expires IS NULL OR ct.expires > $2)", pk: "ct.uuid", key: uuidKey},
-		{app: racd.CorePropertyMappingApp, model: racd.CorePropertyMappingModel, action: racd.ActionCascadeMany,
-			perm:  "authentik_providers_rac.view_racpropertymapping",
-			pkSel: "CAST(m.uuid AS TEXT)", nameSel: "'" + racd.PropertyMappingNamePrefix + "' || m.name", from: "endpoint_property_mappings epm JOIN property_mappings m ON m.uuid = epm.mapping_uuid",
-			where: "epm.endpoint_uuid = $1", pk: "m.uuid", key: uuidKey},
-	}
-	return s.usedBy(ctx, kinds, vis, uuid, micros(s.now()))
+	return s.usedBy(ctx, uuid, vis,
+		connectionTokensWhere("ct.endpoint_uuid = $1"),
+		mappingsVia("endpoint_property_mappings epm JOIN property_mappings m ON m.uuid = epm.mapping_uuid", "epm.endpoint_uuid = $1"))
 }
 
 func endpointFields(e *racd.Endpoint) []racd.Field {

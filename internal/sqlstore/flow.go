@@ -24,8 +24,8 @@ func (s *Store) getFlow(ctx context.Context, c conn, slug string, lock bool) (*r
 		return nil, racd.ErrNotFound
 	}
 	q := "SELECT " + flowCols + " FROM flows f WHERE f.slug = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE"
+	if lock {
+		q += s.d.forUpdate("f")
 	}
 	f, err := scanFlow(c.queryRow(ctx, q, slug))
 	return f, classify(err)
@@ -173,14 +173,9 @@ func (s *Store) FlowUsedBy(ctx context.Context, slug string, vis func(perm strin
 	if err != nil {
 		return nil, err
 	}
-	const perm = "authentik_providers_rac.view_racprovider"
-	kinds := []usedByKind{
-		{app: racd.ProviderApp, model: racd.ProviderModel, action: racd.ActionCascade, perm: perm,
-			pkSel: "CAST(p.id AS TEXT)", nameSel: "p.name", from: "providers p", where: "p.authorization_flow = $1", pk: "p.id", key: intKey},
-		{app: racd.ProviderApp, model: racd.ProviderModel, action: racd.ActionSetNull, perm: perm,
-			pkSel: "CAST(p.id AS TEXT)", nameSel: "p.name", from: "providers p", where: "p.authentication_flow = $1", pk: "p.id", key: intKey},
-	}
-	return s.usedBy(ctx, kinds, vis, f.UUID)
+	return s.usedBy(ctx, f.UUID, vis,
+		providersVia("providers p", "p.authorization_flow = $1", racd.ActionCascade),
+		providersVia("providers p", "p.authentication_flow = $1", racd.ActionSetNull))
 }
 
 func flowFields(f *racd.Flow) []racd.Field {

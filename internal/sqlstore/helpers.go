@@ -35,9 +35,6 @@ func queryEach(ctx context.Context, c conn, q string, args []any, fn func(*sql.R
 // joinUnion joins SELECT statements with UNION ALL.
 func joinUnion(parts []string) string { return strings.Join(parts, " UNION ALL ") }
 
-// joinUnionAs is joinUnion for use as a subquery (same text; named for the call site).
-func joinUnionAs(parts []string) string { return joinUnion(parts) }
-
 // setLinks inserts (ownerCol=owner, itemCol=item) rows of a link table in one statement.
 func (s *Store) setLinks(ctx context.Context, c conn, table, ownerCol string, owner any, itemCol string, items []string) error {
 	if len(items) == 0 {

@@ -12,35 +12,6 @@ import (
 	"github.com/racd/racd/internal/racd"
 )
 
-// jsonObject builds a JSON object from alternating key literals and SQL expressions.
-func (d dialect) jsonObject(kv ...string) string {
-	parts := make([]string, 0, len(kv))
-	for i := 0; i+1 < len(kv); i += 2 {
-		parts = append(parts, "'"+kv[i]+"', "+kv[i+1])
-	}
-	if d.name == "sqlite" {
-		return "json_object(" + strings.Join(parts, ", ") + ")"
-	}
-	return "json_build_object(" + strings.Join(parts, ", ") + ")"
-}
-
-// jsonObjects is jsonArray for object-valued expressions: SQLite loses the JSON subtype
-// through the ordering subquery, so the value is re-parsed with json().
-func (d dialect) jsonObjects(obj, from, order string) string {
-	if d.name == "sqlite" {
-		return "(SELECT coalesce(json_group_array(json(v)), '[]') FROM (SELECT " + obj + " AS v FROM " + from + " ORDER BY " + order + "))"
-	}
-	return d.jsonArray(obj, from, order)
-}
-
-// jsonText wraps a JSON-typed column so it nests as JSON inside jsonObject.
-func (d dialect) jsonText(col string) string {
-	if d.name == "sqlite" {
-		return "json(" + col + ")"
-	}
-	return col
-}
-
 // flexBool reads a JSON boolean that SQLite writes as 0/1.
 type flexBool bool
 
@@ -152,7 +123,7 @@ func (s *Store) ListUsers(ctx context.Context, q racd.UserQuery) ([]*racd.User, 
 		}
 	}
 	if q.IDs != nil {
-		b.and(s.d.inInts("u.id", b.arg(s.d.listArg(q.IDs))))
+		b.and(s.d.in("u.id", b.arg(s.d.listArg(q.IDs)), intKey))
 	}
 	b.visible("u.id", intKey, q.Visible)
 	order := orderSQL(q.Ordering, userOrderCols, []racd.OrderTerm{{Field: "username"}}, "u.id")
@@ -171,7 +142,7 @@ func (s *Store) usersByID(ctx context.Context, c conn, ids []int64) (map[int64]*
 		return out, nil
 	}
 	b := &qb{d: s.d}
-	q := "SELECT " + s.userCols() + " FROM users u WHERE " + s.d.inInts("u.id", b.arg(s.d.listArg(ids)))
+	q := "SELECT " + s.userCols() + " FROM users u WHERE " + s.d.in("u.id", b.arg(s.d.listArg(ids)), intKey)
 	err := queryEach(ctx, c, q, b.args, func(rows *sql.Rows) error {
 		u, err := scanUser(rows)
 		if err != nil {
@@ -224,7 +195,7 @@ func (s *Store) checkUserInput(ctx context.Context, c conn, in *racd.UserInput, 
 		}
 	}
 	if len(groups) > 0 {
-		checks = append(checks, refCheck{"group", "SELECT 'group', CAST(uuid AS TEXT) FROM groups WHERE " + s.d.inUUIDs("uuid", b.arg(s.d.listArg(groups)))})
+		checks = append(checks, refCheck{"group", "SELECT 'group', CAST(uuid AS TEXT) FROM groups WHERE " + s.d.in("uuid", b.arg(s.d.listArg(groups)), uuidKey)})
 	}
 	found, err := s.runChecks(ctx, c, b, checks)
 	if err != nil {
@@ -325,7 +296,7 @@ func (s *Store) createUser(ctx context.Context, in *racd.UserInput, superuser bo
 			return err
 		}
 		id = u.ID
-		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, u.ObjectRef(), racd.Diff(nil, userFields(u, sortedCopy(groups))))
+		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, u.Ref(), racd.Diff(nil, userFields(u, sortedCopy(groups))))
 	})
 	if err != nil {
 		return nil, err
@@ -346,10 +317,7 @@ func (s *Store) superuserGroup(ctx context.Context, c conn) (string, error) {
 }
 
 func (s *Store) lockRow(ctx context.Context, c conn, table, where string, arg any) error {
-	q := "SELECT 1 FROM " + table + " WHERE " + where
-	if s.d.name == "postgres" {
-		q += " FOR UPDATE"
-	}
+	q := "SELECT 1 FROM " + table + " x WHERE " + where + s.d.forUpdate("x")
 	var one int
 	return classify(c.queryRow(ctx, q, arg).Scan(&one))
 }
@@ -392,7 +360,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, in *racd.UserInput, a 
 				}
 			}
 		}
-		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, u.ObjectRef(), racd.Diff(userFields(&before, beforeGroups), userFields(u, groups)))
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, u.Ref(), racd.Diff(userFields(&before, beforeGroups), userFields(u, groups)))
 	})
 	if err != nil {
 		return nil, err
@@ -408,20 +376,13 @@ func (s *Store) DeleteUser(ctx context.Context, id int64, a racd.Audit) error {
 		if err != nil {
 			return err
 		}
-		return s.deleteObject(ctx, c, "users", "id", id, u.ObjectRef(), userFields(u, userGroupUUIDs(u)), a)
+		return s.deleteObject(ctx, c, "users", "id", id, u.Ref(), userFields(u, userGroupUUIDs(u)), a)
 	})
 }
 
 // UserUsedBy implements racd.IdentityStore: the user's tokens and connection tokens.
 func (s *Store) UserUsedBy(ctx context.Context, id int64, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
-	kinds := []usedByKind{
-		{app: racd.CoreApp, model: racd.TokenModel, action: racd.ActionCascade, perm: "authentik_core.view_token",
-			pkSel: "CAST(t.uuid AS TEXT)", nameSel: "'Token ' || t.identifier", from: "tokens t", where: "t.user_id = $1", pk: "t.uuid", key: uuidKey},
-		{app: racd.ProviderApp, model: "connectiontoken", action: racd.ActionCascade, perm: "authentik_providers_rac.view_connectiontoken",
-			pkSel: "CAST(ct.uuid AS TEXT)", nameSel: "'RAC Connection token ' || CAST(ct.uuid AS TEXT)", from: "connection_tokens ct",
-			where: "ct.user_id = $1", pk: "ct.uuid", key: uuidKey},
-	}
-	return s.usedBy(ctx, kinds, vis, id)
+	return s.usedBy(ctx, id, vis, tokensWhere("t.user_id = $1"), connectionTokensWhere("ct.user_id = $1"))
 }
 
 // ---- groups ----
@@ -517,7 +478,7 @@ func (s *Store) ListGroups(ctx context.Context, q racd.GroupQuery) ([]*racd.Grou
 		b.and("g.is_superuser = " + b.arg(*q.IsSuperuser))
 	}
 	if len(q.MemberIDs) > 0 {
-		b.and("EXISTS (SELECT 1 FROM group_users fu WHERE fu.group_uuid = g.uuid AND " + s.d.inInts("fu.user_id", b.arg(s.d.listArg(q.MemberIDs))) + ")")
+		b.and("EXISTS (SELECT 1 FROM group_users fu WHERE fu.group_uuid = g.uuid AND " + s.d.in("fu.user_id", b.arg(s.d.listArg(q.MemberIDs)), intKey) + ")")
 	}
 	b.visible("g.uuid", uuidKey, q.Visible)
 	order := orderSQL(q.Ordering, groupOrderCols, []racd.OrderTerm{{Field: "name"}}, "g.uuid")
@@ -542,11 +503,11 @@ func (s *Store) checkGroupInput(ctx context.Context, c conn, in *racd.GroupInput
 	}
 	checkUsers := in.Users.Set && !in.Errors.Has("users") && len(g.Users) > 0
 	if checkUsers {
-		checks = append(checks, refCheck{"user", "SELECT 'user', CAST(id AS TEXT) FROM users WHERE " + s.d.inInts("id", b.arg(s.d.listArg(g.Users)))})
+		checks = append(checks, refCheck{"user", "SELECT 'user', CAST(id AS TEXT) FROM users WHERE " + s.d.in("id", b.arg(s.d.listArg(g.Users)), intKey)})
 	}
 	checkRoles := in.Roles.Set && !in.Errors.Has("roles") && len(g.Roles) > 0
 	if checkRoles {
-		checks = append(checks, refCheck{"role", "SELECT 'role', CAST(uuid AS TEXT) FROM roles WHERE " + s.d.inUUIDs("uuid", b.arg(s.d.listArg(g.Roles)))})
+		checks = append(checks, refCheck{"role", "SELECT 'role', CAST(uuid AS TEXT) FROM roles WHERE " + s.d.in("uuid", b.arg(s.d.listArg(g.Roles)), uuidKey)})
 	}
 	found, err := s.runChecks(ctx, c, b, checks)
 	if err != nil {
@@ -725,11 +686,7 @@ func (s *Store) DeleteGroup(ctx context.Context, uuid string, a racd.Audit) erro
 
 // GroupUsedBy implements racd.IdentityStore: child groups (set_null).
 func (s *Store) GroupUsedBy(ctx context.Context, uuid string, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
-	kinds := []usedByKind{
-		{app: racd.CoreApp, model: racd.GroupModel, action: racd.ActionSetNull, perm: "authentik_core.view_group",
-			pkSel: "CAST(cg.uuid AS TEXT)", nameSel: "'Group ' || cg.name", from: "groups cg", where: "cg.parent_uuid = $1", pk: "cg.uuid", key: uuidKey},
-	}
-	return s.usedBy(ctx, kinds, vis, uuid)
+	return s.usedBy(ctx, uuid, vis, groupsWhere("cg.parent_uuid = $1", racd.ActionSetNull))
 }
 
 // SetGroupMember implements racd.IdentityStore.
@@ -1111,9 +1068,9 @@ func (s *Store) TokenKey(ctx context.Context, identifier string, a racd.Audit) (
 
 func (s *Store) holderTable(h racd.PermissionHolder) (table, col string, key any, ref racd.ObjectRef) {
 	if h.RoleUUID != "" {
-		return "role_permissions", "role_uuid", h.RoleUUID, racd.ObjectRef{App: racd.RBACApp, ModelName: racd.RoleModel, PK: h.RoleUUID}
+		return "role_permissions", "role_uuid", h.RoleUUID, racd.RoleModel.Ref(h.RoleUUID, "")
 	}
-	return "user_permissions", "user_id", h.UserID, racd.ObjectRef{App: racd.CoreApp, ModelName: racd.UserModel, PK: strconv.FormatInt(h.UserID, 10)}
+	return "user_permissions", "user_id", h.UserID, racd.UserModel.Ref(strconv.FormatInt(h.UserID, 10), "")
 }
 
 func (s *Store) changePermissions(ctx context.Context, h racd.PermissionHolder, perms []string, objectPK string, assign bool, a racd.Audit) error {
@@ -1129,7 +1086,7 @@ func (s *Store) changePermissions(ctx context.Context, h racd.PermissionHolder, 
 		}
 		ref.Name = name
 		if h.RoleUUID != "" {
-			ref.Name = "Role " + name
+			ref.Name = racd.RoleModel.Titled(name)
 		}
 		for _, p := range perms {
 			var err error

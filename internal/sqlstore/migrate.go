@@ -89,12 +89,7 @@ type queryRower interface {
 func (s *Store) currentVersion(ctx context.Context, q queryRower) (int, error) {
 	var exists bool
 	var err error
-	if s.d.name == "sqlite" {
-		err = q.QueryRowContext(ctx, "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&exists)
-	} else {
-		err = q.QueryRowContext(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists)
-	}
-	if err != nil || !exists {
+	if err = q.QueryRowContext(ctx, s.d.tableExists("schema_migrations")).Scan(&exists); err != nil || !exists {
 		return 0, err
 	}
 	var v sql.NullInt64
@@ -118,20 +113,21 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		return nil, classify(err)
 	}
 	defer c.Close()
-	if s.d.name == "postgres" {
-		// Waiting for another replica's migrations, and migrating, may take longer
-		// than any request: lift the statement timeout on this connection while it
-		// migrates.
-		if _, err := c.ExecContext(ctx, "SET statement_timeout = 0"); err != nil {
+	// Waiting for another replica's migrations, and migrating, may take longer than
+	// any request: lift the statement timeout on this connection while it migrates.
+	if lift := s.d.liftStatementTimeout(true); lift != "" {
+		if _, err := c.ExecContext(ctx, lift); err != nil {
 			return nil, classify(err)
 		}
-		defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), "RESET statement_timeout") }()
-		if _, err := c.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('racd-migrate:' || current_schema()))"); err != nil {
+		defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), s.d.liftStatementTimeout(false)) }()
+	}
+	if lock := s.d.migrationLock(true); lock != "" {
+		if _, err := c.ExecContext(ctx, lock); err != nil {
 			return nil, classify(err)
 		}
 		defer func() {
 			// Unlock on a context that survives cancellation of ctx.
-			_, _ = c.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('racd-migrate:' || current_schema()))")
+			_, _ = c.ExecContext(context.WithoutCancel(ctx), s.d.migrationLock(false))
 		}()
 	}
 	if _, err := c.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -171,7 +167,9 @@ func (s *Store) applyMigration(ctx context.Context, c *sql.Conn, m Migration) (b
 	// Another process may have applied it between our read and our lock (SQLite has no
 	// advisory lock; its write transaction serializes us instead).
 	var done int
-	if err := tx.QueryRowContext(ctx, s.d.rebind("SELECT count(*) FROM schema_migrations WHERE version = $1"), m.Version).Scan(&done); err != nil {
+	check, _ := s.d.bind("SELECT count(*) FROM schema_migrations WHERE version = $1")
+	record, _ := s.d.bind("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+	if err := tx.QueryRowContext(ctx, check, m.Version).Scan(&done); err != nil {
 		return false, err
 	}
 	if done > 0 {
@@ -182,7 +180,7 @@ func (s *Store) applyMigration(ctx context.Context, c *sql.Conn, m Migration) (b
 			return false, fmt.Errorf("%w\n in statement: %s", err, firstLine(stmt))
 		}
 	}
-	if _, err := tx.ExecContext(ctx, s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"),
+	if _, err := tx.ExecContext(ctx, record,
 		m.Version, m.Name, micros(s.now())); err != nil {
 		return false, err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -150,7 +152,7 @@ func TestSchemaTooNew(t *testing.T) {
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			s := openMigrated(t, storetest.URL(t, backend))
-			if _, err := s.rw.Exec(s.d.rebind("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)"), 999); err != nil {
+			if _, err := s.rw.Exec(mustBind(s.d, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, 'future', 0)"), 999); err != nil {
 				t.Fatal(err)
 			}
 			_, err := s.Migrate(context.Background())
@@ -163,4 +165,78 @@ func TestSchemaTooNew(t *testing.T) {
 			}
 		})
 	}
+}
+
+// schemaColumns lists "table.column (null|not null)" of every table a migrated store
+// holds, sorted, from the database's own catalog.
+func schemaColumns(t *testing.T, s *Store) []string {
+	t.Helper()
+	q := `SELECT table_name, column_name, is_nullable = 'YES' FROM information_schema.columns WHERE table_schema = current_schema()`
+	if s.d.sqlite() {
+		// SQLite reports INTEGER PRIMARY KEY columns as nullable; they are not.
+		q = `SELECT m.name, p.name, p."notnull" = 0 AND p.pk = 0 FROM sqlite_master m, pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`
+	}
+	rows, err := s.rw.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var table, col string
+		var nullable bool
+		if err := rows.Scan(&table, &col, &nullable); err != nil {
+			t.Fatal(err)
+		}
+		null := "not null"
+		if nullable {
+			null = "null"
+		}
+		out = append(out, table+"."+col+" ("+null+")")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestMigrationsSameSchema keeps the two dialects' migrations in step beyond their file
+// names: once applied, both databases hold the same tables with the same columns,
+// nullable alike.
+func TestMigrationsSameSchema(t *testing.T) {
+	lite := schemaColumns(t, openMigrated(t, storetest.SQLiteURL(t)))
+	pg := schemaColumns(t, openMigrated(t, storetest.PostgresURL(t)))
+	if len(lite) < 50 {
+		t.Fatalf("SQLite schema lists only %d columns: %v", len(lite), lite)
+	}
+	if d := diffSorted(lite, pg); d != "" {
+		t.Fatalf("the dialects' schemas differ:\n%s", d)
+	}
+	if d := diffSorted(lite, lite[1:]); d == "" {
+		t.Fatal("diffSorted misses a dropped column")
+	}
+}
+
+// diffSorted describes how two sorted lists differ, or "".
+func diffSorted(a, b []string) string {
+	inB := map[string]bool{}
+	for _, s := range b {
+		inB[s] = true
+	}
+	inA := map[string]bool{}
+	var out []string
+	for _, s := range a {
+		inA[s] = true
+		if !inB[s] {
+			out = append(out, "only in SQLite:     "+s)
+		}
+	}
+	for _, s := range b {
+		if !inA[s] {
+			out = append(out, "only in PostgreSQL: "+s)
+		}
+	}
+	return strings.Join(out, "\n")
 }

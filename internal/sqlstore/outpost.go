@@ -60,8 +60,8 @@ func (s *Store) attachOutpostProviders(ctx context.Context, c conn, outposts []*
 
 func (s *Store) getOutpost(ctx context.Context, c conn, uuid string, lock bool) (*racd.Outpost, error) {
 	q := "SELECT " + s.outpostCols() + " FROM outposts o WHERE o.uuid = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE OF o"
+	if lock {
+		q += s.d.forUpdate("o")
 	}
 	o, err := scanOutpost(c.queryRow(ctx, q, uuid))
 	if err != nil {
@@ -98,20 +98,20 @@ func (s *Store) ListOutposts(ctx context.Context, q racd.OutpostQuery) ([]*racd.
 			continue
 		}
 		p := b.arg(likeEscape(t))
-		b.and("(o.name " + s.d.like + " " + p + ` ESCAPE '\' OR EXISTS (SELECT 1 FROM outpost_providers ops JOIN providers ps ON ps.id = ops.provider_id` +
-			" WHERE ops.outpost_uuid = o.uuid AND ps.name " + s.d.like + " " + p + ` ESCAPE '\'))`)
+		b.and("(" + s.d.contains("o.name", p) + " OR EXISTS (SELECT 1 FROM outpost_providers ops JOIN providers ps ON ps.id = ops.provider_id" +
+			" WHERE ops.outpost_uuid = o.uuid AND " + s.d.contains("ps.name", p) + "))")
 	}
 	if q.NameIExact != nil {
 		b.iexact("o.name", *q.NameIExact)
 	}
 	if q.NameIContains != nil {
-		b.and("o.name " + s.d.like + " " + b.arg(likeEscape(*q.NameIContains)) + ` ESCAPE '\'`)
+		b.and(s.d.contains("o.name", b.arg(likeEscape(*q.NameIContains))))
 	}
 	if q.ManagedIExact != nil {
 		b.iexact("o.managed", *q.ManagedIExact)
 	}
 	if q.ManagedIContains != nil {
-		b.and("o.managed " + s.d.like + " " + b.arg(likeEscape(*q.ManagedIContains)) + ` ESCAPE '\'`)
+		b.and(s.d.contains("o.managed", b.arg(likeEscape(*q.ManagedIContains))))
 	}
 	if q.ProvidersIsNull != nil {
 		cond := "EXISTS (SELECT 1 FROM outpost_providers opn WHERE opn.outpost_uuid = o.uuid)"
@@ -122,7 +122,7 @@ func (s *Store) ListOutposts(ctx context.Context, q racd.OutpostQuery) ([]*racd.
 	}
 	if len(q.ProvidersByPK) > 0 {
 		b.and("EXISTS (SELECT 1 FROM outpost_providers opk WHERE opk.outpost_uuid = o.uuid AND " +
-			s.d.inInts("opk.provider_id", b.arg(s.d.listArg(q.ProvidersByPK))) + ")")
+			s.d.in("opk.provider_id", b.arg(s.d.listArg(q.ProvidersByPK)), intKey) + ")")
 	}
 	if q.ServiceConnectionName {
 		b.and("o.service_connection IS NOT NULL AND 1 = 0")
@@ -158,7 +158,7 @@ func (s *Store) checkOutpostInput(ctx context.Context, c conn, in *racd.OutpostI
 	}
 	checkProviders := in.Providers.Set && !in.Errors.Has("providers") && len(o.Providers) > 0
 	if checkProviders {
-		parts = append(parts, "SELECT 'provider', id FROM providers WHERE "+s.d.inInts("id", b.arg(s.d.listArg(o.Providers))))
+		parts = append(parts, "SELECT 'provider', id FROM providers WHERE "+s.d.in("id", b.arg(s.d.listArg(o.Providers)), intKey))
 	}
 	if len(parts) == 0 {
 		return nil

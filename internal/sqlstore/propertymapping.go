@@ -26,8 +26,8 @@ func scanMapping(sc interface{ Scan(...any) error }, extra ...any) (*racd.Proper
 
 func (s *Store) getMapping(ctx context.Context, c conn, uuid string, lock bool) (*racd.PropertyMapping, error) {
 	q := "SELECT " + mappingCols + " FROM property_mappings m WHERE m.uuid = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE"
+	if lock {
+		q += s.d.forUpdate("m")
 	}
 	m, err := scanMapping(c.queryRow(ctx, q, uuid))
 	return m, classify(err)
@@ -54,7 +54,7 @@ func (s *Store) ListPropertyMappings(ctx context.Context, q racd.PropertyMapping
 				managed = append(managed, m)
 			}
 		}
-		b.and("m.managed IN (SELECT value FROM " + s.textListSource(b, managed) + ")")
+		b.and(s.d.in("m.managed", b.arg(s.d.listArg(managed)), textKey))
 	}
 	b.visible("m.uuid", uuidKey, q.Visible)
 	order := orderSQL(q.Ordering, mappingOrderCols, []racd.OrderTerm{{Field: "name"}}, "m.uuid")
@@ -64,15 +64,6 @@ func (s *Store) ListPropertyMappings(ctx context.Context, q racd.PropertyMapping
 			return pageSQL(b, "property_mappings", "m", "uuid", "", "", order, mappingCols, "", limit, offset)
 		},
 		func(rows *sql.Rows, count *int) (*racd.PropertyMapping, error) { return scanMapping(rows, count) })
-}
-
-// textListSource returns a FROM source with one column "value" listing vals.
-func (s *Store) textListSource(b *qb, vals []string) string {
-	p := b.arg(s.d.listArg(vals))
-	if s.d.name == "sqlite" {
-		return "json_each(" + p + ")"
-	}
-	return "unnest(CAST(" + p + " AS TEXT[])) AS value"
 }
 
 func (s *Store) checkMappingInput(ctx context.Context, c conn, in *racd.PropertyMappingInput, m *racd.PropertyMapping, self string) error {
@@ -167,15 +158,9 @@ func (s *Store) DeletePropertyMapping(ctx context.Context, uuid string, a racd.A
 // PropertyMappingUsedBy implements racd.PropertyMappingStore: the providers and
 // endpoints whose lists hold the mapping.
 func (s *Store) PropertyMappingUsedBy(ctx context.Context, uuid string, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
-	kinds := []usedByKind{
-		{app: racd.ProviderApp, model: racd.ProviderModel, action: racd.ActionCascadeMany, perm: "authentik_providers_rac.view_racprovider",
-			pkSel: "CAST(p.id AS TEXT)", nameSel: "p.name", from: "provider_property_mappings ppm JOIN providers p ON p.id = ppm.provider_id",
-			where: "ppm.mapping_uuid = $1", pk: "p.id", key: intKey},
-		{app: racd.ProviderApp, model: "endpoint", action: racd.ActionCascadeMany, perm: "authentik_providers_rac.view_endpoint",
-			pkSel: "CAST(e.uuid AS TEXT)", nameSel: "'RAC Endpoint ' || e.name", from: "endpoint_property_mappings epm JOIN endpoints e ON e.uuid = epm.endpoint_uuid",
-			where: "epm.mapping_uuid = $1", pk: "e.uuid", key: uuidKey},
-	}
-	return s.usedBy(ctx, kinds, vis, uuid)
+	return s.usedBy(ctx, uuid, vis,
+		providersVia("provider_property_mappings ppm JOIN providers p ON p.id = ppm.provider_id", "ppm.mapping_uuid = $1", racd.ActionCascadeMany),
+		endpointsVia("endpoint_property_mappings epm JOIN endpoints e ON e.uuid = epm.endpoint_uuid", "epm.mapping_uuid = $1", racd.ActionCascadeMany))
 }
 
 func mappingFields(m *racd.PropertyMapping) []racd.Field {

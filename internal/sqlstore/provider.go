@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -45,15 +44,15 @@ func scanProvider(sc interface{ Scan(...any) error }, extra ...any) (*racd.Provi
 	}
 	p.Outposts = make([]string, len(names))
 	for i, n := range names {
-		p.Outposts[i] = "Outpost " + n
+		p.Outposts[i] = racd.OutpostModel.Titled(n)
 	}
 	return &p, nil
 }
 
 func (s *Store) getProvider(ctx context.Context, c conn, id int64, lock bool) (*racd.Provider, error) {
 	q := "SELECT " + s.providerCols() + " FROM providers p" + providerJoins + "WHERE p.id = $1"
-	if lock && s.d.name == "postgres" {
-		q += " FOR UPDATE OF p"
+	if lock {
+		q += s.d.forUpdate("p")
 	}
 	p, err := scanProvider(c.queryRow(ctx, q, id))
 	if err != nil {
@@ -121,7 +120,7 @@ func (s *Store) checkProviderInput(ctx context.Context, c conn, in *racd.Provide
 		flows = append(flows, in.AuthenticationFlow.V.ID)
 	}
 	if len(flows) > 0 {
-		parts = append(parts, "SELECT 'flow', CAST(uuid AS TEXT) FROM flows WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(flows))))
+		parts = append(parts, "SELECT 'flow', CAST(uuid AS TEXT) FROM flows WHERE "+s.d.in("uuid", b.arg(s.d.listArg(flows)), uuidKey))
 	}
 	checkMappings := in.PropertyMappings.Set && !in.Errors.Has("property_mappings")
 	if checkMappings && len(in.PropertyMappings.V) > 0 {
@@ -129,7 +128,7 @@ func (s *Store) checkProviderInput(ctx context.Context, c conn, in *racd.Provide
 		for i, r := range in.PropertyMappings.V {
 			ids[i] = r.ID
 		}
-		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.inUUIDs("uuid", b.arg(s.d.listArg(sortedCopy(ids)))))
+		parts = append(parts, "SELECT 'mapping', CAST(uuid AS TEXT) FROM property_mappings WHERE "+s.d.in("uuid", b.arg(s.d.listArg(sortedCopy(ids))), uuidKey))
 	}
 	checkName := in.Name.Set && !in.Errors.Has("name")
 	if checkName {
@@ -268,57 +267,11 @@ func (s *Store) deleteProviderRow(ctx context.Context, c conn, p *racd.Provider,
 // ProviderUsedBy implements racd.ProviderStore: connection tokens, endpoints, outposts
 // and the provider's own property mappings, each kind filtered by what the caller may view.
 func (s *Store) ProviderUsedBy(ctx context.Context, id int64, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
-	now := micros(s.now())
-	kinds := []usedByKind{
-		{app: racd.ProviderApp, model: "connectiontoken", action: racd.ActionCascade, perm: "authentik_providers_rac.view_connectiontoken",
-			pkSel: "CAST(ct.uuid AS TEXT)", nameSel: "'RAC Connection token ' || CAST(ct.uuid AS TEXT) || ' to ' || CAST(ct.provider_id AS TEXT) || '/' || CAST(ct.endpoint_uuid AS TEXT)",
-			from: "connection_tokens ct", where: "ct.provider_id = $1 AND (ct.expires IS NULL OR ct.expires > $2)", pk: "ct.uuid", key: uuidKey},
-		{app: racd.ProviderApp, model: "endpoint", action: racd.ActionCascade, perm: "authentik_providers_rac.view_endpoint",
-			pkSel: "CAST(e.uuid AS TEXT)", nameSel: "'RAC Endpoint ' || e.name", from: "endpoints e", where: "e.provider_id = $1", pk: "e.uuid", key: uuidKey},
-		{app: "authentik_outposts", model: "outpost", action: racd.ActionCascadeMany, perm: "authentik_outposts.view_outpost",
-			pkSel: "CAST(o.uuid AS TEXT)", nameSel: "'Outpost ' || o.name", from: "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid",
-			where: "op.provider_id = $1", pk: "o.uuid", key: uuidKey},
-		{app: racd.CorePropertyMappingApp, model: racd.CorePropertyMappingModel, action: racd.ActionCascadeMany,
-			perm:  "authentik_providers_rac.view_racpropertymapping",
-			pkSel: "CAST(m.uuid AS TEXT)", nameSel: "'" + racd.PropertyMappingNamePrefix + "' || m.name", from: "provider_property_mappings ppm JOIN property_mappings m ON m.uuid = ppm.mapping_uuid",
-			where: "ppm.provider_id = $1", pk: "m.uuid", key: uuidKey},
-	}
-	return s.usedBy(ctx, kinds, vis, id, now)
-}
-
-// usedByKind is one kind of dependent object in a used_by list.
-type usedByKind struct {
-	app, model, action, perm string
-	pkSel, nameSel           string // the dependent's primary key and display name, as text
-	from, where, pk          string
-	key                      keyKind
-}
-
-// usedBy lists dependents of every kind in one UNION ALL query, in kind order and by
-// name within a kind. args are the $1.. arguments the kinds' where clauses use.
-func (s *Store) usedBy(ctx context.Context, kinds []usedByKind, vis func(perm string) racd.Visibility, args ...any) ([]racd.UsedBy, error) {
-	b := &qb{d: s.d, args: args}
-	parts := make([]string, 0, len(kinds))
-	for i, k := range kinds {
-		kb := &qb{d: s.d, args: b.args}
-		kb.and(k.where)
-		kb.visible(k.pk, k.key, vis(k.perm))
-		b.args = kb.args
-		parts = append(parts, "SELECT "+strconv.Itoa(i)+" AS kind, "+k.pkSel+" AS pk, "+k.nameSel+" AS name FROM "+k.from+kb.whereSQL())
-	}
-	q := "SELECT kind, pk, name FROM (" + joinUnionAs(parts) + ") u ORDER BY kind, name, pk"
-	out := []racd.UsedBy{}
-	err := queryEach(ctx, s.read(), q, b.args, func(rows *sql.Rows) error {
-		var i int
-		var ref racd.ObjectRef
-		if err := rows.Scan(&i, &ref.PK, &ref.Name); err != nil {
-			return err
-		}
-		ref.App, ref.ModelName = kinds[i].app, kinds[i].model
-		out = append(out, racd.UsedBy{Object: ref, Action: kinds[i].action})
-		return nil
-	})
-	return out, classify(err)
+	return s.usedBy(ctx, id, vis,
+		connectionTokensWhere("ct.provider_id = $1"),
+		endpointsVia("endpoints e", "e.provider_id = $1", racd.ActionCascade),
+		outpostsVia("outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid", "op.provider_id = $1"),
+		mappingsVia("provider_property_mappings ppm JOIN property_mappings m ON m.uuid = ppm.mapping_uuid", "ppm.provider_id = $1"))
 }
 
 func providerFields(p *racd.Provider) []racd.Field {

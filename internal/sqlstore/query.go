@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,7 +61,7 @@ func (b *qb) search(terms []string, cols ...string) {
 		p := b.arg(likeEscape(t))
 		ors := make([]string, len(cols))
 		for i, c := range cols {
-			ors[i] = c + " " + b.d.like + " " + p + ` ESCAPE '\'`
+			ors[i] = b.d.contains(c, p)
 		}
 		b.and("(" + strings.Join(ors, " OR ") + ")")
 	}
@@ -74,16 +73,7 @@ func (b *qb) iexact(col, v string) {
 		b.and("1 = 0")
 		return
 	}
-	p := b.arg(v)
-	if b.d.name == "sqlite" {
-		b.and(col + " = " + p + " COLLATE NOCASE")
-	} else {
-		// Both sides fold under the column's "C" collation (ASCII letters only, as
-		// SQLite's NOCASE): lower() of a bare parameter would use the database's
-		// default collation and fold "É" where lower(col) does not, so "ÉCOLE" would
-		// miss "École" on PostgreSQL only.
-		b.and("lower(" + col + ") = lower(CAST(" + p + ` AS TEXT) COLLATE "C")`)
-	}
+	b.and(b.d.iequal(col, b.arg(v)))
 }
 
 // keyKind says how a model's primary key is written in object_pk.
@@ -92,6 +82,7 @@ type keyKind int
 const (
 	intKey keyKind = iota
 	uuidKey
+	textKey // not a primary key: a list of text values (dialect.in)
 )
 
 // visible restricts pkCol to the objects vis lets through: those on which the user holds
@@ -100,13 +91,9 @@ func (b *qb) visible(pkCol string, kind keyKind, vis racd.Visibility) {
 	if vis.All {
 		return
 	}
-	cast := b.d.bigintCast
-	if kind == uuidKey {
-		cast = b.d.uuidCast
-	}
 	u, perm := b.arg(vis.UserID), b.arg(vis.Perm)
-	up := fmt.Sprintf(cast, "up.object_pk")
-	rp := fmt.Sprintf(cast, "rp.object_pk")
+	up := b.d.keyFromText("up.object_pk", kind)
+	rp := b.d.keyFromText("rp.object_pk", kind)
 	b.and(pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
 		" AND up.permission = " + perm + " AND up.object_pk <> ''" +
 		" UNION SELECT " + rp + " FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid" +

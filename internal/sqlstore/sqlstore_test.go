@@ -13,13 +13,13 @@ import (
 type testStore struct{ *Store }
 
 func (s testStore) ExecSQL(ctx context.Context, q string, args ...any) error {
-	_, err := s.rw.ExecContext(ctx, s.d.rebind(q), args...)
+	_, err := s.rw.ExecContext(ctx, mustBind(s.d, q), args...)
 	return err
 }
 
 func (s testStore) QueryIntSQL(ctx context.Context, q string, args ...any) (int64, error) {
 	var n int64
-	err := s.rw.QueryRowContext(ctx, s.d.rebind(q), args...).Scan(&n)
+	err := s.rw.QueryRowContext(ctx, mustBind(s.d, q), args...).Scan(&n)
 	return n, err
 }
 

@@ -37,6 +37,11 @@ type Options struct {
 	// connection: a backstop under the cancellation of a statement whose request
 	// ended (migrations lift it).
 	StatementTimeout time.Duration
+	// EventRetention is how long audit events are kept; 0 means racd.EventRetention.
+	EventRetention time.Duration
+	// Observer receives statement timings and committed audit events (metrics); nil
+	// means none.
+	Observer Observer
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -49,6 +54,9 @@ type Store struct {
 	rand    io.Reader
 	queries atomic.Int64
 	url     string
+	// retention is how long an event is kept (Options.EventRetention).
+	retention time.Duration
+	obs       Observer
 
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
@@ -91,7 +99,13 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL}
+	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention, obs: o.Observer}
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
+	if s.retention <= 0 {
+		s.retention = racd.EventRetention
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -110,7 +124,11 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	defer cancel()
 	if err := s.rw.PingContext(pctx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("connect to %s: %w", redact(dbURL), err)
+		err = fmt.Errorf("connect to %s: %w", redact(dbURL), err)
+		if unavailable(err) {
+			err = unreachable{err} // the caller may wait and try again
+		}
+		return nil, err
 	}
 	return s, nil
 }
@@ -198,10 +216,10 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("database URL: %w", err) // pgx hides the password
 	}
-	// When a request's context ends, ask the server to cancel the statement at once
-	// (pgx's default only closes the socket, and the server runs the statement to its
-	// end, or waits on a lock indefinitely); give up on the connection if the server
-	// has not answered a second later.
+	// When a request's context ends, ask the server to cancel the statement at once,
+	// and give up on the connection if it has not answered a second later. (pgx's
+	// default lets the socket time out and closes the connection, sending a cancel
+	// request as it goes: the statement ends too, but the pool has to reconnect.)
 	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
 		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
 	}
@@ -272,6 +290,9 @@ type conn struct {
 	db    *sql.DB
 	tx    *sql.Tx // nil outside a transaction
 	retry bool
+	// events collects the actions of the audit events a write transaction inserts,
+	// reported to the Observer once it commits (nil outside a transaction).
+	events *[]string
 }
 
 // maxCachedStmts bounds the statement cache; past it statements are prepared per use.
@@ -279,7 +300,7 @@ const maxCachedStmts = 512
 
 // stmt returns a prepared statement for q, or nil when q should run unprepared.
 func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if c.s.d.name != "sqlite" {
+	if !c.s.d.sqlite() {
 		return nil, nil
 	}
 	cache := &c.s.roStmts
@@ -317,9 +338,13 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (c conn) exec(ctx context.Context, q string, args ...any) (_ sql.Result, err error) {
 	c.s.queries.Add(1)
-	q = c.s.d.rebind(q)
+	defer c.s.timed(opExec, time.Now(), &err)
+	q, err = c.s.d.bind(q)
+	if err != nil {
+		return nil, err
+	}
 	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
@@ -342,9 +367,13 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return rows, err
 }
 
-func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (c conn) queryOnce(ctx context.Context, q string, args ...any) (_ *sql.Rows, err error) {
 	c.s.queries.Add(1)
-	q = c.s.d.rebind(q)
+	defer c.s.timed(opQuery, time.Now(), &err)
+	q, err = c.s.d.bind(q)
+	if err != nil {
+		return nil, err
+	}
 	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
@@ -396,7 +425,7 @@ func (s *Store) read() conn { return conn{s: s, db: s.ro, retry: true} }
 // well work. Failing to open a new connection is not one: trying again at once would
 // only double the wait.
 func (s *Store) brokenConn(ctx context.Context, err error) bool {
-	if err == nil || s.d.name != "postgres" || ctx.Err() != nil {
+	if err == nil || s.d.sqlite() || ctx.Err() != nil {
 		return false
 	}
 	var connErr *pgconn.ConnectError
@@ -407,7 +436,7 @@ func (s *Store) brokenConn(ctx context.Context, err error) bool {
 // found broken the others usually are too (a server restart breaks them all); without
 // this, each would fail one request before the pool replaced it.
 func (s *Store) flushIdle() {
-	if s.d.name != "postgres" {
+	if s.d.sqlite() {
 		return
 	}
 	s.flushMu.Lock()
@@ -461,25 +490,33 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		release = func() {}
 		err     error
 	)
-	if s.d.name == "sqlite" {
+	began := time.Now()
+	if s.d.sqlite() {
 		tx, release, err = s.beginSQLite(ctx)
 	} else {
 		s.queries.Add(1)
 		tx, err = s.rw.BeginTx(ctx, nil)
 	}
+	s.timed(opBegin, began, &err)
 	if err != nil {
 		return err
 	}
-	if err = fn(conn{s: s, db: s.rw, tx: tx}); err != nil {
+	var events []string
+	if err = fn(conn{s: s, db: s.rw, tx: tx, events: &events}); err != nil {
 		_ = tx.Rollback()
 		release()
 		return err
 	}
 	s.queries.Add(1)
+	committing := time.Now()
 	err = tx.Commit()
+	s.timed(opCommit, committing, &err)
 	release() // before prepareWrites, which needs SQLite's only write connection
 	if err != nil {
 		return commitError{err}
+	}
+	for _, action := range events {
+		s.obs.EventWritten(action) // committed: counted once, whatever ran before
 	}
 	s.prepareWrites(ctx)
 	return nil
@@ -524,7 +561,7 @@ func (s *Store) beginSQLite(ctx context.Context) (*sql.Tx, func(), error) {
 // prepareWrites prepares the write statements transactions ran unprepared, now that
 // the write connection is free, so later transactions reuse them.
 func (s *Store) prepareWrites(ctx context.Context) {
-	if s.d.name != "sqlite" {
+	if !s.d.sqlite() {
 		return
 	}
 	s.toPrepare.Range(func(k, _ any) bool {

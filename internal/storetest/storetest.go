@@ -46,6 +46,7 @@ func Sections() []Section {
 		{"Auth", authTests},
 		{"Events", eventTests},
 		{"Applications", applicationTests},
+		{"ConnectionTokens", connectionTokenTests},
 	}
 }
 
