@@ -226,6 +226,11 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	if o.StatementTimeout > 0 {
 		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
 	}
+	// No JIT: racd's statements are short, and LLVM compiling a large expression
+	// checks for no interrupt (a statement with thousands of conditions kept a server
+	// process busy for over twenty minutes, deaf to cancellation and to
+	// pg_terminate_backend).
+	cfg.RuntimeParams["jit"] = "off"
 	db := stdlib.OpenDB(*cfg)
 	n := o.MaxConns
 	if n <= 0 {
