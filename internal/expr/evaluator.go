@@ -99,8 +99,8 @@ func (s *Slot) EvalMapping(ctx context.Context, m *racd.PropertyMapping, vars Va
 	}
 	ch := make(chan result, 1)
 	go func() {
-		defer close(running)
 		out, err := s.e.run(ctx, m, vars, s.e.lim)
+		close(running) // first: whoever receives the result may start the next one
 		ch <- result{out, err}
 	}()
 	t := time.NewTimer(s.e.lim.Timeout + overrun)
