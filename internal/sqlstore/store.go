@@ -49,6 +49,8 @@ type Store struct {
 
 	idle    int        // PostgreSQL: idle connections kept
 	flushMu sync.Mutex // serializes flushIdle
+
+	committed atomic.Pointer[func()] // called after each committed write (the SQLite notifier)
 }
 
 var _ racd.Store = (*Store)(nil)
@@ -443,6 +445,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		return commitError{err}
 	}
 	s.prepareWrites(ctx)
+	if f := s.committed.Load(); f != nil {
+		(*f)()
+	}
 	return nil
 }
 
