@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/racd/racd/internal/gateway"
 )
 
 // setting is one configuration value: a flag, the RACD_* variable behind it, its
@@ -29,6 +32,10 @@ var serveSettings = []setting{
 	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level"},
 	{flag: "auth-cache-ttl", env: "RACD_AUTH_CACHE_TTL", def: "2s", help: "how long a replica reuses a token lookup; changes through the same replica apply at once (0 disables)"},
 	{flag: "request-timeout", env: "RACD_REQUEST_TIMEOUT", def: "15s", help: "bound on each request's database work; past it the answer is 503"},
+	{flag: "guacd-addr", env: "RACD_GUACD_ADDR", def: gateway.DefaultGuacdAddr, help: "host:port of guacd, which connects to the remote machines (RDP, VNC, SSH) for the session pages"},
+	{flag: "guacd-connect-timeout", env: "RACD_GUACD_CONNECT_TIMEOUT", def: gateway.DefaultConnectTimeout.String(), help: "bound on connecting to guacd; past it the page is told guacd cannot be reached"},
+	{flag: "guacd-handshake-timeout", env: "RACD_GUACD_HANDSHAKE_TIMEOUT", def: gateway.DefaultHandshakeTimeout.String(), help: "bound on guacd's handshake (select to ready); guacd stays silent for a protocol it lacks, and the page is told after this"},
+	{flag: "reconnect-grace", env: "RACD_RECONNECT_GRACE", def: gateway.DefaultReconnectGrace.String(), help: "with a provider's delete_token_on_disconnect, how long after a session ends its token waits for the browser to reconnect before it is deleted"},
 }
 
 // Config is racd's resolved configuration.
@@ -43,6 +50,11 @@ type Config struct {
 	AccessLog      bool
 	AuthCacheTTL   time.Duration
 	RequestTimeout time.Duration
+
+	GuacdAddr             string
+	GuacdConnectTimeout   time.Duration
+	GuacdHandshakeTimeout time.Duration
+	ReconnectGrace        time.Duration
 }
 
 // parseConfig resolves settings from flags (highest), then RACD_* variables, then
@@ -99,6 +111,7 @@ func toConfig(v map[string]string) (Config, error) {
 	c := Config{
 		Listen: v["RACD_LISTEN"], DatabaseURL: v["RACD_DATABASE_URL"], SecretKey: v["RACD_SECRET_KEY"],
 		SecretKeyFile: v["RACD_SECRET_KEY_FILE"], BootstrapToken: v["RACD_BOOTSTRAP_TOKEN"],
+		GuacdAddr: v["RACD_GUACD_ADDR"],
 	}
 	var errs []error
 	switch strings.ToLower(v["RACD_LOG_LEVEL"]) {
@@ -137,6 +150,24 @@ func toConfig(v map[string]string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 2s", d.env, s))
 			}
 			*d.dst = dur
+		}
+	}
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{{"RACD_GUACD_CONNECT_TIMEOUT", &c.GuacdConnectTimeout}, {"RACD_GUACD_HANDSHAKE_TIMEOUT", &c.GuacdHandshakeTimeout},
+		{"RACD_RECONNECT_GRACE", &c.ReconnectGrace}} {
+		if s := v[d.env]; s != "" {
+			dur, err := time.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 10s", d.env, s))
+			}
+			*d.dst = dur
+		}
+	}
+	if c.GuacdAddr != "" {
+		if _, _, err := net.SplitHostPort(c.GuacdAddr); err != nil {
+			errs = append(errs, fmt.Errorf("RACD_GUACD_ADDR %q: want host:port", c.GuacdAddr))
 		}
 	}
 	if c.Listen == "" {

@@ -10,15 +10,19 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/racd/racd/internal/expr"
+	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
+	"github.com/racd/racd/internal/web"
 )
 
-const serveSummary = `Run racd's API server. An empty database is migrated on start; a database migrated by a
-newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser akadmin and an API
-token with that key are created when missing.`
+const serveSummary = `Run racd's API server and connection gateway. An empty database is migrated on start; a
+database migrated by a newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser
+akadmin and an API token with that key are created when missing. A launched connection
+token opens at /if/rac/<token>/, which reaches the machine through guacd (RACD_GUACD_ADDR).`
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	vals, rest, err := parseConfig("racd serve", serveSummary, serveSettings, args, getenv, stdout)
@@ -56,12 +60,40 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
 	})
+	notifier, err := store.NewNotifier(ctx)
+	if err != nil {
+		return fmt.Errorf("notifier: %w", err)
+	}
+	defer notifier.Close()
+	gw := gateway.New(gateway.Config{
+		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
+		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
+		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
+			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				if err := store.RecordEvent(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
+					log.Warn("recording configuration_error event failed", "err", err)
+				}
+			})
+		},
+	})
+	gw.Start()
+	defer gw.Close()
+	page := web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
+		info, err := gw.OpenPage(w, r, secret)
+		return info.Title, err
+	}, log)
+	handler := rootHandler(api,
+		route{web.AssetPrefix, web.AssetHandler()},
+		route{web.SessionPrefix, page},
+		route{racd.SessionWebSocketPrefix, gw},
+	)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -73,7 +105,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	go runJanitor(janitorCtx, store, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version())
+	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version(), "guacd", cfg.GuacdAddr)
 	select {
 	case err := <-errc:
 		return err
@@ -82,7 +114,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	log.Info("shutting down")
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	// Stop listening and finish API requests while live sessions end with a reason
+	// the page shows (the server is restarting): the page reconnects, to another
+	// replica where there is one, and the tokens stay valid.
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Shutdown(shutCtx) }()
+	if err := gw.Shutdown(shutCtx); err != nil {
+		log.Warn("sessions did not all end in time", "err", err)
+	}
+	if err := <-srvDone; err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	return nil
