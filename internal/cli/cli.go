@@ -9,22 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 )
-
-// Version is racd's version, set at build time with -ldflags "-X github.com/racd/racd/internal/cli.Version=...".
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 const usage = `racd serves authentik's RAC (Remote Access Control) management API — RAC providers,
 their flows, property mappings, endpoints, applications, outposts and connection tokens —
@@ -62,7 +48,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "token":
 		err = tokenCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
-		fmt.Fprintln(stdout, "racd", version())
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "help":
 		fmt.Fprint(stdout, usage)

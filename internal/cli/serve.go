@@ -37,28 +37,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log)
+	obs := newObservers(cfg)
+	store, ring, err := openStoreWaiting(ctx, cfg, log, obs.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if cfg.BootstrapToken != "" {
-		hash := ring.Hash(cfg.BootstrapToken)
-		sealed, err := ring.Seal(cfg.BootstrapToken)
-		if err != nil {
-			return err
-		}
-		created, err := store.Bootstrap(ctx, racd.SealedKey{Hash: hash, Ciphertext: sealed})
-		if err != nil {
-			return fmt.Errorf("bootstrap: %w", err)
-		}
-		if created {
-			log.Info("created bootstrap admin token", "user", "akadmin", "identifier", "racd-bootstrap-token")
-		}
+	stopMetrics, err := obs.serve(cfg.MetricsListen, store, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
+		return err
 	}
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
+		TrustedProxies: cfg.TrustedProxies, Observer: obs.api,
 	})
 	notifier, err := store.NewNotifier(ctx)
 	if err != nil {
@@ -69,8 +65,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
 		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
 			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				if err == nil {
+					return
+				}
 				if err := store.RecordEvent(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
 					log.Warn("recording configuration_error event failed", "err", err)
 				}
@@ -83,7 +83,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		info, err := gw.OpenPage(w, r, secret)
 		return info.Title, err
 	}, log)
-	handler := rootHandler(api,
+	requests := newInflight()
+	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	// Requests in flight are the API's: a session's WebSocket is not one (the gateway
+	// ends sessions itself at shutdown, and its path holds the token's secret).
+	handler := rootHandler(requests.wrap(api),
 		route{web.AssetPrefix, web.AssetHandler()},
 		route{web.SessionPrefix, page},
 		route{racd.SessionWebSocketPrefix, gw},
@@ -94,6 +99,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	srv := &http.Server{
 		Handler:           handler,
+		BaseContext:       func(net.Listener) context.Context { return requestCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -111,25 +117,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	// Stop listening and finish API requests while live sessions end with a reason
-	// the page shows (the server is restarting): the page reconnects, to another
-	// replica where there is one, and the tokens stay valid.
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Shutdown(shutCtx) }()
-	if err := gw.Shutdown(shutCtx); err != nil {
-		log.Warn("sessions did not all end in time", "err", err)
-	}
-	if err := <-srvDone; err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	// Live sessions end at once with a reason the page shows (the server is
+	// restarting): the page reconnects, to another replica where there is one, and the
+	// tokens stay valid. Meanwhile the API's requests in flight finish.
+	sessionsDone := make(chan struct{})
+	go func() {
+		defer close(sessionsDone)
+		c, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := gw.Shutdown(c); err != nil {
+			log.Warn("sessions did not all end before the shutdown deadline", "err", err)
+		}
+	}()
+	err = shutdown(srv, requests, cancelRequests, cfg.ShutdownTimeout, log)
+	<-sessionsDone
+	return err
 }
 
 // openStore resolves the secret, connects, and migrates.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, *keys.Keyring, error) {
+// obs receives the store's statement timings and audit events (nil: none).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.Observer) (*sqlstore.Store, *keys.Keyring, error) {
 	secret, err := resolveSecret(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -138,7 +145,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log})
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,11 +8,11 @@ import (
 
 // LaunchSettings merges the connection settings of a launched token (SPEC §4): the
 // launch's merge rules, with the mappings of l evaluated for the token's user. secret
-// is the token's secret (it names the drive path). A mapping that fails is skipped and
-// reported to failed. The launch answer and the gateway at connect time both use it,
+// is the token's secret (it names the drive path). evaluated, when not nil, hears of
+// every mapping with its error (nil when it applied); a mapping that fails is skipped. The launch answer and the gateway at connect time both use it,
 // so what guacd receives is what the launch described, secrets included (which the
 // launch answer then leaves out).
-func LaunchSettings(ctx context.Context, l *racd.Launch, secret string, failed func(*racd.PropertyMapping, error)) map[string]string {
+func LaunchSettings(ctx context.Context, l *racd.Launch, secret string, evaluated func(*racd.PropertyMapping, error)) map[string]string {
 	t := l.Token
 	e, p := t.Endpoint, t.Endpoint.Provider
 	if p == nil {
@@ -29,10 +29,10 @@ func LaunchSettings(ctx context.Context, l *racd.Launch, secret string, failed f
 	}
 	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
 		got, err := EvalMapping(ctx, m, vars, Limits{})
+		if evaluated != nil {
+			evaluated(m, err)
+		}
 		if err != nil {
-			if failed != nil {
-				failed(m, err)
-			}
 			continue
 		}
 		layers.Mappings = append(layers.Mappings, got)

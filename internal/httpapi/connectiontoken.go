@@ -250,6 +250,10 @@ func launchEndpoint(s *Server, c *call) error {
 // fail are skipped and recorded as configuration_error events.
 func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
 	return expr.LaunchSettings(c.ctx, l, secret, func(m *racd.PropertyMapping, err error) {
+		s.obs.Evaluation(expr.Outcome(err))
+		if err == nil {
+			return
+		}
 		if err := s.store.RecordEvent(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
 			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
 		}
