@@ -56,5 +56,5 @@ var (
 // Refusals of a browser before any session starts.
 var (
 	refuseInvalid = Reason{Key: "invalid_token", Status: StatusResourceNotFound, Message: "This connection link is not valid: it has expired, was used, or never existed."}
-	refuseOther   = Reason{Key: "other_browser", Status: StatusClientForbidden, Message: "This connection is bound to another browser."}
+	refuseOther   = Reason{Key: "other_browser", Status: StatusClientForbidden, Message: "This connection is bound to another browser: open it in the browser that opened it first, or launch the connection again."}
 )
