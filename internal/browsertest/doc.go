@@ -1,7 +1,8 @@
-// Package browsertest holds racd's browser tests: a real Chromium, started once for the
-// whole package (TestMain) and driven from Go with chromedp, against real `racd serve`
-// processes and the test guacd. Every browser test of racd lives here, so CI starts the
-// browser once. The harness (harness_test.go) starts racd on either database, makes a
-// fresh browser context (its own cookies) per test, and takes screenshots into
-// $RACD_SCREENSHOT_DIR (else the test's temporary directory) for a person to look at.
+// Package browsertest holds racd's browser tests: every test that drives a real
+// Chromium lives here, so a test run starts Chromium once (TestMain) and each test
+// opens its own tab. Tests serve racd in-process on a real database (apitest), or run
+// the racd binary with the test guacd when they need a whole server (session pages,
+// restarts; racd_test.go: StartRacd, NewBrowser with its own cookies, viewports,
+// screenshots with pixel checks), and look at the pages as a person would: they click,
+// type, read what is shown and take screenshots ($RACD_TEST_SCREENSHOTS keeps them).
 package browsertest

@@ -23,7 +23,8 @@ Commands:
   migrate    apply pending database migrations and exit
   user       create users: racd user create --username U [--name N] [--superuser]
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
-  version    print the version
+  backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
+  version    print the version, the VCS revision it was built from and the Go version
 
 Run 'racd <command> --help' for a command's settings.
 `
@@ -47,6 +48,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = userCmd(ctx, args, stdout, stderr, getenv)
 	case "token":
 		err = tokenCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		err = backupCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0

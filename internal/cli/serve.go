@@ -88,11 +88,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	defer cancelRequests()
 	// Requests in flight are the API's: a session's WebSocket is not one (the gateway
 	// ends sessions itself at shutdown, and its path holds the token's secret).
-	handler := rootHandler(requests.wrap(api),
-		route{web.AssetPrefix, web.AssetHandler()},
-		route{web.SessionPrefix, page},
-		route{racd.SessionWebSocketPrefix, gw},
-	)
+	handler := rootHandler(requests.wrap(api), page, gw)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
