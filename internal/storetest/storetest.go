@@ -47,6 +47,7 @@ func Sections() []Section {
 		{"Events", eventTests},
 		{"Applications", applicationTests},
 		{"ConnectionTokens", connectionTokenTests},
+		{"Gateway", gatewayTests},
 	}
 }
 
