@@ -65,7 +65,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
+		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure, Observer: obs.gateway,
 		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
 			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
 				if err == nil {
@@ -79,6 +79,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	})
 	gw.Start()
 	defer gw.Close()
+	obs.watchGateway(gw)
 	page := web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
 		info, err := gw.OpenPage(w, r, secret)
 		return info.Title, err
