@@ -46,6 +46,18 @@ func New(t testing.TB, backend string) *Env {
 // NewWithURL starts an API on the database at dbURL.
 func NewWithURL(t testing.TB, dbURL string) *Env {
 	t.Helper()
+	return newEnv(t, dbURL, nil)
+}
+
+// NewConfigured is New with configure applied to the API's Config before it starts
+// (a logger, an observer, trusted proxies).
+func NewConfigured(t testing.TB, backend string, configure func(*httpapi.Config)) *Env {
+	t.Helper()
+	return newEnv(t, storetest.URL(t, backend), configure)
+}
+
+func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{})
 	if err != nil {
@@ -66,7 +78,11 @@ func NewWithURL(t testing.TB, dbURL string) *Env {
 	if _, err := st.Bootstrap(ctx, racd.SealedKey{Hash: ring.Hash(AdminToken), Ciphertext: sealed}); err != nil {
 		t.Fatalf("bootstrap: %v", err)
 	}
-	api := httpapi.New(httpapi.Config{Store: st, Keys: ring, AuthCacheTTL: time.Second})
+	cfg := httpapi.Config{Store: st, Keys: ring, AuthCacheTTL: time.Second}
+	if configure != nil {
+		configure(&cfg)
+	}
+	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	return &Env{T: t, Store: st, Keys: ring, Server: srv, API: api, URL: srv.URL}

@@ -9,22 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime/debug"
 	"strings"
 )
-
-// Version is racd's version, set at build time with -ldflags "-X github.com/racd/racd/internal/cli.Version=...".
-var Version = ""
-
-func version() string {
-	if Version != "" {
-		return Version
-	}
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
 
 const usage = `racd serves authentik's RAC (Remote Access Control) management API — RAC providers,
 their flows, property mappings, endpoints, applications, outposts and connection tokens —
@@ -37,6 +23,7 @@ Commands:
   migrate    apply pending database migrations and exit
   user       create users: racd user create --username U [--name N] [--superuser]
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
+  backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
   version    print the version
 
 Run 'racd <command> --help' for a command's settings.
@@ -61,8 +48,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = userCmd(ctx, args, stdout, stderr, getenv)
 	case "token":
 		err = tokenCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		err = backupCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
-		fmt.Fprintln(stdout, "racd", version())
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "help":
 		fmt.Fprint(stdout, usage)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/racd/racd/internal/realip"
 )
 
 // setting is one configuration value: a flag, the RACD_* variable behind it, its
@@ -29,6 +31,12 @@ var serveSettings = []setting{
 	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level"},
 	{flag: "auth-cache-ttl", env: "RACD_AUTH_CACHE_TTL", def: "2s", help: "how long a replica reuses a token lookup; changes through the same replica apply at once (0 disables)"},
 	{flag: "request-timeout", env: "RACD_REQUEST_TIMEOUT", def: "15s", help: "bound on each request's database work; past it the answer is 503"},
+	// Operating settings (appended: migrateSettings picks earlier ones by position).
+	{flag: "database-wait", env: "RACD_DATABASE_WAIT", def: "60s", help: "at start, how long to keep retrying (with back-off, logging each try) a database that cannot be reached before exiting 1; 0 gives up at once"},
+	{flag: "shutdown-timeout", env: "RACD_SHUTDOWN_TIMEOUT", def: "10s", help: "on SIGTERM or SIGINT, how long requests in flight may take to finish; those still running then are cut and logged with their request id"},
+	{flag: "event-retention", env: "RACD_EVENT_RETENTION", def: "365d", help: "how long audit events are kept (a duration such as 720h, or days such as 90d); shortening it also removes older events at the next purge (every minute)"},
+	{flag: "metrics-listen", env: "RACD_METRICS_LISTEN", def: "", help: "address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9300 (the port authentik uses); unset serves none"},
+	{flag: "trusted-proxies", env: "RACD_TRUSTED_PROXIES", def: "", help: "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1,10.0.0.0/8; unset believes no one"},
 }
 
 // Config is racd's resolved configuration.
@@ -43,6 +51,16 @@ type Config struct {
 	AccessLog      bool
 	AuthCacheTTL   time.Duration
 	RequestTimeout time.Duration
+	// DatabaseWait bounds how long serve retries an unreachable database at start.
+	DatabaseWait time.Duration
+	// ShutdownTimeout is how long requests in flight may finish after a signal.
+	ShutdownTimeout time.Duration
+	// EventRetention is how long audit events are kept.
+	EventRetention time.Duration
+	// MetricsListen is the metrics listener's address; "" serves no metrics.
+	MetricsListen string
+	// TrustedProxies are the peers whose forwarded headers are believed.
+	TrustedProxies *realip.Proxies
 }
 
 // parseConfig resolves settings from flags (highest), then RACD_* variables, then
@@ -139,6 +157,7 @@ func toConfig(v map[string]string) (Config, error) {
 			*d.dst = dur
 		}
 	}
+	errs = append(errs, c.operating(v)...)
 	if c.Listen == "" {
 		errs = append(errs, errors.New("RACD_LISTEN must not be empty"))
 	}
@@ -154,4 +173,57 @@ func newLogger(w io.Writer, c Config) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// operating reads the operating settings (start-up wait, shutdown, retention, metrics,
+// proxies) into c; a command that does not offer one leaves it at its default.
+func (c *Config) operating(v map[string]string) []error {
+	var errs []error
+	def := func(env string) string {
+		if s := v[env]; s != "" {
+			return s
+		}
+		for _, st := range serveSettings {
+			if st.env == env {
+				return st.def
+			}
+		}
+		return ""
+	}
+	for _, d := range []struct {
+		env      string
+		dst      *time.Duration
+		positive bool
+	}{
+		{"RACD_DATABASE_WAIT", &c.DatabaseWait, false},
+		{"RACD_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, false},
+		{"RACD_EVENT_RETENTION", &c.EventRetention, true},
+	} {
+		s := def(d.env)
+		dur, err := parseDays(s)
+		if err != nil || dur < 0 || (d.positive && dur == 0) {
+			errs = append(errs, fmt.Errorf("%s %q: want a duration such as 90s, 720h or 30d", d.env, s))
+		}
+		*d.dst = dur
+	}
+	c.MetricsListen = v["RACD_METRICS_LISTEN"]
+	p, err := realip.Parse(v["RACD_TRUSTED_PROXIES"])
+	if err != nil {
+		errs = append(errs, fmt.Errorf("RACD_TRUSTED_PROXIES: %w", err))
+	}
+	c.TrustedProxies = p
+	return errs
+}
+
+// parseDays is time.ParseDuration that also takes a whole number of days ("30d"),
+// the unit retention periods are thought in.
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseUint(n, 10, 16)
+		if err != nil {
+			return 0, err
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
-	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
 )
 
@@ -33,35 +32,35 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log)
+	obs := newObservers(cfg)
+	store, ring, err := openStoreWaiting(ctx, cfg, log, obs.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if cfg.BootstrapToken != "" {
-		hash := ring.Hash(cfg.BootstrapToken)
-		sealed, err := ring.Seal(cfg.BootstrapToken)
-		if err != nil {
-			return err
-		}
-		created, err := store.Bootstrap(ctx, racd.SealedKey{Hash: hash, Ciphertext: sealed})
-		if err != nil {
-			return fmt.Errorf("bootstrap: %w", err)
-		}
-		if created {
-			log.Info("created bootstrap admin token", "user", "akadmin", "identifier", "racd-bootstrap-token")
-		}
+	stopMetrics, err := obs.serve(cfg.MetricsListen, store, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
+		return err
 	}
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
+		TrustedProxies: cfg.TrustedProxies, Observer: obs.api,
 	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	requests := newInflight()
+	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           requests.wrap(api),
+		BaseContext:       func(net.Listener) context.Context { return requestCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -79,17 +78,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return nil
+	return shutdown(srv, requests, cancelRequests, cfg.ShutdownTimeout, log)
 }
 
 // openStore resolves the secret, connects, and migrates.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, *keys.Keyring, error) {
+// obs receives the store's statement timings and audit events (nil: none).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.Observer) (*sqlstore.Store, *keys.Keyring, error) {
 	secret, err := resolveSecret(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -98,7 +92,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log})
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs})
 	if err != nil {
 		return nil, nil, err
 	}

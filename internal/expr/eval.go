@@ -53,7 +53,8 @@ func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 	}
 	thread := &starlark.Thread{Name: "property-mapping", Print: func(*starlark.Thread, string) {}}
 	thread.SetMaxExecutionSteps(lim.Steps)
-	thread.SetLocal(budgetKey, &budget{left: maxAllocBytes})
+	alloc := &budget{left: maxAllocBytes}
+	thread.SetLocal(budgetKey, alloc)
 	ctx, cancel := context.WithTimeout(ctx, lim.Timeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { thread.Cancel("time limit exceeded") })
@@ -84,9 +85,13 @@ func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 	}
 	globals, err := p.prog.Init(thread, predeclared)
 	if err != nil {
+		over := ctx.Err() != nil || thread.ExecutionSteps() >= lim.Steps || alloc.left < 0 || errors.Is(err, errTooLarge)
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {
-			return nil, errors.New(ee.Msg)
+			err = errors.New(ee.Msg)
+		}
+		if over {
+			err = overBudgetError{err}
 		}
 		return nil, err
 	}

@@ -29,7 +29,9 @@ func (s *Server) authenticate(c *call, acc access) (*authz.Principal, error) {
 	}
 	hash := s.keys.Hash(key)
 	now := s.now()
-	if e := s.auth.get(hash, now); e != nil {
+	e := s.auth.get(hash, now)
+	s.obs.AuthCache(e != nil)
+	if e != nil {
 		if !e.cred.Live(now) {
 			return nil, errDetail(http.StatusForbidden, msgTokenInvalid)
 		}

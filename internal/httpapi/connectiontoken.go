@@ -258,6 +258,7 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 	}
 	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
 		got, err := expr.EvalMapping(c.ctx, m, vars, expr.Limits{})
+		s.obs.Evaluation(expr.Outcome(err))
 		if err != nil {
 			s.recordMappingFailure(c, m, p, err)
 			continue

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
+	"github.com/racd/racd/internal/realip"
 )
 
 // Config wires a Server.
@@ -32,6 +32,12 @@ type Config struct {
 	// AccessLog logs every request at info level.
 	AccessLog bool
 	Version   string
+	// Observer receives request, auth-cache and evaluation events for metrics; nil
+	// means none.
+	Observer Observer
+	// TrustedProxies are the peers whose X-Forwarded-For is believed for the client
+	// address of the access log and audit events; nil trusts none.
+	TrustedProxies *realip.Proxies
 }
 
 // Server is racd's HTTP API.
@@ -46,6 +52,8 @@ type Server struct {
 	router  router
 	routes  []*route
 	auth    *authCache
+	obs     Observer
+	proxies *realip.Proxies
 }
 
 // New builds a Server and its route table.
@@ -53,7 +61,10 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
-		auth: newAuthCache(cfg.AuthCacheTTL),
+		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies,
+	}
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -84,6 +95,10 @@ type call struct {
 	status  int
 	errLog  error
 	started time.Time
+	// matched is the pattern of the route table's path the request matched, "" when
+	// none: the only path metrics may name.
+	matched string
+	proxies *realip.Proxies
 }
 
 // param returns a path parameter by name.
@@ -98,7 +113,8 @@ func (c *call) param(name string) string {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c := &call{w: w, r: r, started: s.now(), reqID: requestID(r)}
+	cw := &countingWriter{ResponseWriter: w}
+	c := &call{w: cw, r: r, started: s.now(), reqID: RequestID(r), proxies: s.proxies}
 	w.Header().Set("X-Request-Id", c.reqID)
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -111,7 +127,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			c.errLog = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
 			s.writeDetail(c, http.StatusInternalServerError, "Internal server error (request "+c.reqID+").")
 		}
-		s.logRequest(c)
+		if c.status == 0 {
+			c.status = cw.status
+		}
+		took := s.now().Sub(c.started)
+		s.logRequest(c, took, cw.bytes)
+		s.obs.Request(c.matched, c.r.Method, c.status, took, cw.bytes)
 	}()
 	if err := s.serve(c); err != nil {
 		s.writeError(c, err)
@@ -124,6 +145,7 @@ func (s *Server) serve(c *call) error {
 	if n == nil {
 		return errNotFound
 	}
+	c.matched = n.pattern
 	method := c.r.Method
 	if method == http.MethodHead {
 		method = http.MethodGet
@@ -158,8 +180,10 @@ func (s *Server) serve(c *call) error {
 	return rt.handler(s, c)
 }
 
-// requestID reuses a sane incoming X-Request-Id or makes one.
-func requestID(r *http.Request) string {
+// RequestID reuses a sane incoming X-Request-Id (at most 64 printable ASCII
+// characters) or makes a random one. A wrapper that needs the id before the API runs
+// sets the header to what it returns, and the API then uses the same id.
+func RequestID(r *http.Request) string {
 	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 64 && printable(id) {
 		return id
 	}
@@ -177,7 +201,7 @@ func printable(s string) bool {
 	return true
 }
 
-func (s *Server) logRequest(c *call) {
+func (s *Server) logRequest(c *call, took time.Duration, bytes int64) {
 	if c.errLog != nil {
 		level := slog.LevelError
 		if c.status == http.StatusServiceUnavailable {
@@ -194,29 +218,23 @@ func (s *Server) logRequest(c *call) {
 		user = c.p.User.Username
 	}
 	s.log.LogAttrs(c.ctx, slog.LevelInfo, "request",
-		slog.String("method", c.r.Method), slog.String("path", c.r.URL.Path), slog.Int("status", c.status),
-		slog.Float64("ms", float64(s.now().Sub(c.started).Microseconds())/1000), slog.String("user", user),
-		slog.String("request_id", c.reqID))
+		slog.String("method", c.r.Method), slog.String("path", c.r.URL.Path),
+		slog.String("query", truncate(MaskQuery(c.r.URL.RawQuery), maxLoggedQuery)), slog.Int("status", c.status),
+		slog.Int64("bytes", bytes), slog.Float64("ms", float64(took.Microseconds())/1000),
+		slog.String("client_ip", s.proxies.ClientIP(c.r)), slog.String("user", user),
+		slog.String("user_agent", truncate(c.r.UserAgent(), maxLoggedUserAgent)), slog.String("request_id", c.reqID))
 }
 
 // audit describes the caller and request for the events a change records.
 func (c *call) audit() racd.Audit {
 	a := racd.Audit{Request: racd.RequestInfo{
-		Method: c.r.Method, Path: c.r.URL.Path, Query: c.r.URL.RawQuery,
-		UserAgent: c.r.UserAgent(), ClientIP: clientIP(c.r), RequestID: c.reqID,
+		Method: c.r.Method, Path: c.r.URL.Path, Query: MaskQuery(c.r.URL.RawQuery),
+		UserAgent: c.r.UserAgent(), ClientIP: c.proxies.ClientIP(c.r), RequestID: c.reqID,
 	}}
 	if c.p != nil {
 		a.User = c.p.User.Actor()
 	}
 	return a
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // vis returns the per-kind visibility function used_by lists need.

@@ -111,3 +111,12 @@ func retryable(err error) bool {
 	}
 	return false
 }
+
+// unreachable marks an error of Open that says the database did not answer (refused,
+// timed out, starting up), which waiting may cure: it is racd.ErrUnavailable to
+// errors.Is, and reads as the underlying error.
+type unreachable struct{ err error }
+
+func (u unreachable) Error() string        { return u.err.Error() }
+func (u unreachable) Unwrap() error        { return u.err }
+func (u unreachable) Is(target error) bool { return target == racd.ErrUnavailable }

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-
-	"github.com/racd/racd/internal/racd"
 )
 
 // PurgeExpired deletes events past their retention and expired connection tokens; it
@@ -18,10 +16,11 @@ func (s *Store) PurgeExpired(ctx context.Context) (int64, error) {
 			args []any
 		}{
 			{"DELETE FROM connection_tokens WHERE expires IS NOT NULL AND expires <= $1", []any{micros(now)}},
-			// Every event expires a fixed retention after it was created, so the created
-			// index bounds the scan (events carry no index on expires: each index costs
-			// every audited write a page).
-			{"DELETE FROM events WHERE created <= $1 AND expires <= $2", []any{micros(now.Add(-racd.EventRetention)), micros(now)}},
+			// An event is kept for the retention configured now (RACD_EVENT_RETENTION),
+			// whatever expiry it was stored with: shortening the retention removes older
+			// events at the next purge. The created index bounds the scan (events carry
+			// no index on expires: each index costs every audited write a page).
+			{"DELETE FROM events WHERE created <= $1", []any{micros(now.Add(-s.retention))}},
 		} {
 			res, err := c.exec(ctx, q.sql, q.args...)
 			if err != nil {

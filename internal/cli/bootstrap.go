@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/racd/racd/internal/keys"
+	"github.com/racd/racd/internal/racd"
+	"github.com/racd/racd/internal/sqlstore"
+)
+
+// bootstrap creates the superuser akadmin and the API token RACD_BOOTSTRAP_TOKEN names
+// when they are missing. An existing token is never overwritten; when its key is no
+// longer the configured one, a warning says so (naming neither key), since the
+// operator otherwise believes the new key works.
+func bootstrap(ctx context.Context, cfg Config, store *sqlstore.Store, ring *keys.Keyring, log *slog.Logger) error {
+	if cfg.BootstrapToken == "" {
+		return nil
+	}
+	hash := ring.Hash(cfg.BootstrapToken)
+	sealed, err := ring.Seal(cfg.BootstrapToken)
+	if err != nil {
+		return err
+	}
+	created, err := store.Bootstrap(ctx, racd.SealedKey{Hash: hash, Ciphertext: sealed})
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		log.Info("created bootstrap admin token", "user", racd.BootstrapUsername, "identifier", racd.BootstrapTokenIdentifier)
+		return nil
+	}
+	exists, matches, err := store.BootstrapTokenMatches(ctx, hash)
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if exists && !matches {
+		log.Warn("RACD_BOOTSTRAP_TOKEN does not match the stored bootstrap token, which stays in force; "+
+			"to use the new key, delete the token (DELETE /api/v3/core/tokens/"+racd.BootstrapTokenIdentifier+"/) and restart",
+			"identifier", racd.BootstrapTokenIdentifier)
+	}
+	return nil
+}

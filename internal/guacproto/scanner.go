@@ -1,0 +1,143 @@
+package guacproto
+
+import (
+	"errors"
+	"io"
+)
+
+// Scanner reads whole instructions from a stream (a guacd connection) through a
+// buffer of fixed size: it never holds more than one maximum-size instruction plus one
+// read, whatever the peer sends.
+type Scanner struct {
+	r      io.Reader
+	buf    []byte
+	start  int // first byte of the next instruction
+	end    int // end of buffered input
+	next   int // length of the complete instruction at start, 0 if not known yet
+	resume resumePoint
+	maxLen int
+	err    error
+}
+
+// minRead is the smallest free space the scanner reads into; idleBuffer is the buffer
+// size it starts with and returns to once a burst has been consumed.
+const (
+	minRead    = 4 << 10
+	idleBuffer = 16 << 10
+)
+
+// NewScanner returns a scanner of r whose instructions are at most maxLen bytes
+// (DefaultMaxLen when maxLen <= 0).
+func NewScanner(r io.Reader, maxLen int) *Scanner {
+	if maxLen <= 0 {
+		maxLen = DefaultMaxLen
+	}
+	return &Scanner{r: r, maxLen: maxLen}
+}
+
+// Next returns the next complete instruction, reading as needed. The slice is valid
+// until the next call. At the end of the stream it returns io.EOF, or
+// io.ErrUnexpectedEOF when the stream ends inside an instruction.
+func (s *Scanner) Next() ([]byte, error) {
+	for {
+		if s.next == 0 && s.end > s.start {
+			n, resume, err := scanFrom(s.buf[s.start:s.end], s.resume, s.maxLen)
+			if err != nil {
+				s.err = err
+				return nil, err
+			}
+			s.next, s.resume = n, resume
+		}
+		if s.next > 0 {
+			raw := s.buf[s.start : s.start+s.next]
+			s.start += s.next
+			s.next, s.resume = 0, resumePoint{}
+			return raw, nil
+		}
+		if s.err != nil {
+			return nil, s.err
+		}
+		if err := s.fill(); err != nil {
+			if errors.Is(err, io.EOF) && s.end > s.start {
+				err = io.ErrUnexpectedEOF
+			}
+			s.err = err
+			return nil, err
+		}
+	}
+}
+
+// Buffered reports whether a complete instruction is already buffered, so that Next
+// will return without reading. Batching relays use it to send what has arrived in one
+// message without waiting for more.
+func (s *Scanner) Buffered() bool {
+	if s.next == 0 && s.end > s.start && s.err == nil {
+		n, resume, err := scanFrom(s.buf[s.start:s.end], s.resume, s.maxLen)
+		if err != nil {
+			s.err = err
+			return true // Next reports the error at once
+		}
+		s.next, s.resume = n, resume
+	}
+	return s.next > 0 || (s.err != nil && s.end == s.start)
+}
+
+// NextBatch returns one or more complete instructions that lie next to each other in
+// the buffer: the next one (reading as needed), followed by those already buffered as
+// long as the batch stays within limit bytes. each, when not nil, sees every
+// instruction of the batch. The batch is valid until the next call. A relay sends a
+// batch as one message without copying it and without waiting for more input.
+func (s *Scanner) NextBatch(limit int, each func(raw []byte)) ([]byte, error) {
+	raw, err := s.Next()
+	if err != nil {
+		return nil, err
+	}
+	begin := s.start - len(raw)
+	if each != nil {
+		each(raw)
+	}
+	for s.Buffered() && s.next > 0 && s.start+s.next-begin <= limit {
+		raw = s.buf[s.start : s.start+s.next]
+		s.start += s.next
+		s.next, s.resume = 0, resumePoint{}
+		if each != nil {
+			each(raw)
+		}
+	}
+	return s.buf[begin:s.start], nil
+}
+
+// fill reads once into the buffer, moving the partial instruction to the front first.
+func (s *Scanner) fill() error {
+	if s.start == s.end && cap(s.buf) > idleBuffer {
+		// Everything was consumed after a burst: an idle session keeps a small buffer.
+		s.buf, s.start, s.end = nil, 0, 0
+	}
+	if s.start > 0 {
+		// Earlier slices returned by Next are no longer in use (the contract allows
+		// reusing their bytes).
+		copy(s.buf, s.buf[s.start:s.end])
+		s.end -= s.start
+		s.start = 0
+	}
+	if cap(s.buf)-s.end < minRead {
+		size := max(2*cap(s.buf), idleBuffer)
+		size = min(size, s.maxLen+minRead)
+		if size-s.end < 1 {
+			return ErrTooLong // cannot happen: scanFrom stops at maxLen first
+		}
+		nb := make([]byte, size)
+		copy(nb, s.buf[:s.end])
+		s.buf = nb
+	}
+	s.buf = s.buf[:cap(s.buf)]
+	n, err := s.r.Read(s.buf[s.end:])
+	s.end += n
+	if n > 0 {
+		return nil
+	}
+	if err == nil {
+		err = io.ErrNoProgress
+	}
+	return err
+}
