@@ -24,7 +24,7 @@ Commands:
   user       create users: racd user create --username U [--name N] [--superuser]
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
   backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
-  version    print the version
+  version    print the version, the VCS revision it was built from and the Go version
 
 Run 'racd <command> --help' for a command's settings.
 `

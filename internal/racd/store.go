@@ -34,6 +34,7 @@ type Store interface {
 	IdentityStore
 	AuthStore
 	GrantStore
+	GatewayStore
 	Ping(ctx context.Context) error
 	Close() error
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -47,21 +46,7 @@ func (ts connectionTokens) Launch(ctx context.Context, req racd.LaunchRequest, a
 			return err
 		}
 		l := &racd.Launch{Token: t}
-		q := "SELECT * FROM (SELECT " + mappingCols + ", 0 AS kind FROM provider_property_mappings ppm JOIN property_mappings m ON m.uuid = ppm.mapping_uuid WHERE ppm.provider_id = $1" +
-			" UNION ALL SELECT " + mappingCols + ", 1 AS kind FROM endpoint_property_mappings epm JOIN property_mappings m ON m.uuid = epm.mapping_uuid WHERE epm.endpoint_uuid = $2) x ORDER BY kind, name"
-		if err := queryEach(ctx, c, q, []any{e.ProviderID, e.UUID}, func(rows *sql.Rows) error {
-			var kind int
-			m, err := scanMapping(rows, &kind)
-			if err != nil {
-				return err
-			}
-			if kind == 0 {
-				l.ProviderMappings = append(l.ProviderMappings, m)
-			} else {
-				l.EndpointMappings = append(l.EndpointMappings, m)
-			}
-			return nil
-		}); err != nil {
+		if err := s.launchMappings(ctx, c, l, e.ProviderID, e.UUID); err != nil {
 			return err
 		}
 		out = l

@@ -57,6 +57,8 @@ type Store struct {
 
 	idle    int        // PostgreSQL: idle connections kept
 	flushMu sync.Mutex // serializes flushIdle
+
+	committed atomic.Pointer[func()] // called after each committed write (the SQLite notifier)
 }
 
 var _ racd.Store = (*Store)(nil)
@@ -474,6 +476,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		s.obs.EventWritten(action) // committed: counted once, whatever ran before
 	}
 	s.prepareWrites(ctx)
+	if f := s.committed.Load(); f != nil {
+		(*f)()
+	}
 	return nil
 }
 

@@ -50,6 +50,7 @@ func Sections() []Section {
 		{"Identity", identityTests},
 		{"References", referenceTests},
 		{"ConnectionTokens", connectionTokenTests},
+		{"Gateway", gatewayTests},
 	}
 }
 
