@@ -71,7 +71,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 				if err == nil {
 					return
 				}
-				if err := store.RecordEvent(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
+				if err := store.Events().Record(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
 					log.Warn("recording configuration_error event failed", "err", err)
 				}
 			})

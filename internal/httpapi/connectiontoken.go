@@ -93,7 +93,7 @@ func listConnectionTokens(s *Server, c *call) error {
 	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
 		return err
 	}
-	ts, count, err := s.store.ListConnectionTokens(c.ctx, q)
+	ts, count, err := s.store.ConnectionTokens().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionTo
 	if !ok {
 		return nil, errNotFound
 	}
-	t, err := s.store.GetConnectionToken(c.ctx, id)
+	t, err := s.store.ConnectionTokens().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func updateConnectionToken(s *Server, c *call) error {
 	}
 	in.Provider = f.racProviderRef("provider", false)
 	in.Endpoint = f.uuidRef("endpoint", true, false)
-	t, err = s.store.UpdateConnectionToken(c.ctx, t.UUID, in, c.audit())
+	t, err = s.store.ConnectionTokens().Update(c.ctx, t.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func deleteConnectionToken(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteConnectionToken(c.ctx, t.UUID, c.audit()); err != nil {
+	if err := s.store.ConnectionTokens().Delete(c.ctx, t.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -209,7 +209,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if !ok {
 		return errNotFound
 	}
-	e, err := s.store.GetEndpoint(c.ctx, id)
+	e, err := s.store.Endpoints().Get(c.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.store.LaunchEndpoint(c.ctx, racd.LaunchRequest{
+	l, err := s.store.ConnectionTokens().Launch(c.ctx, racd.LaunchRequest{
 		EndpointUUID: e.UUID, UserID: c.p.User.ID, TokenHash: s.keys.Hash(secret), Settings: settings.V,
 	}, c.audit())
 	if err != nil {
@@ -254,7 +254,7 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 		if err == nil {
 			return
 		}
-		if err := s.store.RecordEvent(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
+		if err := s.store.Events().Record(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
 			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
 		}
 	})

@@ -552,12 +552,6 @@ func (s *Store) newUUID() string {
 	return id
 }
 
-// micros converts a time to the stored unix-microsecond form.
-func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
-
-// fromMicros converts a stored unix-microsecond value to a UTC time.
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
-
 // redact hides a password in a database URL for logs and errors.
 func redact(dbURL string) string {
 	u, err := url.Parse(dbURL)
