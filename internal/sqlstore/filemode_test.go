@@ -28,7 +28,7 @@ func TestSQLiteFilesPrivate(t *testing.T) {
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.CreateFlow(ctx, &racd.FlowInput{Name: racd.Some("f"), Slug: racd.Some("f"), Title: racd.Some("f"), Designation: racd.Some("authorization")}, racd.Audit{}); err != nil {
+	if _, err := s.Flows().Create(ctx, &racd.FlowInput{Name: racd.Some("f"), Slug: racd.Some("f"), Title: racd.Some("f"), Designation: racd.Some("authorization")}, racd.Audit{}); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]os.FileMode{
