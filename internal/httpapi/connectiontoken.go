@@ -200,8 +200,9 @@ func newConnectionSecret() (string, error) {
 	return string(b), nil
 }
 
-// launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
-// on the endpoint, 404 for an unknown one, 400 at the connection limit.
+// launchEndpoint issues a connection token for the caller (SPEC §4): 403 for a caller
+// that may view no endpoint, 404 for an unknown one or one it may not view, 400 at the
+// connection limit.
 func launchEndpoint(s *Server, c *call) error {
 	if err := requireList(c, racd.EndpointModel); err != nil {
 		return err
@@ -215,7 +216,7 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	if !c.p.Can(racd.EndpointModel.Perm(racd.PermView), e.UUID) {
-		return errForbidden
+		return errNotFound // an endpoint the caller cannot see does not exist for it
 	}
 	var errs racd.FieldErrors
 	f, err := readForm(c, &errs, true)

@@ -49,7 +49,7 @@ func TestFlowScenarios(t *testing.T) {
 			{name: "slug taken", method: "POST", path: flowPath, body: flow("authz", ""), status: 400, noWrite: true, want: fieldErr("slug", "Flow with this slug already exists.")},
 			{name: "name too long", method: "POST", path: flowPath, body: `{"name":"` + longName(501) + `","slug":"long","title":"t","designation":"recovery"}`, status: 400, noWrite: true,
 				want: fieldErr("name", "Ensure this field has no more than 500 characters.")},
-			{name: "long title", method: "POST", path: flowPath, body: `{"name":"` + longName(500) + `","slug":"long","title":"` + longName(3000) + `","designation":"recovery"}`, status: 201},
+			{name: "long title", method: "POST", path: flowPath, body: `{"name":"` + longName(500) + `","slug":"long","title":"` + longName(4096) + `","designation":"recovery"}`, status: 201},
 			{name: "slug blank", method: "POST", path: flowPath, body: flow(" ", ""), status: 400, noWrite: true, want: fieldErr("slug", msgBlank)},
 			{name: "designation bogus", method: "POST", path: flowPath, body: `{"name":"n","slug":"d-bogus","title":"t","designation":"bogus"}`, status: 400, noWrite: true,
 				want: fieldErr("designation", `"bogus" is not a valid choice.`)},

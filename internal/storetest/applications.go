@@ -19,7 +19,7 @@ func Applications(t *testing.T, open func(t *testing.T) racd.Store) {
 	t.Run("OutpostValidation", func(t *testing.T) { testOutpostValidation(t, open(t)) })
 }
 
-var audit = racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Request: racd.RequestInfo{Method: "POST", Path: "/storetest/"}}
+var audit = racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Request: racd.RequestInfo{Method: "POST", Path: "/storetest/"}, Superuser: true}
 
 // providers creates a flow and n providers named p1..pn and returns their IDs.
 func providers(t *testing.T, s racd.Store, n int) []int64 {
