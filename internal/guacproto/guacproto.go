@@ -165,7 +165,9 @@ func forEachElement(raw []byte, fn func(v []byte)) {
 		}
 		i++
 		start := i
-		for ; n > 0; n-- {
+		ascii := asciiPrefix(raw[i:min(len(raw), i+n)])
+		i += ascii
+		for n -= ascii; n > 0; n-- {
 			if raw[i] < utf8.RuneSelf {
 				i++
 				continue
