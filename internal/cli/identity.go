@@ -123,7 +123,7 @@ func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer, geten
 	}
 	defer store.Close()
 	in := &racd.UserInput{Username: racd.Some(username), Name: racd.Some(name)}
-	create := store.CreateUser
+	create := store.Users().Create
 	if superuser {
 		create = store.CreateSuperuser
 	}
@@ -180,13 +180,14 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	defer store.Close()
-	u, err := store.GetUserByUsername(ctx, username)
-	if errors.Is(err, racd.ErrNotFound) {
-		return fmt.Errorf("no user with username %q", username)
-	}
+	users, _, err := store.Users().List(ctx, racd.UserQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything}, Username: &username})
 	if err != nil {
 		return err
 	}
+	if len(users) == 0 {
+		return fmt.Errorf("no user with username %q", username)
+	}
+	u := users[0]
 	key, err := keys.RandomKey(60)
 	if err != nil {
 		return err
@@ -196,10 +197,11 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	in := &racd.TokenInput{
+		Key:        racd.SealedKey{Hash: ring.Hash(key), Ciphertext: sealed},
 		Identifier: racd.Some(identifier), Intent: racd.Some(racd.IntentAPI), User: racd.Some(racd.IntRef{ID: u.ID}),
 		Description: racd.Some(description), Expiring: racd.Some(expiring), Expires: racd.Some(at),
 	}
-	t, err := store.CreateToken(ctx, in, racd.SealedKey{Hash: ring.Hash(key), Ciphertext: sealed}, cliAudit("racd token create"))
+	t, err := store.Tokens().Create(ctx, in, cliAudit("racd token create"))
 	if err != nil {
 		return describeFieldErrors(err)
 	}

@@ -150,7 +150,7 @@ func (s *session) audit(action, message string, extra map[string]any) *racd.Even
 func (s *session) record(ev *racd.Event) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.g.cfg.Store.RecordEvent(ctx, ev); err != nil {
+	if err := s.g.cfg.Store.Events().Record(ctx, ev); err != nil {
 		s.g.log.Warn("recording a session event failed", "action", ev.Action, "session", s.id, "err", err)
 	}
 }

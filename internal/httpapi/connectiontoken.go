@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"net/http"
 	"time"
@@ -93,7 +94,7 @@ func listConnectionTokens(s *Server, c *call) error {
 	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
 		return err
 	}
-	ts, count, err := s.store.ListConnectionTokens(c.ctx, q)
+	ts, count, err := s.store.ConnectionTokens().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionTo
 	if !ok {
 		return nil, errNotFound
 	}
-	t, err := s.store.GetConnectionToken(c.ctx, id)
+	t, err := s.store.ConnectionTokens().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func updateConnectionToken(s *Server, c *call) error {
 	}
 	in.Provider = f.racProviderRef("provider", false)
 	in.Endpoint = f.uuidRef("endpoint", true, false)
-	t, err = s.store.UpdateConnectionToken(c.ctx, t.UUID, in, c.audit())
+	t, err = s.store.ConnectionTokens().Update(c.ctx, t.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -156,7 +157,7 @@ func deleteConnectionToken(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteConnectionToken(c.ctx, t.UUID, c.audit()); err != nil {
+	if err := s.store.ConnectionTokens().Delete(c.ctx, t.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -209,7 +210,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if !ok {
 		return errNotFound
 	}
-	e, err := s.store.GetEndpoint(c.ctx, id)
+	e, err := s.store.Endpoints().Get(c.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -222,14 +223,27 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	settings := f.object("settings", false, racd.MsgNotADict)
+	if len(settings.V) > racd.MaxLaunchSettingsBytes {
+		errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
+	}
 	if !errs.Empty() {
 		return &errs
+	}
+	// Mappings are evaluated in a slot of the evaluator, taken before anything is
+	// written: when none frees up within the evaluation time limit, the answer is a
+	// 503 and no token was issued.
+	var slot *expr.Slot
+	if len(e.PropertyMappings) > 0 || (e.Provider != nil && len(e.Provider.PropertyMappings) > 0) {
+		if slot, err = s.evals.Reserve(c.ctx); err != nil {
+			return err
+		}
+		defer slot.Release()
 	}
 	secret, err := newConnectionSecret()
 	if err != nil {
 		return err
 	}
-	l, err := s.store.LaunchEndpoint(c.ctx, racd.LaunchRequest{
+	l, err := s.store.ConnectionTokens().Launch(c.ctx, racd.LaunchRequest{
 		EndpointUUID: e.UUID, UserID: c.p.User.ID, TokenHash: s.keys.Hash(secret), Settings: settings.V,
 	}, c.audit())
 	if err != nil {
@@ -237,7 +251,7 @@ func launchEndpoint(s *Server, c *call) error {
 	}
 	// The answer shows the settings without credentials: those reach guacd only, when
 	// the gateway computes the settings again at connect time.
-	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret)),
+	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret, slot)),
 		ConnectionToken: toConnectionTokenJSON(l.Token)}
 	if l.Token.Expires != nil {
 		x := racTimeJSON(*l.Token.Expires)
@@ -246,16 +260,23 @@ func launchEndpoint(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusCreated, out)
 }
 
-// connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
-// fail are skipped and recorded as configuration_error events.
-func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
-	return expr.LaunchSettings(c.ctx, l, secret, func(m *racd.PropertyMapping, err error) {
-		s.obs.Evaluation(expr.Outcome(err))
+// connectionSettings merges the settings of a launched token (SPEC §4), evaluating
+// its mappings in slot (nil when the endpoint had none as the launch began: one is
+// reserved now if it has some since). Mappings that fail, run into a limit or find no
+// free slot are skipped and recorded as configuration_error events. (The answer's
+// settings only describe the connection: the gateway computes them again at connect
+// time, and refuses to connect without a slot.)
+func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string, slot *expr.Slot) map[string]string {
+	settings, _ := s.evals.LaunchSettings(c.ctx, slot, l, secret, func(m *racd.PropertyMapping, err error) {
+		if !errors.Is(err, expr.ErrBusy) {
+			s.obs.Evaluation(expr.Outcome(err))
+		}
 		if err == nil {
 			return
 		}
-		if err := s.store.RecordEvent(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
+		if err := s.store.Events().Record(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
 			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
 		}
 	})
+	return settings
 }

@@ -46,8 +46,8 @@ type GatewayStore interface {
 	// deleted, not expired): the check a gateway makes before it cuts a session on a
 	// deletion notice, so that a delete that rolled back never cuts one.
 	LiveConnectionTokens(ctx context.Context, uuids []string) (map[string]bool, error)
-	// RecordEvent records an audit event.
-	RecordEvent(ctx context.Context, e *Event) error
+	// Events records the audit events of sessions.
+	Events() EventStore
 }
 
 // Notice kinds.

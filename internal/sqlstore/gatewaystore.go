@@ -20,17 +20,18 @@ func (s *Store) GatewayToken(ctx context.Context, tokenHash []byte) (*racd.Gatew
 		claim   []byte
 		browser sql.NullString
 	)
-	q := "SELECT " + s.connTokenCols() + ", ct.claim_hash, ct.browser_session FROM connection_tokens ct" + connTokenRowJoins +
+	t := connTokenTable
+	q := "SELECT " + t.cols(s.d) + ", ct.claim_hash, ct.browser_session FROM " + t.from() + t.joins +
 		"WHERE ct.token_hash = $1 AND " + liveConnToken("$2")
-	t, err := scanConnToken(c.queryRow(ctx, q, tokenHash, micros(s.now())), &claim, &browser)
+	tok, err := scanConnToken(c.queryRow(ctx, q, tokenHash, micros(s.now())), &claim, &browser)
+	if err == nil {
+		err = t.complete(ctx, s, c, []*racd.ConnectionToken{tok})
+	}
 	if err != nil {
 		return nil, classify(err)
 	}
-	if err := s.attachConnTokenProviders(ctx, c, t); err != nil {
-		return nil, classify(err)
-	}
-	out := &racd.GatewayToken{Launch: racd.Launch{Token: t}, ClaimHash: claim, BrowserSession: browser.String}
-	if err := s.launchMappings(ctx, c, &out.Launch, t.Endpoint.ProviderID, t.Endpoint.UUID); err != nil {
+	out := &racd.GatewayToken{Launch: racd.Launch{Token: tok}, ClaimHash: claim, BrowserSession: browser.String}
+	if err := s.launchMappings(ctx, c, &out.Launch, tok.Endpoint.ProviderID, tok.Endpoint.UUID); err != nil {
 		return nil, classify(err)
 	}
 	return out, nil
@@ -112,12 +113,12 @@ func (s *Store) DeleteDisconnectedToken(ctx context.Context, uuid string, gen in
 			micros(endedBy), uuid, gen).Scan(&n); err != nil || n == 0 {
 			return err
 		}
-		t, err := s.getConnToken(ctx, c, uuid, true)
+		t, err := get(ctx, s, c, connTokenTable, "uuid", uuid, true)
 		if err != nil {
 			return err
 		}
 		deleted = true
-		return s.deleteObject(ctx, c, "connection_tokens", "uuid", t.UUID, t.Ref(), connTokenFields(t), a)
+		return s.deleteRow(ctx, c, &connTokenTable.place, t.Ref(), connTokenWriter.diff(t), a)
 	})
 	if err == racd.ErrNotFound {
 		return false, nil

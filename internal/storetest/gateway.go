@@ -155,7 +155,7 @@ func testGatewayDeleteOnDisconnect(t *testing.T, h *H) {
 	if err != nil || !ok {
 		t.Fatalf("delete after the grace: %v %v", ok, err)
 	}
-	if _, err := h.S.GetConnectionToken(h.Ctx, token); !errors.Is(err, racd.ErrNotFound) {
+	if _, err := h.S.ConnectionTokens().Get(h.Ctx, token); !errors.Is(err, racd.ErrNotFound) {
 		t.Fatalf("token after deletion: %v", err)
 	}
 	if evs := h.Events(racd.ConnectionTokenModel.App, token); len(evs) == 0 || evs[len(evs)-1].Action != racd.EventModelDeleted {

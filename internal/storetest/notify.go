@@ -118,14 +118,14 @@ func testNoticeDeletions(t *testing.T, h *H, env NotifierEnv) {
 	}
 	ep := h.Endpoint("e1", p.ID)
 	tok := h.ConnectionToken(p.ID, ep, h.User("u1"))
-	if err := h.S.DeleteConnectionToken(h.Ctx, tok, Audit); err != nil {
+	if err := h.S.ConnectionTokens().Delete(h.Ctx, tok, Audit); err != nil {
 		t.Fatal(err)
 	}
 	heard("API delete", tok)
 
 	ep2 := h.Endpoint("e2", p.ID)
 	tok1, tok2 := h.ConnectionToken(p.ID, ep2, h.User("u2")), h.ConnectionToken(p.ID, ep2, h.User("u3"))
-	if err := h.S.DeleteEndpoint(h.Ctx, ep2, Audit); err != nil {
+	if err := h.S.Endpoints().Delete(h.Ctx, ep2, Audit); err != nil {
 		t.Fatal(err)
 	}
 	heard("endpoint cascade", tok1)
@@ -133,7 +133,7 @@ func testNoticeDeletions(t *testing.T, h *H, env NotifierEnv) {
 
 	u := h.User("u4")
 	tok = h.ConnectionToken(p.ID, h.Endpoint("e3", p.ID), u)
-	if err := h.S.DeleteUser(h.Ctx, u, Audit); err != nil {
+	if err := h.S.Users().Delete(h.Ctx, u, Audit); err != nil {
 		t.Fatal(err)
 	}
 	heard("user cascade", tok)
@@ -146,7 +146,7 @@ func testNoticeDeletions(t *testing.T, h *H, env NotifierEnv) {
 	heard("janitor", expired)
 
 	tok = h.ConnectionToken(p.ID, h.Endpoint("e5", p.ID), h.User("u6"))
-	if err := h.S.DeleteProvider(h.Ctx, p.ID, Audit); err != nil {
+	if err := h.S.Providers().Delete(h.Ctx, p.ID, Audit); err != nil {
 		t.Fatal(err)
 	}
 	heard("provider cascade", tok)
@@ -165,7 +165,7 @@ func testNoticeRollback(t *testing.T, h *H, env NotifierEnv) {
 	if b.wait(racd.Notice{Kind: racd.NoticeConnectionTokenDeleted, ID: tok}, 1500*time.Millisecond) {
 		t.Fatal("a delete that rolled back was heard")
 	}
-	if _, err := h.S.GetConnectionToken(h.Ctx, tok); err != nil {
+	if _, err := h.S.ConnectionTokens().Get(h.Ctx, tok); err != nil {
 		t.Fatalf("token after the rollback: %v", err)
 	}
 }
