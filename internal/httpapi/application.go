@@ -11,7 +11,9 @@ import (
 // applications is /api/v3/core/applications/, by slug.
 var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery]{
 	model: racd.ApplicationModel, path: "/api/v3/core/applications/", param: "slug", key: slugKey,
-	store: func(st racd.Store) racd.Reader[*racd.Application, string, racd.ApplicationQuery] { return st.Applications() },
+	store: func(st racd.Store) racd.Reader[*racd.Application, string, racd.ApplicationQuery] {
+		return st.Applications()
+	},
 	order: racd.ApplicationOrderFields,
 	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.ApplicationQuery, error) {
 		return racd.ApplicationQuery{
@@ -115,4 +117,3 @@ func formatLaunchURL(url string, u *racd.User) string {
 	}
 	return b.String()
 }
-

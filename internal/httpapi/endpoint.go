@@ -54,4 +54,3 @@ func toEndpointJSON(e *racd.Endpoint) endpointJSON {
 	}
 	return out
 }
-
