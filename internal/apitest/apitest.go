@@ -75,7 +75,9 @@ func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{})
+	// A statement timeout, so that a test process killed mid-request leaves nothing
+	// running in a shared PostgreSQL for long.
+	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{StatementTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

@@ -19,6 +19,9 @@ import (
 	"github.com/racd/racd/internal/web"
 )
 
+// maxHeaderBytes bounds a request's header (request line included).
+const maxHeaderBytes = 64 << 10
+
 const serveSummary = `Run racd's API server and connection gateway. An empty database is migrated on start; a
 database migrated by a newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser
 akadmin and an API token with that key are created when missing. A launched connection
@@ -51,10 +54,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
 		return err
 	}
+	// One evaluator for the launch answers and the gateway's connections, so that
+	// RACD_MAX_EVALUATIONS bounds them together.
+	evals := expr.NewEvaluator(cfg.MaxEvaluations, expr.Limits{})
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
 		TrustedProxies: cfg.TrustedProxies, Observer: obs.api,
+		Evaluator: evals,
 	})
 	notifier, err := store.NewNotifier(ctx)
 	if err != nil {
@@ -65,11 +72,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
-		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
-			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
-				if err == nil {
-					return
+		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure, Observer: obs.gateway,
+		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
+			return evals.LaunchSettings(ctx, nil, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				if err == nil || errors.Is(err, expr.ErrBusy) {
+					return // busy: the connection is refused, nothing was evaluated
 				}
 				if err := store.Events().Record(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
 					log.Warn("recording configuration_error event failed", "err", err)
@@ -79,6 +86,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	})
 	gw.Start()
 	defer gw.Close()
+	obs.watchGateway(gw)
 	page := web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
 		info, err := gw.OpenPage(w, r, secret)
 		return info.Title, err
@@ -93,6 +101,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	limited := newConnLimiter(ln, cfg.MaxConnections, log)
 	srv := &http.Server{
 		Handler:           handler,
 		BaseContext:       func(net.Listener) context.Context { return requestCtx },
@@ -100,13 +109,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A header being read is held in memory: bound it (with the connection
+		// bound, about 64 MiB at most). authentik's servers allow less.
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	limited.wire(srv)
 	janitorCtx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(janitorCtx, store, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limited) }()
 	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version(), "guacd", cfg.GuacdAddr)
 	select {
 	case err := <-errc:
@@ -141,7 +154,10 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs})
+	// No statement outlives the request timeout (a backstop: statements of a request
+	// that ends are cancelled at once).
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
+		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

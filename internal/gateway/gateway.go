@@ -32,8 +32,10 @@ type Config struct {
 	// Hash is the keyed hash of token secrets (as stored at launch) and claim cookies.
 	Hash func(secret string) []byte
 	// Settings computes a token's merged connection settings at connect time. audit is
-	// the session's user and client, for events of mappings that fail.
-	Settings func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string
+	// the session's user and client, for events of mappings that fail. An error means
+	// they could not be computed now (no free evaluation slot): the page is told the
+	// server is busy, and retries.
+	Settings func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error)
 
 	GuacdAddr        string        // host:port of guacd (default 127.0.0.1:4822)
 	ConnectTimeout   time.Duration // to connect to guacd (default 5s)
@@ -110,7 +112,7 @@ const (
 
 // maxBatch bounds one WebSocket message to the browser: instructions guacd sent
 // together travel together, up to this size.
-const maxBatch = 16 << 10
+const maxBatch = 64 << 10
 
 // New returns a gateway; Start begins its background work.
 func New(cfg Config) *Gateway {
@@ -159,8 +161,8 @@ func (g *Gateway) Start() {
 		g.unsubscribe = g.cfg.Notifier.Subscribe(g.onNotice)
 	}
 	g.loops.Add(2)
-	go g.watchBrowsers(ctx)
-	go g.sweepDisconnected(ctx)
+	go g.every(ctx, min(5*time.Second, g.cfg.BrowserTimeout/2), g.watchBrowsers)
+	go g.every(ctx, max(g.cfg.ReconnectGrace, 10*time.Second), g.sweepDisconnected)
 }
 
 // Shutdown ends every session with ReasonShutdown (the page says the server is
@@ -310,51 +312,46 @@ func (g *Gateway) recheck(ss []*session) {
 	}
 }
 
-// watchBrowsers ends sessions whose browser went silent (the page pings twice a
-// second, so silence means it is gone or stuck).
-func (g *Gateway) watchBrowsers(ctx context.Context) {
+// every calls fn every d until ctx ends.
+func (g *Gateway) every(ctx context.Context, d time.Duration, fn func(ctx context.Context)) {
 	defer g.loops.Done()
-	t := time.NewTicker(min(5*time.Second, g.cfg.BrowserTimeout/2))
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			fn(ctx)
 		}
-		cutoff := time.Now().Add(-g.cfg.BrowserTimeout).UnixNano()
-		g.mu.Lock()
-		var stale []*session
-		for _, s := range g.sessions {
-			if s.lastRead.Load() < cutoff {
-				stale = append(stale, s)
-			}
+	}
+}
+
+// watchBrowsers ends sessions whose browser went silent (the page pings twice a
+// second, so silence means it is gone or stuck).
+func (g *Gateway) watchBrowsers(context.Context) {
+	cutoff := time.Now().Add(-g.cfg.BrowserTimeout).UnixNano()
+	g.mu.Lock()
+	var stale []*session
+	for _, s := range g.sessions {
+		if s.lastRead.Load() < cutoff {
+			stale = append(stale, s)
 		}
-		g.mu.Unlock()
-		for _, s := range stale {
-			s.end(ReasonUnresponsive)
-		}
+	}
+	g.mu.Unlock()
+	for _, s := range stale {
+		s.end(ReasonUnresponsive)
 	}
 }
 
 // sweepDisconnected deletes tokens whose disconnect grace ran out while no replica
 // had a timer for them (the replica that held the session stopped meanwhile).
 func (g *Gateway) sweepDisconnected(ctx context.Context) {
-	defer g.loops.Done()
-	t := time.NewTicker(max(g.cfg.ReconnectGrace, 10*time.Second))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := g.cfg.Store.DeleteDisconnectedTokens(ctx, g.cfg.Now().Add(-g.cfg.ReconnectGrace))
-		if err != nil && ctx.Err() == nil {
-			g.log.Warn("deleting disconnected connection tokens failed", "err", err)
-		} else if n > 0 {
-			g.log.Info("deleted connection tokens after their session ended", "tokens", n)
-		}
+	n, err := g.cfg.Store.DeleteDisconnectedTokens(ctx, g.cfg.Now().Add(-g.cfg.ReconnectGrace))
+	if err != nil && ctx.Err() == nil {
+		g.log.Warn("deleting disconnected connection tokens failed", "err", err)
+	} else if n > 0 {
+		g.log.Info("deleted connection tokens after their session ended", "tokens", n)
 	}
 }
 

@@ -31,7 +31,7 @@ import (
 // harness is one racd replica (API, session page, gateway) on a database, with a test
 // guacd.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	backend  string
 	dbURL    string
 	api      *apitest.Env
@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, backend string, o options) *harness {
+func newHarness(t testing.TB, backend string, o options) *harness {
 	t.Helper()
 	url := storetest.URL(t, backend)
 	h := &harness{t: t, backend: backend, dbURL: url, api: apitest.NewWithURL(t, url)}
@@ -88,10 +88,11 @@ func (h *harness) start(api *apitest.Env, guacd *guacdtest.Server, o options) {
 	h.notifier = n
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	evals := expr.NewEvaluator(0, expr.Limits{})
 	cfg := gateway.Config{
 		Store: api.Store, Notifier: n, Hash: api.Keys.Hash, GuacdAddr: guacd.Addr(), Logger: log,
-		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
-			return expr.LaunchSettings(ctx, &gt.Launch, secret, nil)
+		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
+			return evals.LaunchSettings(ctx, nil, &gt.Launch, secret, nil)
 		},
 	}
 	if o.gateway != nil {
@@ -192,7 +193,7 @@ func (b *browser) open(secret string) (int, string) {
 
 // tunnel is a page's WebSocket, read as Guacamole instructions.
 type tunnel struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *websocket.Conn
 	pending []guacproto.Instruction
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"crypto/rand"
+	"errors"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -113,8 +114,21 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	settings := f.object("settings", 0)
+	if len(settings.V) > racd.MaxLaunchSettingsBytes {
+		f.errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
+	}
 	if err := f.errs.Err(); err != nil {
 		return err
+	}
+	// Mappings are evaluated in a slot of the evaluator, taken before anything is
+	// written: when none frees up within the evaluation time limit, the answer is a
+	// 503 and no token was issued.
+	var slot *expr.Slot
+	if len(e.PropertyMappings) > 0 || (e.Provider != nil && len(e.Provider.PropertyMappings) > 0) {
+		if slot, err = s.evals.Reserve(c.ctx); err != nil {
+			return err
+		}
+		defer slot.Release()
 	}
 	secret, err := newConnectionSecret()
 	if err != nil {
@@ -129,14 +143,20 @@ func launchEndpoint(s *Server, c *call) error {
 	// The answer shows the settings without credentials: those reach guacd only, when
 	// the gateway computes the settings again at connect time.
 	return s.writeJSON(c, http.StatusCreated, launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Expires: optTime(l.Token.Expires),
-		Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret)), ConnectionToken: toConnectionTokenJSON(c, l.Token)})
+		Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret, slot)), ConnectionToken: toConnectionTokenJSON(c, l.Token)})
 }
 
-// connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
-// fail are skipped and recorded as configuration_error events.
-func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
-	return expr.LaunchSettings(c.ctx, l, secret, func(m *racd.PropertyMapping, err error) {
-		s.obs.Evaluation(expr.Outcome(err))
+// connectionSettings merges the settings of a launched token (SPEC §4), evaluating
+// its mappings in slot (nil when the endpoint had none as the launch began: one is
+// reserved now if it has some since). Mappings that fail, run into a limit or find no
+// free slot are skipped and recorded as configuration_error events. (The answer's
+// settings only describe the connection: the gateway computes them again at connect
+// time, and refuses to connect without a slot.)
+func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string, slot *expr.Slot) map[string]string {
+	settings, _ := s.evals.LaunchSettings(c.ctx, slot, l, secret, func(m *racd.PropertyMapping, err error) {
+		if !errors.Is(err, expr.ErrBusy) {
+			s.obs.Evaluation(expr.Outcome(err))
+		}
 		if err == nil {
 			return
 		}
@@ -144,4 +164,5 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
 		}
 	})
+	return settings
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/authz"
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/realip"
@@ -38,6 +39,8 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed for the client
 	// address of the access log and audit events; nil trusts none.
 	TrustedProxies *realip.Proxies
+	// Evaluator runs property-mapping expressions (nil: one with the defaults).
+	Evaluator *expr.Evaluator
 }
 
 // Server is racd's HTTP API.
@@ -54,6 +57,7 @@ type Server struct {
 	auth    *authCache
 	obs     Observer
 	proxies *realip.Proxies
+	evals   *expr.Evaluator
 	// installID names this installation in user uids (keys.Keyring.InstallID).
 	installID string
 }
@@ -63,7 +67,10 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
-		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies,
+		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies, evals: cfg.Evaluator,
+	}
+	if s.evals == nil {
+		s.evals = expr.NewEvaluator(0, expr.Limits{})
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
