@@ -32,6 +32,13 @@ var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.Outpost
 		}
 	},
 	wire: func(_ *call, o *racd.Outpost) any { return toOutpostJSON(o) },
+	// The store uses the key when it creates the outpost's service account and token
+	// (outpostkey.go); the account's grants follow the providers.
+	complete: func(s *Server, in *racd.OutpostInput) (err error) {
+		in.ServiceKey, err = s.newServiceKey()
+		return err
+	},
+	changesAccess: true,
 }
 
 // outpostJSON is authentik's Outpost, keys in the serializer's order.

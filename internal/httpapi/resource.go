@@ -42,6 +42,9 @@ type resource[T object, I any, K comparable, Q any] struct {
 	// Either makes the stored object load before a write. nil: none.
 	prepare func(s *Server, c *call, in I, cur T) error
 	protect func(c *call, cur T) error
+	// complete adds to a decoded create or update what the server makes for it (an
+	// outpost's service key) without reading the stored object. nil: nothing.
+	complete func(s *Server, in I) error
 	// rule admits callers besides holders of the model permission; owner returns the
 	// user owning an object, for the owner rules.
 	rule  rule
@@ -179,6 +182,9 @@ func (r *resource[T, I, K, Q]) create(s *Server, c *call) error {
 			return err
 		}
 	}
+	if err := r.completeInput(s, in); err != nil {
+		return err
+	}
 	obj, err := r.store(s.store).(racd.Resource[T, I, K, Q]).Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
@@ -215,6 +221,9 @@ func (r *resource[T, I, K, Q]) update(s *Server, c *call) error {
 			return err
 		}
 	}
+	if err := r.completeInput(s, in); err != nil {
+		return err
+	}
 	obj, err := r.editor(s).Update(c.ctx, r.pathKey(c), in, c.audit())
 	if err != nil {
 		return err
@@ -246,6 +255,14 @@ func (r *resource[T, I, K, Q]) usedBy(s *Server, c *call) error {
 		return err
 	}
 	return s.writeJSON(c, http.StatusOK, toUsedByJSON(used))
+}
+
+// completeInput runs complete, if any.
+func (r *resource[T, I, K, Q]) completeInput(s *Server, in I) error {
+	if r.complete == nil {
+		return nil
+	}
+	return r.complete(s, in)
 }
 
 // editor is the store's part of a writable resource.
