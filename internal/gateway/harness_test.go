@@ -31,7 +31,7 @@ import (
 // harness is one racd replica (API, session page, gateway) on a database, with a test
 // guacd.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	backend  string
 	dbURL    string
 	api      *apitest.Env
@@ -47,6 +47,8 @@ type harness struct {
 type options struct {
 	guacd   guacdtest.Options
 	gateway func(*gateway.Config)
+	// server adjusts the HTTP server before it starts (timeouts, as racd serve sets them).
+	server func(*http.Server)
 }
 
 type syncBuffer struct {
@@ -66,7 +68,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, backend string, o options) *harness {
+func newHarness(t testing.TB, backend string, o options) *harness {
 	t.Helper()
 	url := storetest.URL(t, backend)
 	h := &harness{t: t, backend: backend, dbURL: url, api: apitest.NewWithURL(t, url)}
@@ -107,7 +109,11 @@ func (h *harness) start(api *apitest.Env, guacd *guacdtest.Server, o options) {
 		return info.Title, err
 	}, log))
 	mux.Handle(racd.SessionWebSocketPrefix, h.gw)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	if o.server != nil {
+		o.server(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -193,7 +199,7 @@ func (b *browser) open(secret string) (int, string) {
 
 // tunnel is a page's WebSocket, read as Guacamole instructions.
 type tunnel struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *websocket.Conn
 	pending []guacproto.Instruction
 }
