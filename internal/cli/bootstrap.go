@@ -34,6 +34,9 @@ func bootstrap(ctx context.Context, cfg Config, store *sqlstore.Store, ring *key
 			racd.BootstrapUsername+" again, or create a superuser with racd user create --superuser", "user", racd.BootstrapUsername)
 		return nil
 	}
+	if res.CreatedUser {
+		log.Info("created bootstrap superuser", "user", racd.BootstrapUsername, "id", res.UserID)
+	}
 	if res.CreatedToken {
 		log.Info("created bootstrap admin token", "user", racd.BootstrapUsername, "identifier", racd.BootstrapTokenIdentifier)
 		return nil
