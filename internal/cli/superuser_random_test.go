@@ -439,9 +439,12 @@ func (f *fuzzer) actorCall() {
 	f.last = fmt.Sprintf("actor %d (superuser %v): %s %s %v", a.id, super, method, path, body)
 	code, m := f.call(a.key, method, path, body)
 	if code == http.StatusForbidden && m["detail"] == "Token invalid/expired" {
-		// Deleted or deactivated by another actor (or a superuser): a new user takes
-		// the slot, so that the sequence keeps four live actors.
+		// Deleted or deactivated by another actor (or a superuser): once the call is
+		// checked, a new user takes the slot (the operator's doing, which may join a
+		// group a superuser made a superuser group), so that four actors stay live.
+		f.check()
 		f.actors[slot] = f.newActor(slot)
+		f.want = f.superusers()
 	}
 	if super {
 		f.want = f.superusers() // a superuser's own call may change who is one
