@@ -38,9 +38,9 @@ func TestSuperusersRandomized(t *testing.T) {
 		}
 		seed = n
 	}
-	steps := 400
+	steps := 1000
 	if testing.Short() {
-		steps = 120
+		steps = 200
 	}
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
@@ -297,6 +297,11 @@ func (f *fuzzer) newActor(i int) actor {
 	case 1:
 		perms = append(perms, fuzzPerm{model: "authentik_core.user", codename: "authentik_core.change_user", pk: fmt.Sprint(u.ID)},
 			fuzzPerm{codename: "authentik_core.view_user"}, fuzzPerm{codename: "authentik_core.view_group"})
+	case 2: // a group administrator
+		for _, action := range []string{"view", "add", "change", "delete"} {
+			perms = append(perms, fuzzPerm{codename: "authentik_core." + action + "_group"})
+		}
+		perms = append(perms, fuzzPerm{codename: "authentik_core.view_user"})
 	}
 	for _, p := range perms {
 		_ = f.st.AssignPermissions(ctx, racd.PermissionHolder{UserID: u.ID}, []string{p.codename}, p.pk, op)
@@ -337,6 +342,14 @@ func (f *fuzzer) randomPerms() []fuzzPerm {
 
 func (f *fuzzer) pick(s []string) string { return s[f.rnd.IntN(len(s))] }
 
+// pickGroup is, half of the time, the superuser group or the group under it.
+func (f *fuzzer) pickGroup() string {
+	if f.rnd.IntN(2) == 0 {
+		return f.groups[f.rnd.IntN(2)]
+	}
+	return f.pick(f.groups)
+}
+
 // pickUser is a user id: any made, a superuser, akadmin, or one of the actors.
 func (f *fuzzer) pickUser() int64 {
 	switch f.rnd.IntN(3) {
@@ -344,7 +357,9 @@ func (f *fuzzer) pickUser() int64 {
 		n, _ := strconv.ParseInt(f.pickSuperuser(), 10, 64)
 		return n
 	case 1:
-		return f.actors[f.rnd.IntN(len(f.actors))].id
+		if len(f.actors) > 0 {
+			return f.actors[f.rnd.IntN(len(f.actors))].id
+		}
 	}
 	return f.users[f.rnd.IntN(len(f.users))]
 }
@@ -365,7 +380,7 @@ func (f *fuzzer) someUsers(self int64) []any {
 	for i := f.rnd.IntN(3); i > 0; i-- {
 		out = append(out, f.pickUser())
 	}
-	if f.rnd.IntN(2) == 0 {
+	if f.rnd.IntN(3) != 0 {
 		out = append(out, self)
 	}
 	return out
@@ -394,7 +409,7 @@ func (f *fuzzer) actorCall() {
 	var body any
 	user := fmt.Sprintf("/api/v3/core/users/%d/", f.pickUser())
 	self := fmt.Sprintf("/api/v3/core/users/%d/", a.id)
-	group := "/api/v3/core/groups/" + f.pick(f.groups) + "/"
+	group := "/api/v3/core/groups/" + f.pickGroup() + "/"
 	switch f.rnd.IntN(14) {
 	case 0:
 		method, path, body = "PATCH", self, map[string]any{"username": f.name()}
