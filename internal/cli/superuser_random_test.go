@@ -483,7 +483,12 @@ func (f *fuzzer) actorCall() {
 func (f *fuzzer) superuserCall() {
 	var method, path string
 	var body any
-	switch f.rnd.IntN(4) {
+	switch f.rnd.IntN(6) {
+	case 4: // delete a superuser (akadmin included: a restart then makes a new one,
+		// unless someone else took the name by then; the last one is refused)
+		method, path = "DELETE", "/api/v3/core/users/"+f.pickSuperuser()+"/"
+	case 5: // deactivate one
+		method, path, body = "PATCH", "/api/v3/core/users/"+f.pickSuperuser()+"/", map[string]any{"is_active": false}
 	case 0: // rename a superuser (akadmin included)
 		id := f.pickSuperuser()
 		method, path, body = "PATCH", "/api/v3/core/users/"+id+"/", map[string]any{"username": fmt.Sprintf("root%d", f.rnd.IntN(1000))}
