@@ -36,6 +36,8 @@ var serveSettings = []setting{
 	{flag: "shutdown-timeout", env: "RACD_SHUTDOWN_TIMEOUT", def: "10s", help: "on SIGTERM or SIGINT, how long requests in flight may take to finish; those still running then are cut and logged with their request id"},
 	{flag: "event-retention", env: "RACD_EVENT_RETENTION", def: "365d", help: "how long audit events are kept (a duration such as 720h, or days such as 90d); shortening it also removes older events at the next purge (every minute)"},
 	{flag: "trusted-proxies", env: "RACD_TRUSTED_PROXIES", def: "", help: "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1,10.0.0.0/8; unset believes no one"},
+	// Browser sign-in (signin.go).
+	signInSettings[0], signInSettings[1], signInSettings[2], signInSettings[3],
 }
 
 // Config is racd's resolved configuration.
@@ -58,6 +60,13 @@ type Config struct {
 	EventRetention time.Duration
 	// TrustedProxies are the peers whose forwarded headers are believed.
 	TrustedProxies *realip.Proxies
+
+	// BootstrapPassword is akadmin's password when racd creates akadmin.
+	BootstrapPassword string
+	// SessionIdleTimeout and SessionMaxAge end browser sessions.
+	SessionIdleTimeout, SessionMaxAge time.Duration
+	// AuthenticationFlow is the slug of the sign-in page.
+	AuthenticationFlow string
 }
 
 // parseConfig resolves settings from flags (highest), then RACD_* variables, then
@@ -155,6 +164,7 @@ func toConfig(v map[string]string) (Config, error) {
 		}
 	}
 	errs = append(errs, c.operating(v)...)
+	errs = append(errs, c.signInConfig(v)...)
 	if c.Listen == "" {
 		errs = append(errs, errors.New("RACD_LISTEN must not be empty"))
 	}

@@ -19,9 +19,12 @@ import (
 var operatorSettings = []setting{serveSettings[1], serveSettings[2], serveSettings[3], serveSettings[5], serveSettings[6]}
 
 const userUsage = `Usage: racd user create --username U [--name N] [--superuser] [settings]
+       racd user set-password --username U [settings]
 
 Create a user. With --superuser the user joins the superuser group "authentik Admins"
-(created when missing). Run 'racd user create --help' for the settings.
+(created when missing). Set a user's password for the sign-in page with set-password:
+it is read from the terminal or standard input, never from the command line.
+Run 'racd user create --help' or 'racd user set-password --help' for the settings.
 `
 
 const userCreateSummary = `Create a user.
@@ -89,13 +92,16 @@ func cliAudit(cmd string) racd.Audit {
 	return racd.Audit{Request: racd.RequestInfo{Method: "CLI", Path: cmd, UserAgent: "racd/" + version()}}
 }
 
-func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stdout, userUsage)
 		if len(args) == 0 {
 			return fmt.Errorf("%w: missing subcommand", errUsage)
 		}
 		return nil
+	}
+	if args[0] == "set-password" {
+		return setPasswordCmd(ctx, args[1:], stdin, stdout, stderr, getenv)
 	}
 	if args[0] != "create" {
 		return fmt.Errorf("%w: unknown subcommand %q of racd user", errUsage, args[0])

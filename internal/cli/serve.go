@@ -12,7 +12,10 @@ import (
 
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
+	"github.com/racd/racd/internal/password"
+	"github.com/racd/racd/internal/portal"
 	"github.com/racd/racd/internal/sqlstore"
+	"github.com/racd/racd/internal/websession"
 )
 
 const serveSummary = `Run racd's API server. An empty database is migrated on start; a database migrated by a
@@ -37,14 +40,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	defer store.Close()
+	if err := bootstrapPassword(ctx, cfg, store, log); err != nil {
+		return err
+	}
 	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
 		return err
 	}
+	verifier, err := password.NewVerifier(password.Default)
+	if err != nil {
+		return err
+	}
+	sessions := websession.New(websession.Config{Store: store, Keys: ring, Proxies: cfg.TrustedProxies,
+		IdleTimeout: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge, Logger: log})
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
-		TrustedProxies: cfg.TrustedProxies,
+		TrustedProxies: cfg.TrustedProxies, Sessions: sessions, Verifier: verifier,
 	})
+	pages := portal.New(portal.Config{Store: store, Sessions: sessions, Keys: ring, Verifier: verifier,
+		AuthenticationFlow: cfg.AuthenticationFlow, Logger: log})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -53,7 +67,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
 	srv := &http.Server{
-		Handler:           requests.wrap(api),
+		Handler:           requests.wrap(rootHandler(api, pages)),
 		BaseContext:       func(net.Listener) context.Context { return requestCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -64,6 +78,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	janitorCtx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(janitorCtx, store, log)
+	go runSessionJanitor(janitorCtx, store, cfg.SessionIdleTimeout, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version())

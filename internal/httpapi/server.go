@@ -12,8 +12,10 @@ import (
 
 	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/keys"
+	"github.com/racd/racd/internal/password"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/realip"
+	"github.com/racd/racd/internal/websession"
 )
 
 // Config wires a Server.
@@ -38,6 +40,11 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed for the client
 	// address of the access log and audit events; nil trusts none.
 	TrustedProxies *realip.Proxies
+	// Sessions authenticates browsers by their session cookie; nil accepts bearer
+	// tokens only.
+	Sessions *websession.Manager
+	// Verifier holds the parameters new password hashes use (set_password).
+	Verifier *password.Verifier
 }
 
 // Server is racd's HTTP API.
@@ -54,6 +61,9 @@ type Server struct {
 	auth    *authCache
 	obs     Observer
 	proxies *realip.Proxies
+
+	sessions *websession.Manager
+	verifier *password.Verifier
 }
 
 // New builds a Server and its route table.
@@ -62,6 +72,7 @@ func New(cfg Config) *Server {
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
 		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies,
+		sessions: cfg.Sessions, verifier: cfg.Verifier,
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
@@ -99,6 +110,8 @@ type call struct {
 	// none: the only path metrics may name.
 	matched string
 	proxies *realip.Proxies
+	// session is the browser session the request came with ("" for a bearer token).
+	session *racd.BrowserSession
 }
 
 // param returns a path parameter by name.

@@ -16,6 +16,7 @@ type Store interface {
 	GrantStore
 	IdentityStore
 	EventStore
+	SignInStore
 	Ping(ctx context.Context) error
 	Close() error
 }
