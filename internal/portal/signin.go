@@ -234,8 +234,8 @@ func audit(r *http.Request, m *websession.Manager) racd.Audit {
 // safeNext returns where to send the browser after sign-in: next when it is a path of
 // this site, else the library. Anything that a browser could read as another site is
 // refused: a scheme or host, "//" or "/\" at the start (also percent-encoded), any
-// backslash, and control characters (which browsers strip, turning "/\t/x" into
-// "//x").
+// backslash, dot segments, and control characters (which browsers strip, turning
+// "/\t/x" into "//x").
 func safeNext(next string) string {
 	const def = LibraryPath
 	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.ContainsAny(next, "\\") {
@@ -253,6 +253,11 @@ func safeNext(next string) string {
 	dec, err := url.PathUnescape(u.EscapedPath())
 	if err != nil || strings.HasPrefix(dec, "//") || strings.ContainsAny(dec, "\\") {
 		return def
+	}
+	for _, seg := range strings.Split(dec, "/") {
+		if seg == "." || seg == ".." {
+			return def // a browser resolves dot segments; no page of racd needs them
+		}
 	}
 	for _, c := range dec {
 		if c < 0x20 || c == 0x7f {
