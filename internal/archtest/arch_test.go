@@ -105,6 +105,27 @@ func violations(pkgs map[string]*pkg) []string {
 		if !testOnly[strings.TrimPrefix(path, module+"/")] && slices.Contains(p.Deps, module+"/internal/guacdtest") {
 			bad("%s depends on internal/guacdtest, which only tests may use", strings.TrimPrefix(path, module+"/"))
 		}
+		// Prometheus stays in internal/metrics: the domain, the API, the store and the
+		// gateway report through small observer interfaces, and only cli (through
+		// metrics) and the binary link it.
+		rel := strings.TrimPrefix(path, module+"/")
+		for _, d := range p.Deps {
+			if !strings.HasPrefix(d, "github.com/prometheus/") {
+				continue
+			}
+			if rel != "internal/metrics" && rel != "internal/cli" && rel != "cmd/racd" {
+				bad("%s depends on %s; only internal/metrics may use Prometheus", rel, d)
+				break
+			}
+		}
+		if rel != "internal/metrics" {
+			for _, imp := range p.Imports {
+				if strings.HasPrefix(imp, "github.com/prometheus/") {
+					bad("%s imports %s; only internal/metrics may", rel, imp)
+					break
+				}
+			}
+		}
 		// Nothing but cmd/racd imports cli, not even tests.
 		if path != module+"/cmd/racd" && path != module+"/internal/cli" {
 			for _, imps := range [][]string{p.Imports, p.TestImports, p.XTestImports} {
@@ -185,6 +206,12 @@ func TestImportRulesCanFail(t *testing.T) {
 		{"production code reaches the test guacd", func(p map[string]*pkg) {
 			p[m("internal/httpapi")].Deps = append(p[m("internal/httpapi")].Deps, m("internal/guacdtest"))
 		}, "internal/httpapi depends on internal/guacdtest"},
+		{"sqlstore reaches prometheus", func(p map[string]*pkg) {
+			p[m("internal/sqlstore")].Deps = append(p[m("internal/sqlstore")].Deps, "github.com/prometheus/client_golang/prometheus")
+		}, "internal/sqlstore depends on github.com/prometheus/client_golang/prometheus"},
+		{"cli imports prometheus itself", func(p map[string]*pkg) {
+			p[m("internal/cli")].Imports = append(p[m("internal/cli")].Imports, "github.com/prometheus/client_golang/prometheus")
+		}, "internal/cli imports github.com/prometheus/client_golang/prometheus"},
 	}
 	for _, c := range cases {
 		p := base()

@@ -24,6 +24,7 @@ Commands:
   user       create users and set passwords: racd user create --username U [--name N] [--superuser],
              racd user set-password --username U (the password from the terminal or standard input)
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
+  backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
   version    print the version
 
 Run 'racd <command> --help' for a command's settings.
@@ -55,6 +56,8 @@ func RunStdin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		err = userCmd(ctx, args, stdin, stdout, stderr, getenv)
 	case "token":
 		err = tokenCmd(ctx, args, stdout, stderr, getenv)
+	case "backup":
+		err = backupCmd(ctx, args, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return 0

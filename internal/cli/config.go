@@ -35,6 +35,7 @@ var serveSettings = []setting{
 	{flag: "database-wait", env: "RACD_DATABASE_WAIT", def: "60s", help: "at start, how long to keep retrying (with back-off, logging each try) a database that cannot be reached before exiting 1; 0 gives up at once"},
 	{flag: "shutdown-timeout", env: "RACD_SHUTDOWN_TIMEOUT", def: "10s", help: "on SIGTERM or SIGINT, how long requests in flight may take to finish; those still running then are cut and logged with their request id"},
 	{flag: "event-retention", env: "RACD_EVENT_RETENTION", def: "365d", help: "how long audit events are kept (a duration such as 720h, or days such as 90d); shortening it also removes older events at the next purge (every minute)"},
+	{flag: "metrics-listen", env: "RACD_METRICS_LISTEN", def: "", help: "address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9300 (the port authentik uses); unset serves none"},
 	{flag: "trusted-proxies", env: "RACD_TRUSTED_PROXIES", def: "", help: "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1,10.0.0.0/8; unset believes no one"},
 	// Browser sign-in (signin.go).
 	signInSettings[0], signInSettings[1], signInSettings[2], signInSettings[3],
@@ -58,6 +59,8 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// EventRetention is how long audit events are kept.
 	EventRetention time.Duration
+	// MetricsListen is the metrics listener's address; "" serves no metrics.
+	MetricsListen string
 	// TrustedProxies are the peers whose forwarded headers are believed.
 	TrustedProxies *realip.Proxies
 
@@ -213,6 +216,7 @@ func (c *Config) operating(v map[string]string) []error {
 		}
 		*d.dst = dur
 	}
+	c.MetricsListen = v["RACD_METRICS_LISTEN"]
 	p, err := realip.Parse(v["RACD_TRUSTED_PROXIES"])
 	if err != nil {
 		errs = append(errs, fmt.Errorf("RACD_TRUSTED_PROXIES: %w", err))

@@ -123,7 +123,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		name = username
 	}
 	log := newLogger(stderr, cfg)
-	store, _, err := openStore(ctx, cfg, log)
+	store, _, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		identifier = "cli-" + hex.EncodeToString(b[:])
 	}
 	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log)
+	store, ring, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

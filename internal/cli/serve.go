@@ -35,11 +35,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	store, ring, err := openStoreWaiting(ctx, cfg, log)
+	obs := newObservers(cfg)
+	store, ring, err := openStoreWaiting(ctx, cfg, log, obs.store)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	stopMetrics, err := obs.serve(cfg.MetricsListen, store, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := bootstrapPassword(ctx, cfg, store, log); err != nil {
 		return err
 	}
@@ -55,7 +61,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
-		TrustedProxies: cfg.TrustedProxies, Sessions: sessions, Verifier: verifier,
+		TrustedProxies: cfg.TrustedProxies, Observer: obs.api, Sessions: sessions, Verifier: verifier,
 	})
 	pages := portal.New(portal.Config{Store: store, Sessions: sessions, Keys: ring, Verifier: verifier,
 		AuthenticationFlow: cfg.AuthenticationFlow, Logger: log})
@@ -91,7 +97,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 }
 
 // openStore resolves the secret, connects, and migrates.
-func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, *keys.Keyring, error) {
+// obs receives the store's statement timings and audit events (nil: none).
+func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.Observer) (*sqlstore.Store, *keys.Keyring, error) {
 	secret, err := resolveSecret(cfg, log)
 	if err != nil {
 		return nil, nil, err
@@ -100,7 +107,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Sto
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention})
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -148,7 +148,7 @@ func setPasswordCmd(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return err
 	}
 	log := newLogger(stderr, cfg)
-	store, _, err := openStore(ctx, cfg, log)
+	store, _, err := openStore(ctx, cfg, log, nil)
 	if err != nil {
 		return err
 	}

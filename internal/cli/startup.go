@@ -23,11 +23,11 @@ const (
 // timed out, starting up) is tried again with back-off for cfg.DatabaseWait, with a log
 // line per try, as happens when racd and its PostgreSQL start together. Any other
 // error (a bad URL or password, a schema from a newer racd) ends the wait at once.
-func openStoreWaiting(ctx context.Context, cfg Config, log *slog.Logger) (*sqlstore.Store, *keys.Keyring, error) {
+func openStoreWaiting(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.Observer) (*sqlstore.Store, *keys.Keyring, error) {
 	start := time.Now()
 	delay := firstRetryDelay
 	for attempt := 1; ; attempt++ {
-		store, ring, err := openStore(ctx, cfg, log)
+		store, ring, err := openStore(ctx, cfg, log, obs)
 		if err == nil {
 			if attempt > 1 {
 				log.Info("database reachable", "attempt", attempt, "waited", time.Since(start).Round(time.Millisecond).String())

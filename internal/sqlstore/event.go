@@ -44,6 +44,9 @@ func (s *Store) insertEvent(ctx context.Context, c conn, e *racd.Event) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		e.UUID, e.Action, e.App, string(userJSON), string(ctxJSON), nullString(e.ClientIP), micros(e.Created), micros(e.Expires),
 		e.User.Username, mApp, mName, mPK)
+	if err == nil {
+		c.eventWritten(e.Action)
+	}
 	return err
 }
 

@@ -32,6 +32,9 @@ type Options struct {
 	MaxConns int
 	// EventRetention is how long audit events are kept; 0 means racd.EventRetention.
 	EventRetention time.Duration
+	// Observer receives statement timings and committed audit events (metrics); nil
+	// means none.
+	Observer Observer
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -46,6 +49,7 @@ type Store struct {
 	url     string
 	// retention is how long an event is kept (Options.EventRetention).
 	retention time.Duration
+	obs       Observer
 
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
@@ -88,7 +92,10 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention}
+	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention, obs: o.Observer}
+	if s.obs == nil {
+		s.obs = nopObserver{}
+	}
 	if s.retention <= 0 {
 		s.retention = racd.EventRetention
 	}
@@ -238,6 +245,9 @@ type conn struct {
 	db    *sql.DB
 	tx    *sql.Tx // nil outside a transaction
 	retry bool
+	// events collects the actions of the audit events a write transaction inserts,
+	// reported to the Observer once it commits (nil outside a transaction).
+	events *[]string
 }
 
 // maxCachedStmts bounds the statement cache; past it statements are prepared per use.
@@ -283,9 +293,10 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (c conn) exec(ctx context.Context, q string, args ...any) (_ sql.Result, err error) {
 	c.s.queries.Add(1)
-	q, err := c.s.d.bind(q)
+	defer c.s.timed(opExec, time.Now(), &err)
+	q, err = c.s.d.bind(q)
 	if err != nil {
 		return nil, err
 	}
@@ -311,9 +322,10 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return rows, err
 }
 
-func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (c conn) queryOnce(ctx context.Context, q string, args ...any) (_ *sql.Rows, err error) {
 	c.s.queries.Add(1)
-	q, err := c.s.d.bind(q)
+	defer c.s.timed(opQuery, time.Now(), &err)
+	q, err = c.s.d.bind(q)
 	if err != nil {
 		return nil, err
 	}
@@ -433,25 +445,33 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		release = func() {}
 		err     error
 	)
+	began := time.Now()
 	if s.d.sqlite() {
 		tx, release, err = s.beginSQLite(ctx)
 	} else {
 		s.queries.Add(1)
 		tx, err = s.rw.BeginTx(ctx, nil)
 	}
+	s.timed(opBegin, began, &err)
 	if err != nil {
 		return err
 	}
-	if err = fn(conn{s: s, db: s.rw, tx: tx}); err != nil {
+	var events []string
+	if err = fn(conn{s: s, db: s.rw, tx: tx, events: &events}); err != nil {
 		_ = tx.Rollback()
 		release()
 		return err
 	}
 	s.queries.Add(1)
+	committing := time.Now()
 	err = tx.Commit()
+	s.timed(opCommit, committing, &err)
 	release() // before prepareWrites, which needs SQLite's only write connection
 	if err != nil {
 		return commitError{err}
+	}
+	for _, action := range events {
+		s.obs.EventWritten(action) // committed: counted once, whatever ran before
 	}
 	s.prepareWrites(ctx)
 	return nil

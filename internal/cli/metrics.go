@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/racd/racd/internal/httpapi"
+	"github.com/racd/racd/internal/metrics"
+	"github.com/racd/racd/internal/sqlstore"
+)
+
+// observers are what serve hands the store and the API for metrics: all nil without
+// RACD_METRICS_LISTEN, so nothing is counted that nobody reads.
+type observers struct {
+	m     *metrics.Metrics
+	store sqlstore.Observer
+	api   httpapi.Observer
+}
+
+func newObservers(cfg Config) observers {
+	if cfg.MetricsListen == "" {
+		return observers{}
+	}
+	m := metrics.New()
+	return observers{m: m, store: m, api: m}
+}
+
+// serve starts the metrics listener (its own address, so /metrics is never exposed
+// on the API's port) and returns a function that stops it.
+func (o observers) serve(addr string, store *sqlstore.Store, log *slog.Logger) (func(), error) {
+	if o.m == nil {
+		return func() {}, nil
+	}
+	o.m.WatchPools(store.PoolStats)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", o.m.Handler())
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "err", err)
+		}
+	}()
+	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
