@@ -83,7 +83,7 @@ func (s *Server) decodePermissionAssign(c *call) (*permissionAssign, error) {
 		if !authz.ValidPermission(p) {
 			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not exist.`)
 		}
-		if model != "" && !strings.HasSuffix(p, "_"+strings.SplitN(model, ".", 2)[1]) || model != "" && !strings.HasPrefix(p, strings.SplitN(model, ".", 2)[0]+".") {
+		if m, _ := authz.PermissionModel(p); model != "" && m.String() != model {
 			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not apply to `+model+`.`)
 		}
 		out.perms = append(out.perms, p)

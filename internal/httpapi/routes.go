@@ -56,6 +56,12 @@ func routeTable() []*route {
 		{"PATCH", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermChange), updateUser},
 		{"DELETE", "/api/v3/core/users/{id}/", detail, user.Perm(racd.PermDelete), deleteUser},
 		{"GET", "/api/v3/core/users/{id}/used_by/", detail, user.Perm(racd.PermView), userUsedBy},
+		{"POST", "/api/v3/core/users/{id}/set_password/", detail, racd.PermResetUserPassword, setUserPassword},
+		// Browser sessions: a user's own, a superuser's all.
+		{"GET", "/api/v3/core/authenticated_sessions/", collection, "owner", listAuthenticatedSessions},
+		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/", detail, "owner", getAuthenticatedSession},
+		{"DELETE", "/api/v3/core/authenticated_sessions/{uuid}/", detail, "owner", deleteAuthenticatedSession},
+		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/used_by/", detail, "owner", authenticatedSessionUsedBy},
 
 		{"GET", "/api/v3/core/groups/", collection, group.Perm(racd.PermView), listGroups},
 		{"POST", "/api/v3/core/groups/", collection, group.Perm(racd.PermAdd), createGroup},

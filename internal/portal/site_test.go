@@ -3,11 +3,13 @@ package portal_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +65,8 @@ type siteOpts struct {
 	proxies *realip.Proxies
 	idle    time.Duration
 	maxAge  time.Duration
+	// log, when set, receives every log line of the replica (the access log included).
+	log io.Writer
 }
 
 // newSite starts a replica on dbURL (migrated, with the bootstrap admin).
@@ -95,9 +99,13 @@ func newSite(t *testing.T, dbURL string, o siteOpts) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions := websession.New(websession.Config{Store: st, Keys: ring, Proxies: o.proxies, IdleTimeout: o.idle, MaxAge: o.maxAge, Now: o.clock.Now})
-	api := httpapi.New(httpapi.Config{Store: st, Keys: ring, TrustedProxies: o.proxies, Sessions: sessions, Verifier: v})
-	pages := portal.New(portal.Config{Store: st, Sessions: sessions, Keys: ring, Verifier: v, Now: o.clock.Now})
+	var log *slog.Logger
+	if o.log != nil {
+		log = slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	sessions := websession.New(websession.Config{Store: st, Keys: ring, Proxies: o.proxies, IdleTimeout: o.idle, MaxAge: o.maxAge, Now: o.clock.Now, Logger: log})
+	api := httpapi.New(httpapi.Config{Store: st, Keys: ring, TrustedProxies: o.proxies, Sessions: sessions, Verifier: v, Logger: log, AccessLog: log != nil})
+	pages := portal.New(portal.Config{Store: st, Sessions: sessions, Keys: ring, Verifier: v, Now: o.clock.Now, Logger: log})
 	assets := web.AssetHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -243,4 +251,51 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, dbURL string)) {
 	for _, b := range storetest.Backends {
 		t.Run(b, func(t *testing.T) { fn(t, storetest.URL(t, b)) })
 	}
+}
+
+// admin calls the API as the bootstrap superuser (bearer token).
+func (s *site) admin(method, path, body string) *page {
+	s.t.Helper()
+	req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+apitest.AdminToken)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return &page{Status: res.StatusCode, Header: res.Header, Body: string(raw)}
+}
+
+// grant assigns perms to user id, globally when pk is "" (else on the user model's pk).
+func (s *site) grant(id int64, model, pk string, perms ...string) {
+	s.t.Helper()
+	body := `{"permissions":["` + strings.Join(perms, `","`) + `"]`
+	if pk != "" {
+		body += `,"model":"` + model + `","object_pk":"` + pk + `"`
+	}
+	if p := s.admin("POST", "/api/v3/rbac/permissions/assigned_by_users/"+strconv.FormatInt(id, 10)+"/assign/", body+"}"); p.Status >= 300 {
+		s.t.Fatalf("grant %v: %d %s", perms, p.Status, p.Body)
+	}
+}
+
+// syncBuffer is a log destination safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
