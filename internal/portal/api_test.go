@@ -22,7 +22,9 @@ func TestSetPasswordAPI(t *testing.T) {
 		other := s.user("mia", "mias password", true)
 		helper := s.user("helper", "helpers password", true)
 		akadmin, _ := s.Store.GetUserByUsername(context.Background(), "akadmin")
-		path := func(u *racd.User) string { return "/api/v3/core/users/" + strconv.FormatInt(u.ID, 10) + "/set_password/" }
+		path := func(u *racd.User) string {
+			return "/api/v3/core/users/" + strconv.FormatInt(u.ID, 10) + "/set_password/"
+		}
 		pk := func(u *racd.User) string { return strconv.FormatInt(u.ID, 10) }
 
 		hb := newBrowser(t)
@@ -227,6 +229,33 @@ func TestAuthenticatedSessionsAPI(t *testing.T) {
 		}
 		if n := len(events(t, s, racd.EventModelDeleted)); n != 2 {
 			t.Fatalf("%d model_deleted events for 2 revocations", n)
+		}
+	})
+}
+
+// TestApplicationLaunchURL: an application whose provider is a RAC provider answers
+// authentik's launch_url for RAC; meta_launch_url still wins; no provider, null.
+func TestApplicationLaunchURL(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dbURL string) {
+		s := newSite(t, dbURL, siteOpts{})
+		flow := s.admin("POST", "/api/v3/flows/instances/", `{"name":"A","slug":"authz","title":"A","designation":"authorization"}`)
+		var f struct{ PK string }
+		_ = json.Unmarshal([]byte(flow.Body), &f)
+		prov := s.admin("POST", "/api/v3/providers/rac/", `{"name":"P","authorization_flow":"`+f.PK+`"}`)
+		var p struct{ PK int64 }
+		_ = json.Unmarshal([]byte(prov.Body), &p)
+		pk := strconv.FormatInt(p.PK, 10)
+		for _, c := range []struct{ body, want string }{
+			{`{"name":"RAC","slug":"rac","provider":` + pk + `}`, `"launch_url":"goauthentik.io://providers/rac/launch"`},
+			{`{"name":"Meta","slug":"meta","meta_launch_url":"https://%(username)s.example.com/"}`, `"launch_url":"https://akadmin.example.com/"`},
+			{`{"name":"None","slug":"none"}`, `"launch_url":null`},
+		} {
+			if r := s.admin("POST", "/api/v3/core/applications/", c.body); r.Status != 201 || !strings.Contains(r.Body, c.want) {
+				t.Errorf("%s: %d %s", c.body, r.Status, r.Body)
+			}
+		}
+		if r := s.admin("GET", "/api/v3/core/applications/rac/", ""); !strings.Contains(r.Body, `"launch_url":"goauthentik.io://providers/rac/launch"`) {
+			t.Errorf("retrieve: %s", r.Body)
 		}
 	})
 }

@@ -15,6 +15,10 @@ const (
 	EventAuthorizeApplication = "authorize_application"
 )
 
+// RACProviderLaunchURL is the launch_url of an application whose provider is a RAC
+// provider, as authentik answers it.
+const RACProviderLaunchURL = "goauthentik.io://providers/rac/launch"
+
 // PermResetUserPassword lets its holder set a user's password (authentik's custom
 // permission on the user model), globally or on one user.
 const PermResetUserPassword = "authentik_core.reset_user_password"
