@@ -1,39 +1,11 @@
 package cli_test
 
 import (
-	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/racd/racd/internal/cli"
 	"github.com/racd/racd/internal/storetest"
 )
-
-// serveOnce runs serve until it listens, stops it and returns its log.
-func serveOnce(t *testing.T, vars map[string]string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, []string{"serve"}, &out, &errOut, env(vars)) }()
-	deadline := time.After(30 * time.Second)
-	for !strings.Contains(errOut.String(), "racd listening") {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, errOut.String())
-		case <-deadline:
-			t.Fatalf("serve did not listen:\n%s", errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit %d:\n%s", code, errOut.String())
-	}
-	return errOut.String()
-}
 
 // TestBootstrapTokenChanged: a RACD_BOOTSTRAP_TOKEN that no longer matches the stored
 // bootstrap token gives a warning naming neither key; the same key gives none.

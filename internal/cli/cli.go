@@ -25,7 +25,7 @@ Commands:
              racd user set-password --username U (the password from the terminal or standard input)
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
   backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
-  version    print the version
+  version    print the version, the VCS revision it was built from and the Go version
 
 Run 'racd <command> --help' for a command's settings.
 `

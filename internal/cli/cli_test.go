@@ -84,31 +84,9 @@ func TestPostgresqlScheme(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "applied 0001_init") || !strings.Contains(stdout, "(postgres)") {
 		t.Fatalf("migrate: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- cli.Run(ctx, []string{"serve"}, &out, &errOut, env(map[string]string{
-			"RACD_DATABASE_URL": dbURL, "RACD_SECRET_KEY": secret, "RACD_LISTEN": "127.0.0.1:0",
-		}))
-	}()
-	deadline := time.After(30 * time.Second)
-	for !strings.Contains(errOut.String(), "racd listening") {
-		select {
-		case code := <-done:
-			t.Fatalf("serve exited %d:\n%s", code, errOut.String())
-		case <-deadline:
-			t.Fatalf("serve did not listen:\n%s", errOut.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if !strings.Contains(errOut.String(), "database=postgres") {
-		t.Fatalf("serve log: %s", errOut.String())
-	}
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("serve exit %d after shutdown:\n%s", code, errOut.String())
+	logs := serveOnce(t, map[string]string{"RACD_DATABASE_URL": dbURL, "RACD_SECRET_KEY": secret, "RACD_LISTEN": "127.0.0.1:0"})
+	if !strings.Contains(logs, "database=postgres") {
+		t.Fatalf("serve log: %s", logs)
 	}
 }
 

@@ -28,7 +28,7 @@ var serveSettings = []setting{
 	{env: "RACD_BOOTSTRAP_TOKEN", secret: true, help: "at start, create the superuser akadmin and a non-expiring API token with this key when they are missing (an existing token is never overwritten)"},
 	{flag: "log-level", env: "RACD_LOG_LEVEL", def: "info", help: "debug, info, warn or error"},
 	{flag: "log-format", env: "RACD_LOG_FORMAT", def: "text", help: "text or json"},
-	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level"},
+	{flag: "access-log", env: "RACD_ACCESS_LOG", def: "true", help: "log every request at info level: method, path, query (sensitive values masked), status, bytes, duration, client IP, user, user agent, request id"},
 	{flag: "auth-cache-ttl", env: "RACD_AUTH_CACHE_TTL", def: "2s", help: "how long a replica reuses a token lookup; changes through the same replica apply at once (0 disables)"},
 	{flag: "request-timeout", env: "RACD_REQUEST_TIMEOUT", def: "15s", help: "bound on each request's database work; past it the answer is 503"},
 	// Operating settings (appended: migrateSettings picks earlier ones by position).

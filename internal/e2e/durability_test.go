@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/racd/racd/internal/storetest"
 )
 
 // TestReplicasConcurrentCreate: 50 concurrent creates of one name spread over two
@@ -191,17 +189,11 @@ func TestKillDuringLoad(t *testing.T) {
 // database is back. The shared server is never touched: a proxy in front of it drops
 // connections instead.
 func TestDatabaseOutage(t *testing.T) {
-	base := storetest.PostgresURL(t)
-	u, err := url.Parse(base)
+	dbURL, proxy := proxiedPostgres(t)
+	u, err := url.Parse(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	upstream := u.Host
-	if u.Port() == "" {
-		upstream += ":5432"
-	}
-	proxy := newTCPProxy(t, upstream)
-	u.Host = proxy.addr
 	// A short auth cache, so the token lookup hits the database during the outage too;
 	// a short request timeout bounds the wait on a database that never answers.
 	r := Start(t, u.String(), "RACD_AUTH_CACHE_TTL=200ms", "RACD_REQUEST_TIMEOUT=2s")

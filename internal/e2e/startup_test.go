@@ -13,8 +13,7 @@ import (
 )
 
 // proxiedPostgres returns a fresh PostgreSQL schema's URL rewritten to go through a TCP
-// proxy that starts down (nothing listens on its port: connections are refused), and
-// the proxy.
+// proxy in front of the shared server, and the proxy (up).
 func proxiedPostgres(t *testing.T) (string, *tcpProxy) {
 	t.Helper()
 	u, err := url.Parse(storetest.PostgresURL(t))
@@ -26,7 +25,6 @@ func proxiedPostgres(t *testing.T) (string, *tcpProxy) {
 		upstream += ":5432"
 	}
 	proxy := newTCPProxy(t, upstream)
-	proxy.Down()
 	u.Host = proxy.addr
 	return u.String(), proxy
 }
@@ -35,6 +33,7 @@ func proxiedPostgres(t *testing.T) (string, *tcpProxy) {
 // seconds later. racd logs each try, starts, migrates and serves.
 func TestStartupWaitsForDatabase(t *testing.T) {
 	dbURL, proxy := proxiedPostgres(t)
+	proxy.Down() // connections are refused until Up
 	up := time.AfterFunc(5*time.Second, proxy.Up)
 	defer up.Stop()
 	start := time.Now()
@@ -60,7 +59,8 @@ func TestStartupWaitsForDatabase(t *testing.T) {
 // TestStartupGivesUp: PostgreSQL unreachable throughout. racd exits 1 once
 // RACD_DATABASE_WAIT has passed, saying why, without the database password.
 func TestStartupGivesUp(t *testing.T) {
-	dbURL, _ := proxiedPostgres(t)
+	dbURL, proxy := proxiedPostgres(t)
+	proxy.Down() // and stays down
 	u, _ := url.Parse(dbURL)
 	u.User = url.UserPassword("postgres", "hunter2")
 	cmd := exec.Command(racdBin, "serve")

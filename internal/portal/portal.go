@@ -91,6 +91,13 @@ var funcs = template.FuncMap{"upper": strings.ToUpper}
 // SignInPath is where a signed-out visitor signs in.
 func (h *Handler) SignInPath() string { return FlowPrefix + h.flow + "/" }
 
+// Owns reports whether r is for one of the pages: /, /if/flow/…, /if/user/, the
+// sign-out path and launch links. The root handler sends those here.
+func (h *Handler) Owns(r *http.Request) bool {
+	p := r.URL.Path
+	return p == "/" || p == LibraryPath || p == SignOutPath || strings.HasPrefix(p, FlowPrefix)
+}
+
 // ServeHTTP routes a page request. Paths it does not know get a 404 page.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
