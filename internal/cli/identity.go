@@ -13,6 +13,7 @@ import (
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
+	"github.com/racd/racd/internal/sqlstore"
 )
 
 // The operator commands share the database and secret settings of serve.
@@ -180,19 +181,11 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		identifier = "cli-" + hex.EncodeToString(b[:])
 	}
-	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log, nil)
+	store, ring, u, err := openForUser(ctx, cfg, stderr, username)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	u, err := store.GetUserByUsername(ctx, username)
-	if errors.Is(err, racd.ErrNotFound) {
-		return fmt.Errorf("no user with username %q", username)
-	}
-	if err != nil {
-		return err
-	}
 	key, err := keys.RandomKey(60)
 	if err != nil {
 		return err
@@ -216,6 +209,24 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintf(stderr, "created API token %s for %s (expires: %s); the key follows on stdout and is not shown again\n", t.Identifier, u.Username, when)
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+// openForUser opens the database of an operator command and finds the user it acts
+// on; the caller closes the store.
+func openForUser(ctx context.Context, cfg Config, stderr io.Writer, username string) (*sqlstore.Store, *keys.Keyring, *racd.User, error) {
+	store, ring, err := openStore(ctx, cfg, newLogger(stderr, cfg), nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u, err := store.GetUserByUsername(ctx, username)
+	if errors.Is(err, racd.ErrNotFound) {
+		err = fmt.Errorf("no user with username %q", username)
+	}
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, err
+	}
+	return store, ring, u, nil
 }
 
 // parseExpires reads --expires: "never", a positive Go duration, or an RFC 3339 time

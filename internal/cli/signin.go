@@ -147,19 +147,11 @@ func setPasswordCmd(ctx context.Context, args []string, stdin io.Reader, stdout,
 	if err != nil {
 		return err
 	}
-	log := newLogger(stderr, cfg)
-	store, _, err := openStore(ctx, cfg, log, nil)
+	store, _, u, err := openForUser(ctx, cfg, stderr, username)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	u, err := store.GetUserByUsername(ctx, username)
-	if errors.Is(err, racd.ErrNotFound) {
-		return fmt.Errorf("no user with username %q", username)
-	}
-	if err != nil {
-		return err
-	}
 	hash, err := password.Hash(pw, password.Default)
 	if err != nil {
 		return err

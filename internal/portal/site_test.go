@@ -177,9 +177,15 @@ func (b *browser) do(method, rawURL string, form url.Values, header map[string]s
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := b.c.Do(req)
+	return send(b.t, b.c, req)
+}
+
+// send sends req with c and reads the answer.
+func send(t *testing.T, c *http.Client, req *http.Request) *page {
+	t.Helper()
+	res, err := c.Do(req)
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
@@ -237,13 +243,7 @@ func (b *browser) api(base, method, path, body string, csrf bool) *page {
 			req.Header.Set(websession.CSRFHeader, c.Value)
 		}
 	}
-	res, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return &page{Status: res.StatusCode, Header: res.Header, Body: string(raw)}
+	return send(b.t, b.c, req)
 }
 
 // forEachBackend runs fn on SQLite and PostgreSQL with a fresh database URL.
@@ -261,13 +261,7 @@ func (s *site) admin(method, path, body string) *page {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	return &page{Status: res.StatusCode, Header: res.Header, Body: string(raw)}
+	return send(s.t, http.DefaultClient, req)
 }
 
 // grant assigns perms to user id, globally when pk is "" (else on the user model's pk).
