@@ -12,8 +12,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// browser is the Chromium every test shares, started once by TestMain.
-var browser context.Context
+// browser is the Chromium every test shares, started once by TestMain; racdBin is the
+// racd binary TestMain builds for tests that run racd as a process.
+var (
+	browser context.Context
+	racdBin string
+)
 
 // chromiumPath finds the browser: $RACD_TEST_CHROMIUM, else chromium on PATH.
 func chromiumPath() (string, error) {
@@ -44,6 +48,15 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(profile)
+	// Tests that need a whole racd (sessions, restarts) run this binary.
+	racdBin = filepath.Join(profile, "racd")
+	build := exec.Command("go", "build", "-o", racdBin, "github.com/racd/racd/cmd/racd")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "browsertest: building racd:", err)
+		return 1
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),

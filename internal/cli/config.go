@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/realip"
 )
 
@@ -37,6 +39,10 @@ var serveSettings = []setting{
 	{flag: "event-retention", env: "RACD_EVENT_RETENTION", def: "365d", help: "how long audit events are kept (a duration such as 720h, or days such as 90d); shortening it also removes older events at the next purge (every minute)"},
 	{flag: "metrics-listen", env: "RACD_METRICS_LISTEN", def: "", help: "address of a separate listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9300 (the port authentik uses); unset serves none"},
 	{flag: "trusted-proxies", env: "RACD_TRUSTED_PROXIES", def: "", help: "comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, e.g. 127.0.0.1,10.0.0.0/8; unset believes no one"},
+	{flag: "guacd-addr", env: "RACD_GUACD_ADDR", def: gateway.DefaultGuacdAddr, help: "host:port of guacd, which connects to the remote machines (RDP, VNC, SSH) for the session pages"},
+	{flag: "guacd-connect-timeout", env: "RACD_GUACD_CONNECT_TIMEOUT", def: gateway.DefaultConnectTimeout.String(), help: "bound on connecting to guacd; past it the page is told guacd cannot be reached"},
+	{flag: "guacd-handshake-timeout", env: "RACD_GUACD_HANDSHAKE_TIMEOUT", def: gateway.DefaultHandshakeTimeout.String(), help: "bound on guacd's handshake (select to ready); guacd stays silent for a protocol it lacks, and the page is told after this"},
+	{flag: "reconnect-grace", env: "RACD_RECONNECT_GRACE", def: gateway.DefaultReconnectGrace.String(), help: "with a provider's delete_token_on_disconnect, how long after a session ends its token waits for the browser to reconnect before it is deleted"},
 	// Browser sign-in (signin.go).
 	signInSettings[0], signInSettings[1], signInSettings[2], signInSettings[3],
 }
@@ -63,6 +69,11 @@ type Config struct {
 	MetricsListen string
 	// TrustedProxies are the peers whose forwarded headers are believed.
 	TrustedProxies *realip.Proxies
+
+	GuacdAddr             string
+	GuacdConnectTimeout   time.Duration
+	GuacdHandshakeTimeout time.Duration
+	ReconnectGrace        time.Duration
 
 	// BootstrapPassword is akadmin's password when racd creates akadmin.
 	BootstrapPassword string
@@ -126,6 +137,7 @@ func toConfig(v map[string]string) (Config, error) {
 	c := Config{
 		Listen: v["RACD_LISTEN"], DatabaseURL: v["RACD_DATABASE_URL"], SecretKey: v["RACD_SECRET_KEY"],
 		SecretKeyFile: v["RACD_SECRET_KEY_FILE"], BootstrapToken: v["RACD_BOOTSTRAP_TOKEN"],
+		GuacdAddr: v["RACD_GUACD_ADDR"],
 	}
 	var errs []error
 	switch strings.ToLower(v["RACD_LOG_LEVEL"]) {
@@ -168,6 +180,24 @@ func toConfig(v map[string]string) (Config, error) {
 	}
 	errs = append(errs, c.operating(v)...)
 	errs = append(errs, c.signInConfig(v)...)
+	for _, d := range []struct {
+		env string
+		dst *time.Duration
+	}{{"RACD_GUACD_CONNECT_TIMEOUT", &c.GuacdConnectTimeout}, {"RACD_GUACD_HANDSHAKE_TIMEOUT", &c.GuacdHandshakeTimeout},
+		{"RACD_RECONNECT_GRACE", &c.ReconnectGrace}} {
+		if s := v[d.env]; s != "" {
+			dur, err := time.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive duration such as 10s", d.env, s))
+			}
+			*d.dst = dur
+		}
+	}
+	if c.GuacdAddr != "" {
+		if _, _, err := net.SplitHostPort(c.GuacdAddr); err != nil {
+			errs = append(errs, fmt.Errorf("RACD_GUACD_ADDR %q: want host:port", c.GuacdAddr))
+		}
+	}
 	if c.Listen == "" {
 		errs = append(errs, errors.New("RACD_LISTEN must not be empty"))
 	}

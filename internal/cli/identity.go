@@ -130,7 +130,7 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	defer store.Close()
 	in := &racd.UserInput{Username: racd.Some(username), Name: racd.Some(name)}
-	create := store.CreateUser
+	create := store.Users().Create
 	if superuser {
 		create = store.CreateSuperuser
 	}
@@ -195,10 +195,11 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	in := &racd.TokenInput{
+		Key:        racd.SealedKey{Hash: ring.Hash(key), Ciphertext: sealed},
 		Identifier: racd.Some(identifier), Intent: racd.Some(racd.IntentAPI), User: racd.Some(racd.IntRef{ID: u.ID}),
 		Description: racd.Some(description), Expiring: racd.Some(expiring), Expires: racd.Some(at),
 	}
-	t, err := store.CreateToken(ctx, in, racd.SealedKey{Hash: ring.Hash(key), Ciphertext: sealed}, cliAudit("racd token create"))
+	t, err := store.Tokens().Create(ctx, in, cliAudit("racd token create"))
 	if err != nil {
 		return describeFieldErrors(err)
 	}
@@ -218,7 +219,7 @@ func openForUser(ctx context.Context, cfg Config, stderr io.Writer, username str
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	u, err := store.GetUserByUsername(ctx, username)
+	u, err := userByUsername(ctx, store, username)
 	if errors.Is(err, racd.ErrNotFound) {
 		err = fmt.Errorf("no user with username %q", username)
 	}
@@ -227,6 +228,18 @@ func openForUser(ctx context.Context, cfg Config, stderr io.Writer, username str
 		return nil, nil, nil, err
 	}
 	return store, ring, u, nil
+}
+
+// userByUsername finds a user by username, or ErrNotFound.
+func userByUsername(ctx context.Context, store racd.Store, username string) (*racd.User, error) {
+	users, _, err := store.Users().List(ctx, racd.UserQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything}, Username: &username})
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, racd.ErrNotFound
+	}
+	return users[0], nil
 }
 
 // parseExpires reads --expires: "never", a positive Go duration, or an RFC 3339 time

@@ -10,17 +10,22 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/racd/racd/internal/expr"
+	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/password"
 	"github.com/racd/racd/internal/portal"
+	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
+	"github.com/racd/racd/internal/web"
 	"github.com/racd/racd/internal/websession"
 )
 
-const serveSummary = `Run racd's API server. An empty database is migrated on start; a database migrated by a
-newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser akadmin and an API
-token with that key are created when missing.`
+const serveSummary = `Run racd's API server and connection gateway. An empty database is migrated on start; a
+database migrated by a newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser
+akadmin and an API token with that key are created when missing. A launched connection
+token opens at /if/rac/<token>/, which reaches the machine through guacd (RACD_GUACD_ADDR).`
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	vals, rest, err := parseConfig("racd serve", serveSummary, serveSettings, args, getenv, stdout)
@@ -65,15 +70,45 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	})
 	pages := portal.New(portal.Config{Store: store, Sessions: sessions, Keys: ring, Verifier: verifier,
 		AuthenticationFlow: cfg.AuthenticationFlow, Logger: log})
+	notifier, err := store.NewNotifier(ctx)
+	if err != nil {
+		return fmt.Errorf("notifier: %w", err)
+	}
+	defer notifier.Close()
+	gw := gateway.New(gateway.Config{
+		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
+		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
+		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
+		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
+		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
+			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				if err == nil {
+					return
+				}
+				if err := store.Events().Record(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
+					log.Warn("recording configuration_error event failed", "err", err)
+				}
+			})
+		},
+	})
+	gw.Start()
+	defer gw.Close()
+	page := web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
+		info, err := gw.OpenPage(w, r, secret)
+		return info.Title, err
+	}, log)
+	requests := newInflight()
+	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	// Requests in flight are the API's: a session's WebSocket is not one (the gateway
+	// ends sessions itself at shutdown, and its path holds the token's secret).
+	handler := rootHandler(requests.wrap(api), page, gw, pages)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
-	requests := newInflight()
-	requestCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancelRequests()
 	srv := &http.Server{
-		Handler:           requests.wrap(rootHandler(api, pages)),
+		Handler:           handler,
 		BaseContext:       func(net.Listener) context.Context { return requestCtx },
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -87,13 +122,27 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	go runSessionJanitor(janitorCtx, store, cfg.SessionIdleTimeout, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version())
+	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version(), "guacd", cfg.GuacdAddr)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	return shutdown(srv, requests, cancelRequests, cfg.ShutdownTimeout, log)
+	// Live sessions end at once with a reason the page shows (the server is
+	// restarting): the page reconnects, to another replica where there is one, and the
+	// tokens stay valid. Meanwhile the API's requests in flight finish.
+	sessionsDone := make(chan struct{})
+	go func() {
+		defer close(sessionsDone)
+		c, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := gw.Shutdown(c); err != nil {
+			log.Warn("sessions did not all end before the shutdown deadline", "err", err)
+		}
+	}()
+	err = shutdown(srv, requests, cancelRequests, cfg.ShutdownTimeout, log)
+	<-sessionsDone
+	return err
 }
 
 // openStore resolves the secret, connects, and migrates.

@@ -76,7 +76,7 @@ func bootstrapPassword(ctx context.Context, cfg Config, store *sqlstore.Store, l
 	if cfg.BootstrapPassword == "" {
 		return nil
 	}
-	if _, err := store.GetUserByUsername(ctx, racd.BootstrapUsername); err == nil {
+	if _, err := userByUsername(ctx, store, racd.BootstrapUsername); err == nil {
 		log.Info("RACD_BOOTSTRAP_PASSWORD ignored: akadmin exists and keeps its password (change it with racd user set-password)")
 		return nil
 	} else if !errors.Is(err, racd.ErrNotFound) {

@@ -55,7 +55,7 @@ func TestReadmeExampleRunsTwice(t *testing.T) {
 		out, err := exec.Command("bash", "-c", script).CombinedOutput()
 		got := string(out)
 		provider := regexp.MustCompile(`(?m)^\{"pk":(\d+),"name":"Office desktops \d+",.*"connection_expiry":"hours=2".*\}$`).FindStringSubmatch(got)
-		launch := regexp.MustCompile(`\{"token":"[A-Za-z0-9]{60}","expires":"[^"]+","settings":\{.*"hostname":"10\.0\.0\.5".*\}`).FindString(got)
+		launch := regexp.MustCompile(`\{"token":"[A-Za-z0-9]{60}","url":"/if/rac/[A-Za-z0-9]{60}/","expires":"[^"]+","settings":\{.*"hostname":"10\.0\.0\.5".*\}`).FindString(got)
 		if err != nil || provider == nil || launch == "" || strings.Contains(got, `"detail"`) || strings.Contains(got, "already exists") {
 			t.Fatalf("run %d: %v\n%s", run, err, got)
 		}

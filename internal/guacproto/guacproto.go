@@ -107,15 +107,24 @@ func Parse(raw []byte) (Instruction, error) {
 }
 
 // Opcode returns the opcode of a complete, already validated instruction without
-// allocating.
+// allocating and without walking the rest of it.
 func Opcode(raw []byte) []byte {
-	var op []byte
-	forEachElement(raw, func(v []byte) {
-		if op == nil {
-			op = v[:len(v):len(v)]
+	n, i := 0, 0
+	for i < len(raw) && raw[i] != '.' {
+		n = n*10 + int(raw[i]-'0')
+		i++
+	}
+	i++
+	start := i
+	for ; n > 0 && i < len(raw); n-- {
+		if raw[i] < utf8.RuneSelf {
+			i++
+			continue
 		}
-	})
-	return op
+		_, size := utf8.DecodeRune(raw[i:])
+		i += size
+	}
+	return raw[start:i:i]
 }
 
 // Split calls fn with each instruction of buf, which must hold whole instructions

@@ -174,7 +174,7 @@ func listApplications(s *Server, c *call) error {
 		MetaLaunchURL: strFilter(qv, "meta_launch_url"), MetaDescription: strFilter(qv, "meta_description"),
 		MetaPublisher: strFilter(qv, "meta_publisher"),
 	}
-	apps, count, err := s.store.ListApplications(c.ctx, q)
+	apps, count, err := s.store.Applications().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func createApplication(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.store.CreateApplication(c.ctx, in, c.audit())
+	a, err := s.store.Applications().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -209,7 +209,7 @@ func (s *Server) loadApplication(c *call, action string) (*racd.Application, err
 		// No stored slug looks like this (and PostgreSQL would refuse a NUL).
 		return nil, errNotFound
 	}
-	a, err := s.store.GetApplication(c.ctx, slug)
+	a, err := s.store.Applications().Get(c.ctx, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -236,7 +236,7 @@ func updateApplication(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	a, err = s.store.UpdateApplication(c.ctx, a.Slug, in, c.audit())
+	a, err = s.store.Applications().Update(c.ctx, a.Slug, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -248,7 +248,7 @@ func deleteApplication(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteApplication(c.ctx, a.Slug, c.audit()); err != nil {
+	if err := s.store.Applications().Delete(c.ctx, a.Slug, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -259,7 +259,7 @@ func applicationUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.ApplicationUsedBy(c.ctx, a.Slug, c.vis())
+	used, err := s.store.Applications().UsedBy(c.ctx, a.Slug, c.vis())
 	if err != nil {
 		return err
 	}

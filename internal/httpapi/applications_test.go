@@ -168,7 +168,7 @@ func TestApplicationBackchannelMoves(t *testing.T) {
 			t.Fatalf("p3 = %v", p3)
 		}
 		// The update's event carries the diff of the list.
-		evs, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_updated"))
+		evs, _, err := e.Store.Events().List(t.Context(), eventQuery("model_updated"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -176,7 +176,7 @@ func TestApplicationBackchannelMoves(t *testing.T) {
 		if len(evs) == 0 || !strings.Contains(string(evs[0].ContextJSON), want) || !strings.Contains(string(evs[0].ContextJSON), `"model_name":"application"`) {
 			t.Errorf("latest model_updated event lacks %s: %s", want, evs[0].ContextJSON)
 		}
-		created, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_created"))
+		created, _, err := e.Store.Events().List(t.Context(), eventQuery("model_created"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +289,7 @@ func TestApplicationDeletion(t *testing.T) {
 			}
 		}
 		e.MustAdmin(404, "GET", "/api/v3/core/applications/app1/", nil)
-		evs, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_deleted"))
+		evs, _, err := e.Store.Events().List(t.Context(), eventQuery("model_deleted"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -93,7 +93,7 @@ func listConnectionTokens(s *Server, c *call) error {
 	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
 		return err
 	}
-	ts, count, err := s.store.ListConnectionTokens(c.ctx, q)
+	ts, count, err := s.store.ConnectionTokens().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionTo
 	if !ok {
 		return nil, errNotFound
 	}
-	t, err := s.store.GetConnectionToken(c.ctx, id)
+	t, err := s.store.ConnectionTokens().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func updateConnectionToken(s *Server, c *call) error {
 	}
 	in.Provider = f.racProviderRef("provider", false)
 	in.Endpoint = f.uuidRef("endpoint", true, false)
-	t, err = s.store.UpdateConnectionToken(c.ctx, t.UUID, in, c.audit())
+	t, err = s.store.ConnectionTokens().Update(c.ctx, t.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func deleteConnectionToken(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteConnectionToken(c.ctx, t.UUID, c.audit()); err != nil {
+	if err := s.store.ConnectionTokens().Delete(c.ctx, t.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -172,6 +172,7 @@ func connectionTokenUsedBy(s *Server, c *call) error {
 // launchJSON is the answer of POST /rac/endpoints/{pbm_uuid}/launch/.
 type launchJSON struct {
 	Token           string              `json:"token"`
+	URL             string              `json:"url"`
 	Expires         *string             `json:"expires"`
 	Settings        map[string]string   `json:"settings"`
 	ConnectionToken connectionTokenJSON `json:"connection_token"`
@@ -208,7 +209,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if !ok {
 		return errNotFound
 	}
-	e, err := s.store.GetEndpoint(c.ctx, id)
+	e, err := s.store.Endpoints().Get(c.ctx, id)
 	if err != nil {
 		return err
 	}
@@ -228,13 +229,16 @@ func launchEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.store.LaunchEndpoint(c.ctx, racd.LaunchRequest{
+	l, err := s.store.ConnectionTokens().Launch(c.ctx, racd.LaunchRequest{
 		EndpointUUID: e.UUID, UserID: c.p.User.ID, TokenHash: s.keys.Hash(secret), Settings: settings.V,
 	}, c.audit())
 	if err != nil {
 		return err
 	}
-	out := launchJSON{Token: secret, Settings: s.connectionSettings(c, l, secret), ConnectionToken: toConnectionTokenJSON(l.Token)}
+	// The answer shows the settings without credentials: those reach guacd only, when
+	// the gateway computes the settings again at connect time.
+	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret)),
+		ConnectionToken: toConnectionTokenJSON(l.Token)}
 	if l.Token.Expires != nil {
 		x := racTimeJSON(*l.Token.Expires)
 		out.Expires = &x
@@ -245,62 +249,13 @@ func launchEndpoint(s *Server, c *call) error {
 // connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
 // fail are skipped and recorded as configuration_error events.
 func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
-	t := l.Token
-	e, p := t.Endpoint, t.Provider
-	vars := expr.Vars{
-		User:     map[string]any{"pk": t.User.ID, "username": t.User.Username, "name": t.User.Name, "email": t.User.Email},
-		Provider: mappingProviderVars(p),
-		Endpoint: mappingEndpointVars(e),
-	}
-	layers := racd.SettingsLayers{
-		Host: e.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(e.Settings),
-		Launch: racd.DecodeObject(t.Settings), Token: secret,
-	}
-	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
-		got, err := expr.EvalMapping(c.ctx, m, vars, expr.Limits{})
+	return expr.LaunchSettings(c.ctx, l, secret, func(m *racd.PropertyMapping, err error) {
 		s.obs.Evaluation(expr.Outcome(err))
-		if err != nil {
-			s.recordMappingFailure(c, m, p, err)
-			continue
+		if err == nil {
+			return
 		}
-		layers.Mappings = append(layers.Mappings, got)
-	}
-	return racd.MergeSettings(layers)
-}
-
-func (s *Server) recordMappingFailure(c *call, m *racd.PropertyMapping, p *racd.Provider, cause error) {
-	a := c.audit()
-	pRef, mRef := p.Ref(), m.Ref()
-	ev := &racd.Event{
-		Action: racd.EventConfigurationError, User: a.User, Request: a.Request, ClientIP: a.Request.ClientIP,
-		Message: "Failed to evaluate property-mapping: '" + m.Name + "'",
-		Extra: map[string]any{
-			"provider": map[string]any{"app": pRef.App, "model_name": pRef.ModelName, "pk": p.ID, "name": pRef.Name},
-			"mapping":  map[string]any{"app": mRef.App, "model_name": mRef.ModelName, "pk": mRef.PK, "name": mRef.Name},
-			"error":    cause.Error(),
-		},
-	}
-	if err := s.store.RecordEvent(c.ctx, ev); err != nil {
-		s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
-	}
-}
-
-func mappingProviderVars(p *racd.Provider) map[string]any {
-	var authn any
-	if p.AuthenticationFlow != "" {
-		authn = p.AuthenticationFlow
-	}
-	return map[string]any{
-		"pk": p.ID, "name": p.Name, "authentication_flow": authn, "authorization_flow": p.AuthorizationFlow,
-		"property_mappings": p.PropertyMappings, "settings": racd.DecodeObject(p.Settings),
-		"connection_expiry": p.ConnectionExpiry, "delete_token_on_disconnect": p.DeleteTokenOnDisconnect,
-	}
-}
-
-func mappingEndpointVars(e *racd.Endpoint) map[string]any {
-	return map[string]any{
-		"pk": e.UUID, "name": e.Name, "provider": e.ProviderID, "protocol": e.Protocol, "host": e.Host,
-		"settings": racd.DecodeObject(e.Settings), "property_mappings": e.PropertyMappings,
-		"auth_mode": e.AuthMode, "maximum_connections": e.MaximumConnections,
-	}
+		if err := s.store.Events().Record(c.ctx, expr.MappingFailure(m, l.Token.Endpoint.Provider, err, c.audit())); err != nil {
+			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
+		}
+	})
 }

@@ -140,7 +140,7 @@ func listEndpoints(s *Server, c *call) error {
 	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
 		return err
 	}
-	es, count, err := s.store.ListEndpoints(c.ctx, q)
+	es, count, err := s.store.Endpoints().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func createEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.store.CreateEndpoint(c.ctx, in, c.audit())
+	e, err := s.store.Endpoints().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) loadEndpoint(c *call, action string) (*racd.Endpoint, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	e, err := s.store.GetEndpoint(c.ctx, id)
+	e, err := s.store.Endpoints().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func updateEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	e, err = s.store.UpdateEndpoint(c.ctx, e.UUID, in, c.audit())
+	e, err = s.store.Endpoints().Update(c.ctx, e.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func deleteEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteEndpoint(c.ctx, e.UUID, c.audit()); err != nil {
+	if err := s.store.Endpoints().Delete(c.ctx, e.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -225,7 +225,7 @@ func endpointUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.EndpointUsedBy(c.ctx, e.UUID, c.vis())
+	used, err := s.store.Endpoints().UsedBy(c.ctx, e.UUID, c.vis())
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func listEvents(s *Server, c *call) error {
 		PK:        strFilter(qv, "context_model_pk"),
 		ClientIP:  strFilter(qv, "client_ip"),
 	}
-	events, count, err := s.store.ListEvents(c.ctx, q)
+	events, count, err := s.store.Events().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func getEvent(s *Server, c *call) error {
 	if !ok {
 		return errNotFound
 	}
-	e, err := s.store.GetEvent(c.ctx, id)
+	e, err := s.store.Events().Get(c.ctx, id)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func listFlows(s *Server, c *call) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	flows, count, err := s.store.ListFlows(c.ctx, q)
+	flows, count, err := s.store.Flows().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func createFlow(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.store.CreateFlow(c.ctx, in, c.audit())
+	f, err := s.store.Flows().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (s *Server) loadFlow(c *call, action string) (*racd.Flow, error) {
 	if strings.ContainsRune(slug, 0) || !utf8.ValidString(slug) {
 		return nil, errNotFound // no slug holds these; PostgreSQL text cannot
 	}
-	f, err := s.store.GetFlow(c.ctx, slug)
+	f, err := s.store.Flows().Get(c.ctx, slug)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func updateFlow(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	f, err = s.store.UpdateFlow(c.ctx, f.Slug, in, c.audit())
+	f, err = s.store.Flows().Update(c.ctx, f.Slug, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func deleteFlow(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteFlow(c.ctx, f.Slug, c.audit()); err != nil {
+	if err := s.store.Flows().Delete(c.ctx, f.Slug, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -183,7 +183,7 @@ func flowUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.FlowUsedBy(c.ctx, f.Slug, c.vis())
+	used, err := s.store.Flows().UsedBy(c.ctx, f.Slug, c.vis())
 	if err != nil {
 		return err
 	}

@@ -155,7 +155,7 @@ func listGroups(s *Server, c *call) error {
 			return racd.FieldError("members_by_pk", `“`+v+`” is not a valid value.`)
 		}
 	}
-	gs, count, err := s.store.ListGroups(c.ctx, q)
+	gs, count, err := s.store.Groups().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func createGroup(s *Server, c *call) error {
 	if err := guardGroupInput(c, in, nil); err != nil {
 		return err
 	}
-	g, err := s.store.CreateGroup(c.ctx, in, c.audit())
+	g, err := s.store.Groups().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -194,7 +194,7 @@ func (s *Server) loadGroup(c *call, action string) (*racd.Group, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	g, err := s.store.GetGroup(c.ctx, id)
+	g, err := s.store.Groups().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func updateGroup(s *Server, c *call) error {
 	if err := guardGroupInput(c, in, g); err != nil {
 		return err
 	}
-	g, err = s.store.UpdateGroup(c.ctx, g.UUID, in, c.audit())
+	g, err = s.store.Groups().Update(c.ctx, g.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func deleteGroup(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteGroup(c.ctx, g.UUID, c.audit()); err != nil {
+	if err := s.store.Groups().Delete(c.ctx, g.UUID, c.audit()); err != nil {
 		return err
 	}
 	s.auth.clear()
@@ -249,7 +249,7 @@ func groupUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.GroupUsedBy(c.ctx, g.UUID, c.vis())
+	used, err := s.store.Groups().UsedBy(c.ctx, g.UUID, c.vis())
 	if err != nil {
 		return err
 	}

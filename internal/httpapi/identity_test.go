@@ -175,7 +175,7 @@ func TestTokens(t *testing.T) {
 			t.Fatalf("new key: %s", r)
 		}
 		action, who := racd.EventSecretView, "alice"
-		evs, n, err := e.Store.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 100, Visible: racd.Everything}, Action: &action, Username: &who})
+		evs, n, err := e.Store.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 100, Visible: racd.Everything}, Action: &action, Username: &who})
 		if err != nil || n != 1 || !strings.Contains(string(evs[0].ContextJSON), "alice-1") || !strings.Contains(string(evs[0].UserJSON), "alice") {
 			t.Fatalf("secret_view events: %d %v", n, err)
 		}
@@ -265,7 +265,7 @@ func TestIdentityEvents(t *testing.T) {
 		}
 		for _, model := range []string{"user", "group", "role", "token"} {
 			m := model
-			evs, _, err := e.Store.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 100, Visible: racd.Everything}, Model: &m})
+			evs, _, err := e.Store.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 100, Visible: racd.Everything}, Model: &m})
 			if err != nil {
 				t.Fatal(err)
 			}

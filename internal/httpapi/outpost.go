@@ -91,7 +91,7 @@ func listOutposts(s *Server, c *call) error {
 	if err := fe.Err(); err != nil {
 		return err
 	}
-	outposts, count, err := s.store.ListOutposts(c.ctx, q)
+	outposts, count, err := s.store.Outposts().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func createOutpost(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	o, err := s.store.CreateOutpost(c.ctx, in, c.audit())
+	o, err := s.store.Outposts().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Server) loadOutpost(c *call, action string) (*racd.Outpost, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	o, err := s.store.GetOutpost(c.ctx, id)
+	o, err := s.store.Outposts().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func updateOutpost(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	o, err = s.store.UpdateOutpost(c.ctx, o.UUID, in, c.audit())
+	o, err = s.store.Outposts().Update(c.ctx, o.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -164,7 +164,7 @@ func deleteOutpost(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteOutpost(c.ctx, o.UUID, c.audit()); err != nil {
+	if err := s.store.Outposts().Delete(c.ctx, o.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -175,7 +175,7 @@ func outpostUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.OutpostUsedBy(c.ctx, o.UUID, c.vis())
+	used, err := s.store.Outposts().UsedBy(c.ctx, o.UUID, c.vis())
 	if err != nil {
 		return err
 	}

@@ -112,7 +112,7 @@ func TestOutpostKeptWithoutProviders(t *testing.T) {
 			t.Fatalf("providers = %v", ps)
 		}
 		e.MustAdmin(200, "PATCH", path, map[string]any{"name": "solo2"})
-		upd, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_updated"))
+		upd, _, err := e.Store.Events().List(t.Context(), eventQuery("model_updated"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +129,7 @@ func TestOutpostKeptWithoutProviders(t *testing.T) {
 		}
 		e.MustAdmin(204, "DELETE", path, nil)
 		e.MustAdmin(404, "GET", path, nil)
-		evs, _, err := e.Store.ListEvents(t.Context(), eventQuery("model_deleted"))
+		evs, _, err := e.Store.Events().List(t.Context(), eventQuery("model_deleted"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -115,7 +115,7 @@ func changeUserPerms(s *Server, c *call, assign bool) error {
 	if !ok {
 		return errNotFound
 	}
-	if _, err := s.store.GetUser(c.ctx, id); err != nil {
+	if _, err := s.store.Users().Get(c.ctx, id); err != nil {
 		return err
 	}
 	return s.changePerms(c, racd.PermissionHolder{UserID: id}, assign)
@@ -129,7 +129,7 @@ func changeRolePerms(s *Server, c *call, assign bool) error {
 	if !ok {
 		return errNotFound
 	}
-	if _, err := s.store.GetRole(c.ctx, id); err != nil {
+	if _, err := s.store.Roles().Get(c.ctx, id); err != nil {
 		return err
 	}
 	return s.changePerms(c, racd.PermissionHolder{RoleUUID: id}, assign)

@@ -71,7 +71,7 @@ func listMappings(s *Server, c *call) error {
 			q.Managed = append(q.Managed, m)
 		}
 	}
-	ms, count, err := s.store.ListPropertyMappings(c.ctx, q)
+	ms, count, err := s.store.PropertyMappings().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func createMapping(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.store.CreatePropertyMapping(c.ctx, in, c.audit())
+	m, err := s.store.PropertyMappings().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -105,7 +105,7 @@ func (s *Server) loadMapping(c *call, action string) (*racd.PropertyMapping, err
 	if !ok {
 		return nil, errNotFound
 	}
-	m, err := s.store.GetPropertyMapping(c.ctx, id)
+	m, err := s.store.PropertyMappings().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func updateMapping(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	m, err = s.store.UpdatePropertyMapping(c.ctx, m.UUID, in, c.audit())
+	m, err = s.store.PropertyMappings().Update(c.ctx, m.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func deleteMapping(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeletePropertyMapping(c.ctx, m.UUID, c.audit()); err != nil {
+	if err := s.store.PropertyMappings().Delete(c.ctx, m.UUID, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -155,7 +155,7 @@ func mappingUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.PropertyMappingUsedBy(c.ctx, m.UUID, c.vis())
+	used, err := s.store.PropertyMappings().UsedBy(c.ctx, m.UUID, c.vis())
 	if err != nil {
 		return err
 	}

@@ -99,7 +99,7 @@ func listProviders(s *Server, c *call) error {
 	}
 	lq.Visible = c.p.Visibility(racd.ProviderModel.Perm(racd.PermView))
 	q := racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}
-	ps, count, err := s.store.ListProviders(c.ctx, q)
+	ps, count, err := s.store.Providers().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -118,7 +118,7 @@ func createProvider(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.store.CreateProvider(c.ctx, in, c.audit())
+	p, err := s.store.Providers().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,7 @@ func (s *Server) loadProvider(c *call, action string) (*racd.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.store.GetProvider(c.ctx, id)
+	p, err := s.store.Providers().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +167,7 @@ func (s *Server) providerAccess(c *call, action string) (id int64, loaded bool, 
 	if c.p.Can(racd.ProviderModel.Perm(racd.PermView), pk) && c.p.Can(racd.ProviderModel.Perm(action), pk) {
 		return id, false, nil
 	}
-	if _, err := s.store.GetProvider(c.ctx, id); err != nil {
+	if _, err := s.store.Providers().Get(c.ctx, id); err != nil {
 		return 0, false, err
 	}
 	return id, true, requireObject(c, racd.ProviderModel, pk, action)
@@ -184,13 +184,13 @@ func updateProvider(s *Server, c *call) error {
 		// 404 whatever the body. (Field errors wait in in.Errors until the store has
 		// found the provider.)
 		if !loaded {
-			if _, gerr := s.store.GetProvider(c.ctx, id); gerr != nil {
+			if _, gerr := s.store.Providers().Get(c.ctx, id); gerr != nil {
 				return gerr
 			}
 		}
 		return err
 	}
-	p, err := s.store.UpdateProvider(c.ctx, id, in, c.audit())
+	p, err := s.store.Providers().Update(c.ctx, id, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func deleteProvider(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteProvider(c.ctx, id, c.audit()); err != nil {
+	if err := s.store.Providers().Delete(c.ctx, id, c.audit()); err != nil {
 		return err
 	}
 	return noContent(c)
@@ -213,7 +213,7 @@ func providerUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.ProviderUsedBy(c.ctx, p.ID, c.vis())
+	used, err := s.store.Providers().UsedBy(c.ctx, p.ID, c.vis())
 	if err != nil {
 		return err
 	}

@@ -100,7 +100,7 @@ func seedProviders(b *testing.B, e *apitest.Env, flow string) []int64 {
 				}
 				in := storetest.ProviderInput(fmt.Sprintf("provider-%05d", i), flow)
 				in.ConnectionExpiry = racd.Some(expiries[i%len(expiries)])
-				p, err := e.Store.CreateProvider(context.Background(), in, racd.Audit{})
+				p, err := e.Store.Providers().Create(context.Background(), in, racd.Audit{})
 				if err != nil {
 					failed.Store(err)
 					return

@@ -32,7 +32,7 @@ func listRoles(s *Server, c *call) error {
 		return err
 	}
 	lq.Visible = c.p.Visibility(racd.RoleModel.Perm(racd.PermView))
-	rs, count, err := s.store.ListRoles(c.ctx, racd.RoleQuery{ListQuery: lq, GroupName: strFilter(qv, "group__name")})
+	rs, count, err := s.store.Roles().List(c.ctx, racd.RoleQuery{ListQuery: lq, GroupName: strFilter(qv, "group__name")})
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func createRole(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.store.CreateRole(c.ctx, in, c.audit())
+	r, err := s.store.Roles().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *Server) loadRole(c *call, action string) (*racd.Role, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	r, err := s.store.GetRole(c.ctx, id)
+	r, err := s.store.Roles().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func updateRole(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	r, err = s.store.UpdateRole(c.ctx, r.UUID, in, c.audit())
+	r, err = s.store.Roles().Update(c.ctx, r.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func deleteRole(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteRole(c.ctx, r.UUID, c.audit()); err != nil {
+	if err := s.store.Roles().Delete(c.ctx, r.UUID, c.audit()); err != nil {
 		return err
 	}
 	s.auth.clear()

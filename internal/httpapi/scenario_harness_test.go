@@ -333,7 +333,7 @@ func keyOrder(t testing.TB, raw []byte) []string {
 // events returns the stored events, newest first, with their decoded context.
 func (f *fixture) events(t testing.TB) []storedEvent {
 	t.Helper()
-	evs, _, err := f.env.Store.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}})
+	evs, _, err := f.env.Store.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,7 +142,7 @@ func listTokens(s *Server, c *call) error {
 		id := c.p.User.ID
 		q.OwnerID = &id
 	}
-	ts, count, err := s.store.ListTokens(c.ctx, q)
+	ts, count, err := s.store.Tokens().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,8 @@ func createToken(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.store.CreateToken(c.ctx, in, racd.SealedKey{Hash: s.keys.Hash(key), Ciphertext: sealed}, c.audit())
+	in.Key = racd.SealedKey{Hash: s.keys.Hash(key), Ciphertext: sealed}
+	t, err := s.store.Tokens().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -185,7 +186,7 @@ func (s *Server) loadToken(c *call) (*racd.Token, error) {
 	if strings.ContainsRune(ident, 0) || !utf8.ValidString(ident) {
 		return nil, errNotFound // no identifier holds these; PostgreSQL text cannot
 	}
-	t, err := s.store.GetToken(c.ctx, ident)
+	t, err := s.store.Tokens().Get(c.ctx, ident)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +216,7 @@ func updateToken(s *Server, c *call) error {
 	if !c.p.Superuser {
 		ownTokens(c, in)
 	}
-	t, err = s.store.UpdateToken(c.ctx, t.Identifier, in, c.audit())
+	t, err = s.store.Tokens().Update(c.ctx, t.Identifier, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func deleteToken(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteToken(c.ctx, t.Identifier, c.audit()); err != nil {
+	if err := s.store.Tokens().Delete(c.ctx, t.Identifier, c.audit()); err != nil {
 		return err
 	}
 	s.auth.clear()

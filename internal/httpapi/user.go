@@ -157,7 +157,7 @@ func listUsers(s *Server, c *call) error {
 		}
 		q.UUID = &id
 	}
-	us, count, err := s.store.ListUsers(c.ctx, q)
+	us, count, err := s.store.Users().List(c.ctx, q)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func createUser(s *Server, c *call) error {
 	if !c.p.Superuser && groupsChange(in, nil) {
 		return errForbidden
 	}
-	u, err := s.store.CreateUser(c.ctx, in, c.audit())
+	u, err := s.store.Users().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Server) loadUser(c *call, action string) (*racd.User, error) {
 	if !ok {
 		return nil, errNotFound
 	}
-	u, err := s.store.GetUser(c.ctx, id)
+	u, err := s.store.Users().Get(c.ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func updateUser(s *Server, c *call) error {
 	if !c.p.Superuser && groupsChange(in, u.Groups) {
 		return errForbidden
 	}
-	u, err = s.store.UpdateUser(c.ctx, u.ID, in, c.audit())
+	u, err = s.store.Users().Update(c.ctx, u.ID, in, c.audit())
 	if err != nil {
 		return err
 	}
@@ -244,7 +244,7 @@ func deleteUser(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := s.store.DeleteUser(c.ctx, u.ID, c.audit()); err != nil {
+	if err := s.store.Users().Delete(c.ctx, u.ID, c.audit()); err != nil {
 		return err
 	}
 	s.auth.clear()
@@ -256,7 +256,7 @@ func userUsedBy(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	used, err := s.store.UserUsedBy(c.ctx, u.ID, c.vis())
+	used, err := s.store.Users().UsedBy(c.ctx, u.ID, c.vis())
 	if err != nil {
 		return err
 	}
@@ -286,7 +286,7 @@ type userSelfGroup struct {
 
 // usersMe answers GET /core/users/me/ for any authenticated caller.
 func usersMe(s *Server, c *call) error {
-	u, err := s.store.GetUser(c.ctx, c.p.User.ID)
+	u, err := s.store.Users().Get(c.ctx, c.p.User.ID)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func TestSetPasswordAPI(t *testing.T) {
 		target := s.user("liam", "liams old password", true)
 		other := s.user("mia", "mias password", true)
 		helper := s.user("helper", "helpers password", true)
-		akadmin, _ := s.Store.GetUserByUsername(context.Background(), "akadmin")
+		akadmin, _, _ := s.Store.PasswordLogin(context.Background(), "akadmin")
 		path := func(u *racd.User) string {
 			return "/api/v3/core/users/" + strconv.FormatInt(u.ID, 10) + "/set_password/"
 		}

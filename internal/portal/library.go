@@ -61,7 +61,7 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 	apps := map[string]*libraryApp{}
 	vis := p.Visibility(racd.EndpointModel.Perm(racd.PermView))
 	for page := 1; (page-1)*1000 < maxLibraryEndpoints; page++ {
-		eps, count, err := h.store.ListEndpoints(ctx, racd.EndpointQuery{ListQuery: racd.ListQuery{
+		eps, count, err := h.store.Endpoints().List(ctx, racd.EndpointQuery{ListQuery: racd.ListQuery{
 			Page: page, PageSize: 1000, Ordering: []racd.OrderTerm{{Field: "name"}}, Visible: vis}})
 		if err != nil {
 			return err

@@ -132,7 +132,7 @@ func TestSessionCSRF(t *testing.T) {
 		if res.StatusCode != 403 {
 			t.Fatalf("another session's token: %d", res.StatusCode)
 		}
-		if _, err := s.Store.GetFlow(context.Background(), "csrf-flow"); err == nil {
+		if _, err := s.Store.Flows().Get(context.Background(), "csrf-flow"); err == nil {
 			t.Fatal("a refused call created the flow")
 		}
 	})

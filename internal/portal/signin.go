@@ -69,7 +69,7 @@ func (h *Handler) flowPage(w http.ResponseWriter, r *http.Request, rest string) 
 		return errPage(http.StatusNotFound, "Not found", "There is no page at this address.")
 	}
 	title := "Sign in"
-	if f, err := h.store.GetFlow(r.Context(), slug); err == nil && f.Designation == "authentication" {
+	if f, err := h.store.Flows().Get(r.Context(), slug); err == nil && f.Designation == "authentication" {
 		if f.Title != "" {
 			title = f.Title
 		}
@@ -161,7 +161,7 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, title string) e
 		}
 		ev := &racd.Event{Action: racd.EventLoginFailed, Request: a.Request, ClientIP: a.Request.ClientIP,
 			Extra: map[string]any{"credentials": map[string]any{"username": login}}}
-		if err := h.store.RecordEvent(ctx, ev); err != nil {
+		if err := h.store.Events().Record(ctx, ev); err != nil {
 			return err
 		}
 		return h.showSignIn(w, r, http.StatusOK, title, next, login, msgSignInFailed)

@@ -20,7 +20,7 @@ const signInPath = "/if/flow/default-authentication-flow/"
 // events returns the events with action, newest first.
 func events(t *testing.T, s *site, action string) []*racd.Event {
 	t.Helper()
-	evs, _, err := s.Store.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}, Action: &action})
+	evs, _, err := s.Store.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}, Action: &action})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestSignIn(t *testing.T) {
 // assertNoSecretInEvents fails when any recorded event carries one of secrets.
 func assertNoSecretInEvents(t *testing.T, s *site, secrets ...string) {
 	t.Helper()
-	evs, _, err := s.Store.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}})
+	evs, _, err := s.Store.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1000, Visible: racd.Everything}})
 	if err != nil {
 		t.Fatal(err)
 	}

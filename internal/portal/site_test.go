@@ -125,7 +125,7 @@ func newSite(t *testing.T, dbURL string, o siteOpts) *site {
 func (s *site) user(username, pw string, active bool) *racd.User {
 	s.t.Helper()
 	ctx := context.Background()
-	u, err := s.Store.CreateUser(ctx, &racd.UserInput{Username: racd.Some(username), Name: racd.Some(strings.ToUpper(username[:1]) + username[1:]),
+	u, err := s.Store.Users().Create(ctx, &racd.UserInput{Username: racd.Some(username), Name: racd.Some(strings.ToUpper(username[:1]) + username[1:]),
 		Email: racd.Some(username + "@example.com"), IsActive: racd.Some(active)}, racd.Audit{})
 	if err != nil {
 		s.t.Fatal(err)

@@ -1,9 +1,7 @@
 package racd
 
 import (
-	"context"
 	"regexp"
-	"sort"
 	"strings"
 )
 
@@ -69,45 +67,32 @@ type ApplicationInput struct {
 	PolicyEngineMode     Opt[string]
 	Group                Opt[string]
 
-	Errors FieldErrors
+	Decoding
 }
 
-// Apply validates the static rules of the sent fields and copies the valid ones onto a.
-func (in *ApplicationInput) Apply(a *Application) {
-	applyText(&in.Errors, "name", in.Name, &a.Name)
-	if in.Slug.Set && !in.Errors.Has("slug") {
-		if s, ok := ValidateSlug(&in.Errors, "slug", in.Slug.V, 50); ok {
-			a.Slug = s
-		}
-	}
-	if in.Provider.Set && !in.Errors.Has("provider") {
+// Apply implements Input.
+func (in *ApplicationInput) Apply(a *Application, _ bool, errs *FieldErrors) {
+	applyText(errs, "name", in.Name, &a.Name)
+	applySlug(errs, "slug", in.Slug, 50, &a.Slug)
+	if sent(errs, "provider", in.Provider) {
 		a.ProviderID = in.Provider.V.ID
 	}
-	if in.BackchannelProviders.Set && !in.Errors.Has("backchannel_providers") {
+	if sent(errs, "backchannel_providers", in.BackchannelProviders) {
 		a.BackchannelProviders = uniqueInts(in.BackchannelProviders.V)
 	}
-	if in.OpenInNewTab.Set && !in.Errors.Has("open_in_new_tab") {
-		a.OpenInNewTab = in.OpenInNewTab.V
-	}
-	if in.MetaLaunchURL.Set && !in.Errors.Has("meta_launch_url") {
+	take(errs, "open_in_new_tab", in.OpenInNewTab, &a.OpenInNewTab)
+	if sent(errs, "meta_launch_url", in.MetaLaunchURL) {
 		v := strings.TrimSpace(in.MetaLaunchURL.V)
 		if v != "" && !ValidLaunchURL(v) {
-			in.Errors.Add("meta_launch_url", MsgInvalidURL)
+			errs.Add("meta_launch_url", MsgInvalidURL)
 		} else {
 			a.MetaLaunchURL = v
 		}
 	}
-	applyBlankable(&in.Errors, "meta_description", in.MetaDescription, &a.MetaDescription)
-	applyBlankable(&in.Errors, "meta_publisher", in.MetaPublisher, &a.MetaPublisher)
-	applyChoice(&in.Errors, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &a.PolicyEngineMode)
-	applyBlankable(&in.Errors, "group", in.Group, &a.Group)
-}
-
-// applyBlankable copies a text field that may be blank (trimmed).
-func applyBlankable(errs *FieldErrors, field string, v Opt[string], dst *string) {
-	if v.Set && !errs.Has(field) {
-		*dst = strings.TrimSpace(v.V)
-	}
+	applyBlankable(errs, "meta_description", in.MetaDescription, &a.MetaDescription)
+	applyBlankable(errs, "meta_publisher", in.MetaPublisher, &a.MetaPublisher)
+	applyChoice(errs, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &a.PolicyEngineMode)
+	applyBlankable(errs, "group", in.Group, &a.Group)
 }
 
 // IsSlug reports whether s has the form of a slug (letters, digits, '-' and '_').
@@ -141,34 +126,4 @@ type ApplicationQuery struct {
 	MetaLaunchURL   *string
 	MetaDescription *string
 	MetaPublisher   *string
-}
-
-// ApplicationStore keeps applications.
-type ApplicationStore interface {
-	// CreateApplication validates in (references and uniqueness included), stores a
-	// new application, makes the listed providers its backchannel providers and
-	// records a model_created event.
-	CreateApplication(ctx context.Context, in *ApplicationInput, a Audit) (*Application, error)
-	GetApplication(ctx context.Context, slug string) (*Application, error)
-	// ListApplications returns one page with providers loaded, in a fixed number of queries.
-	ListApplications(ctx context.Context, q ApplicationQuery) ([]*Application, int, error)
-	UpdateApplication(ctx context.Context, slug string, in *ApplicationInput, a Audit) (*Application, error)
-	// DeleteApplication deletes the application; its provider stays, and its
-	// backchannel providers stay with no backchannel application.
-	DeleteApplication(ctx context.Context, slug string, a Audit) error
-	ApplicationUsedBy(ctx context.Context, slug string, vis func(perm string) Visibility) ([]UsedBy, error)
-}
-
-// uniqueInts returns the distinct IDs of refs, sorted.
-func uniqueInts(refs []IntRef) []int64 {
-	out := make([]int64, 0, len(refs))
-	seen := make(map[int64]bool, len(refs))
-	for _, r := range refs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r.ID)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

@@ -131,6 +131,10 @@ type RequestInfo struct {
 type Audit struct {
 	User    UserRef
 	Request RequestInfo
+	// Visible, when set, is what the actor may view (per view permission): a change
+	// that refers to an object the actor cannot view is refused as if the object did
+	// not exist. nil lets the change refer to anything.
+	Visible func(perm string) Visibility
 }
 
 // UserRef identifies the acting user in events.

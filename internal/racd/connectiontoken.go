@@ -1,7 +1,6 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 )
@@ -40,7 +39,18 @@ type ConnectionTokenInput struct {
 	Provider Opt[IntRef]
 	Endpoint Opt[Ref]
 
-	Errors FieldErrors
+	Decoding
+}
+
+// Apply implements Input: provider and endpoint may be changed (the store checks that
+// both exist).
+func (in *ConnectionTokenInput) Apply(t *ConnectionToken, _ bool, errs *FieldErrors) {
+	if sent(errs, "provider", in.Provider) {
+		t.ProviderID = in.Provider.V.ID
+	}
+	if sent(errs, "endpoint", in.Endpoint) {
+		t.Endpoint = &Endpoint{UUID: in.Endpoint.V.ID}
+	}
 }
 
 // ConnectionTokenVisibility restricts connection token reads: All, or the tokens of
@@ -65,6 +75,10 @@ type LaunchRequest struct {
 	UserID       int64
 	TokenHash    []byte
 	Settings     json.RawMessage // the launch body's settings object, {} when none
+	// BrowserSession binds the token to the signed-in browser session that launched
+	// it (a launch link): only that browser opens it, and signing out deletes it. ""
+	// leaves the token to be claimed by the first browser that opens it (the API).
+	BrowserSession string
 }
 
 // Launch is what a launch returns: the new token (with endpoint, provider and user)
@@ -88,16 +102,4 @@ func ExpiryFrom(now time.Time, expiry string) *time.Time {
 	}
 	t := now.Add(d).UTC()
 	return &t
-}
-
-// ConnectionTokenStore keeps connection tokens. Expired tokens are never returned.
-type ConnectionTokenStore interface {
-	// LaunchEndpoint issues a token for req inside one write transaction that counts
-	// the endpoint's live tokens first: at maximum_connections it returns a
-	// *FieldErrors with MsgConnLimit under non_field_errors.
-	LaunchEndpoint(ctx context.Context, req LaunchRequest, a Audit) (*Launch, error)
-	GetConnectionToken(ctx context.Context, uuid string) (*ConnectionToken, error)
-	ListConnectionTokens(ctx context.Context, q ConnectionTokenQuery) ([]*ConnectionToken, int, error)
-	UpdateConnectionToken(ctx context.Context, uuid string, in *ConnectionTokenInput, a Audit) (*ConnectionToken, error)
-	DeleteConnectionToken(ctx context.Context, uuid string, a Audit) error
 }

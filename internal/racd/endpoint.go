@@ -1,7 +1,6 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
 	"net/netip"
 	"strconv"
@@ -92,38 +91,34 @@ type EndpointInput struct {
 	AuthMode           Opt[string]
 	MaximumConnections Opt[int64]
 
-	Errors FieldErrors
+	Decoding
 }
 
-// Apply validates the static rules of every sent field and copies the valid ones onto
-// e. Reference checks (provider, property mappings) happen in the store.
-func (in *EndpointInput) Apply(e *Endpoint) {
-	applyText(&in.Errors, "name", in.Name, &e.Name)
-	if in.Provider.Set && !in.Errors.Has("provider") {
+// Apply implements Input. Reference checks (provider, property mappings) happen in
+// the store.
+func (in *EndpointInput) Apply(e *Endpoint, _ bool, errs *FieldErrors) {
+	applyText(errs, "name", in.Name, &e.Name)
+	if sent(errs, "provider", in.Provider) {
 		e.ProviderID = in.Provider.V.ID
 	}
-	applyChoice(&in.Errors, "protocol", in.Protocol, EndpointProtocols, &e.Protocol)
-	if in.Host.Set && !in.Errors.Has("host") {
+	applyChoice(errs, "protocol", in.Protocol, EndpointProtocols, &e.Protocol)
+	if sent(errs, "host", in.Host) {
 		h := strings.TrimSpace(in.Host.V)
 		switch {
 		case h == "":
-			in.Errors.Add("host", MsgBlank)
+			errs.Add("host", MsgBlank)
 		case !ValidHost(h):
-			in.Errors.Add("host", MsgInvalidHost)
+			errs.Add("host", MsgInvalidHost)
 		default:
 			e.Host = h
 		}
 	}
-	if in.Settings.Set && !in.Errors.Has("settings") {
-		e.Settings = in.Settings.V
-	}
-	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") {
+	take(errs, "settings", in.Settings, &e.Settings)
+	if sent(errs, "property_mappings", in.PropertyMappings) {
 		e.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}
-	applyChoice(&in.Errors, "auth_mode", in.AuthMode, EndpointAuthModes, &e.AuthMode)
-	if in.MaximumConnections.Set && !in.Errors.Has("maximum_connections") {
-		e.MaximumConnections = in.MaximumConnections.V
-	}
+	applyChoice(errs, "auth_mode", in.AuthMode, EndpointAuthModes, &e.AuthMode)
+	take(errs, "maximum_connections", in.MaximumConnections, &e.MaximumConnections)
 }
 
 // SplitHost splits an endpoint host into the hostname and port a connection uses:
@@ -206,19 +201,4 @@ type EndpointQuery struct {
 	ListQuery
 	Name     *string
 	Provider *int64
-}
-
-// EndpointStore keeps RAC endpoints.
-type EndpointStore interface {
-	// CreateEndpoint validates in (provider and mappings must exist), stores a new
-	// endpoint and records a model_created event. Invalid input is a *FieldErrors.
-	CreateEndpoint(ctx context.Context, in *EndpointInput, a Audit) (*Endpoint, error)
-	// GetEndpoint returns the endpoint with its provider.
-	GetEndpoint(ctx context.Context, uuid string) (*Endpoint, error)
-	// ListEndpoints returns one page of endpoints (each with its provider) and the total.
-	ListEndpoints(ctx context.Context, q EndpointQuery) ([]*Endpoint, int, error)
-	UpdateEndpoint(ctx context.Context, uuid string, in *EndpointInput, a Audit) (*Endpoint, error)
-	// DeleteEndpoint deletes the endpoint and its connection tokens.
-	DeleteEndpoint(ctx context.Context, uuid string, a Audit) error
-	EndpointUsedBy(ctx context.Context, uuid string, vis func(perm string) Visibility) ([]UsedBy, error)
 }

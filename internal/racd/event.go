@@ -1,7 +1,6 @@
 package racd
 
 import (
-	"context"
 	"time"
 )
 
@@ -126,12 +125,4 @@ type EventQuery struct {
 	Model    *string // model name of the changed model (context.model.model_name)
 	PK       *string // primary key of the changed object, as text
 	ClientIP *string
-}
-
-// EventStore reads recorded events.
-type EventStore interface {
-	ListEvents(ctx context.Context, q EventQuery) ([]*Event, int, error)
-	GetEvent(ctx context.Context, uuid string) (*Event, error)
-	// RecordEvent stores an event outside any model change (e.g. configuration_error).
-	RecordEvent(ctx context.Context, e *Event) error
 }

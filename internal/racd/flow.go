@@ -1,10 +1,7 @@
 package racd
 
 import (
-	"context"
 	"regexp"
-	"strings"
-	"unicode/utf8"
 )
 
 // Flow is an authentik flow. racd keeps flows so that providers can refer to them; it
@@ -60,88 +57,20 @@ type FlowInput struct {
 	DeniedAction      Opt[string]
 	Authentication    Opt[string]
 
-	Errors FieldErrors
+	Decoding
 }
 
-// Apply validates the sent fields and copies the valid ones onto f.
-func (in *FlowInput) Apply(f *Flow) {
-	applyTextMax(&in.Errors, "name", in.Name, &f.Name, MaxIndexedText)
-	if in.Slug.Set && !in.Errors.Has("slug") {
-		if s, ok := ValidateSlug(&in.Errors, "slug", in.Slug.V, 50); ok {
-			f.Slug = s
-		}
-	}
-	applyText(&in.Errors, "title", in.Title, &f.Title)
-	applyChoice(&in.Errors, "designation", in.Designation, FlowDesignations, &f.Designation)
-	applyChoice(&in.Errors, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &f.PolicyEngineMode)
-	if in.CompatibilityMode.Set && !in.Errors.Has("compatibility_mode") {
-		f.CompatibilityMode = in.CompatibilityMode.V
-	}
-	applyChoice(&in.Errors, "layout", in.Layout, FlowLayouts, &f.Layout)
-	applyChoice(&in.Errors, "denied_action", in.DeniedAction, FlowDeniedActions, &f.DeniedAction)
-	applyChoice(&in.Errors, "authentication", in.Authentication, FlowAuthentications, &f.Authentication)
-}
-
-// ValidateSlug checks a slug field (trimmed, non-blank, at most max characters, of
-// letters, digits, '-' and '_'), records every problem and returns the trimmed slug.
-func ValidateSlug(errs *FieldErrors, field, v string, max int) (string, bool) {
-	s := strings.TrimSpace(v)
-	if s == "" {
-		errs.Add(field, MsgBlank)
-		return "", false
-	}
-	ok := true
-	if len([]rune(s)) > max {
-		errs.Add(field, MsgMaxLength(max))
-		ok = false
-	}
-	if !slugPattern.MatchString(s) {
-		errs.Add(field, MsgInvalidSlug)
-		ok = false
-	}
-	return s, ok
-}
-
-// MaxIndexedText is the most characters racd accepts in a text field that a database
-// index covers (names, managed keys). [racd] authentik has no limit, and PostgreSQL
-// fails (a 500 in authentik) once an index entry passes about 2700 bytes; 500
-// characters of at most 4 bytes each always fit.
-const MaxIndexedText = 500
-
-// applyText copies a required-non-blank text field (trimmed).
-func applyText(errs *FieldErrors, field string, v Opt[string], dst *string) {
-	applyTextMax(errs, field, v, dst, 0)
-}
-
-// applyTextMax is applyText with a maximum length in characters (0: none).
-func applyTextMax(errs *FieldErrors, field string, v Opt[string], dst *string, max int) {
-	if !v.Set || errs.Has(field) {
-		return
-	}
-	s := strings.TrimSpace(v.V)
-	if s == "" {
-		errs.Add(field, MsgBlank)
-		return
-	}
-	if max > 0 && utf8.RuneCountInString(s) > max {
-		errs.Add(field, MsgMaxLength(max))
-		return
-	}
-	*dst = s
-}
-
-// applyChoice copies a choice field after checking it is one of choices.
-func applyChoice(errs *FieldErrors, field string, v Opt[string], choices []string, dst *string) {
-	if !v.Set || errs.Has(field) {
-		return
-	}
-	for _, c := range choices {
-		if v.V == c {
-			*dst = c
-			return
-		}
-	}
-	errs.Add(field, MsgInvalidChoice(v.V))
+// Apply implements Input.
+func (in *FlowInput) Apply(f *Flow, _ bool, errs *FieldErrors) {
+	applyTextMax(errs, "name", in.Name, &f.Name, MaxIndexedText)
+	applySlug(errs, "slug", in.Slug, 50, &f.Slug)
+	applyText(errs, "title", in.Title, &f.Title)
+	applyChoice(errs, "designation", in.Designation, FlowDesignations, &f.Designation)
+	applyChoice(errs, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &f.PolicyEngineMode)
+	take(errs, "compatibility_mode", in.CompatibilityMode, &f.CompatibilityMode)
+	applyChoice(errs, "layout", in.Layout, FlowLayouts, &f.Layout)
+	applyChoice(errs, "denied_action", in.DeniedAction, FlowDeniedActions, &f.DeniedAction)
+	applyChoice(errs, "authentication", in.Authentication, FlowAuthentications, &f.Authentication)
 }
 
 // FlowQuery is a flow list request.
@@ -152,16 +81,4 @@ type FlowQuery struct {
 	Designation  *string
 	DeniedAction *string
 	UUID         *string
-}
-
-// FlowStore keeps flows.
-type FlowStore interface {
-	CreateFlow(ctx context.Context, in *FlowInput, a Audit) (*Flow, error)
-	GetFlow(ctx context.Context, slug string) (*Flow, error)
-	ListFlows(ctx context.Context, q FlowQuery) ([]*Flow, int, error)
-	UpdateFlow(ctx context.Context, slug string, in *FlowInput, a Audit) (*Flow, error)
-	// DeleteFlow deletes the flow, the providers it authorizes, and clears it where
-	// providers use it for authentication.
-	DeleteFlow(ctx context.Context, slug string, a Audit) error
-	FlowUsedBy(ctx context.Context, slug string, vis func(perm string) Visibility) ([]UsedBy, error)
 }

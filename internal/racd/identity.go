@@ -1,8 +1,9 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 )
@@ -58,7 +59,7 @@ type UserInput struct {
 	Path       Opt[string]
 	Type       Opt[string]
 
-	Errors FieldErrors
+	Decoding
 }
 
 // NewUser returns a user with authentik's defaults.
@@ -66,71 +67,69 @@ func NewUser() *User {
 	return &User{IsActive: true, Path: "users", Type: "internal", Attributes: EmptyObject}
 }
 
-// Apply validates the sent fields and copies the valid ones onto u; creating tells
-// whether u is new (the type rules differ).
-func (in *UserInput) Apply(u *User, creating bool) {
-	e := &in.Errors
-	if in.Username.Set && !e.Has("username") {
-		s := strings.TrimSpace(in.Username.V)
-		switch {
-		case s == "":
-			e.Add("username", MsgBlank)
-		case len([]rune(s)) > 150:
-			e.Add("username", MsgMaxLength(150))
-		default:
-			u.Username = s
+// Apply implements Input. The type rules differ between a new user and a stored one.
+// Sent groups replace u.Groups with entries that hold only their UUIDs.
+func (in *UserInput) Apply(u *User, create bool, errs *FieldErrors) {
+	applyTextMax(errs, "username", in.Username, &u.Username, 150)
+	applyBlankable(errs, "name", in.Name, &u.Name)
+	take(errs, "is_active", in.IsActive, &u.IsActive)
+	if sent(errs, "groups", in.Groups) {
+		ids := uniqueIDs(in.Groups.V)
+		u.Groups = make([]UserGroup, len(ids))
+		for i, id := range ids {
+			u.Groups[i] = UserGroup{UUID: id}
 		}
 	}
-	if in.Name.Set && !e.Has("name") {
-		u.Name = strings.TrimSpace(in.Name.V)
-	}
-	if in.IsActive.Set && !e.Has("is_active") {
-		u.IsActive = in.IsActive.V
-	}
-	if in.Email.Set && !e.Has("email") {
+	if sent(errs, "email", in.Email) {
 		s := strings.TrimSpace(in.Email.V)
 		switch {
 		case len([]rune(s)) > 254:
-			e.Add("email", MsgMaxLength(254))
+			errs.Add("email", MsgMaxLength(254))
 		case s != "" && !validEmail(s):
-			e.Add("email", MsgInvalidEmail)
+			errs.Add("email", MsgInvalidEmail)
 		default:
 			u.Email = s
 		}
 	}
-	if in.Attributes.Set && !e.Has("attributes") {
+	if sent(errs, "attributes", in.Attributes) {
 		u.Attributes = in.Attributes.V
 	}
-	if in.Path.Set && !e.Has("path") {
+	if sent(errs, "path", in.Path) {
 		p := strings.TrimSpace(in.Path.V)
 		switch {
 		case p == "":
-			e.Add("path", MsgBlank)
+			errs.Add("path", MsgBlank)
 		case p[0] == '/' || p[len(p)-1] == '/':
-			e.Add("path", MsgPathSlashes)
+			errs.Add("path", MsgPathSlashes)
 		case strings.Contains(p, "//"):
-			e.Add("path", MsgPathEmptySegment)
+			errs.Add("path", MsgPathEmptySegment)
 		default:
 			u.Path = p
 		}
 	}
-	if in.Type.Set && !e.Has("type") {
+	if sent(errs, "type", in.Type) {
 		t := in.Type.V
-		valid := false
-		for _, c := range UserTypes {
-			valid = valid || c == t
-		}
 		switch {
-		case !valid:
-			e.Add("type", MsgInvalidChoice(t))
-		case !creating && u.Type == "internal_service_account" && t != u.Type:
-			e.Add("type", MsgChangeInternalSA)
-		case creating && t == "internal_service_account":
-			e.Add("type", MsgInternalSA)
+		case !slices.Contains(UserTypes, t):
+			errs.Add("type", MsgInvalidChoice(t))
+		case !create && u.Type == "internal_service_account" && t != u.Type:
+			errs.Add("type", MsgChangeInternalSA)
+		case create && t == "internal_service_account":
+			errs.Add("type", MsgInternalSA)
 		default:
 			u.Type = t
 		}
 	}
+}
+
+// GroupUUIDs returns the UUIDs of the user's groups, sorted.
+func (u *User) GroupUUIDs() []string {
+	out := make([]string, len(u.Groups))
+	for i, g := range u.Groups {
+		out[i] = g.UUID
+	}
+	sort.Strings(out)
+	return out
 }
 
 // validEmail is a pragmatic form of Django's EmailValidator: one @, a non-empty local
@@ -216,40 +215,25 @@ type GroupInput struct {
 	Attributes  Opt[json.RawMessage]
 	Roles       Opt[[]Ref]
 
-	Errors FieldErrors
+	Decoding
 }
 
-// Apply validates the sent fields and copies the valid ones onto g.
-func (in *GroupInput) Apply(g *Group) {
-	e := &in.Errors
-	if in.Name.Set && !e.Has("name") {
-		s := strings.TrimSpace(in.Name.V)
-		switch {
-		case s == "":
-			e.Add("name", MsgBlank)
-		case len([]rune(s)) > 80:
-			e.Add("name", MsgMaxLength(80))
-		default:
-			g.Name = s
-		}
-	}
-	if in.IsSuperuser.Set && !e.Has("is_superuser") {
-		g.IsSuperuser = in.IsSuperuser.V
-	}
-	if in.Parent.Set && !e.Has("parent") {
+// Apply implements Input.
+func (in *GroupInput) Apply(g *Group, _ bool, errs *FieldErrors) {
+	applyTextMax(errs, "name", in.Name, &g.Name, 80)
+	take(errs, "is_superuser", in.IsSuperuser, &g.IsSuperuser)
+	if sent(errs, "parent", in.Parent) {
 		if g.UUID != "" && in.Parent.V.ID == g.UUID {
-			e.Add("parent", MsgGroupOwnParent)
+			errs.Add("parent", MsgGroupOwnParent)
 		} else {
 			g.Parent = in.Parent.V.ID
 		}
 	}
-	if in.Users.Set && !e.Has("users") {
+	if sent(errs, "users", in.Users) {
 		g.Users = uniqueInts(in.Users.V)
 	}
-	if in.Attributes.Set && !e.Has("attributes") {
-		g.Attributes = in.Attributes.V
-	}
-	if in.Roles.Set && !e.Has("roles") {
+	take(errs, "attributes", in.Attributes, &g.Attributes)
+	if sent(errs, "roles", in.Roles) {
 		g.Roles = uniqueIDs(in.Roles.V)
 	}
 }
@@ -276,8 +260,8 @@ func (r *Role) Ref() ObjectRef {
 
 // RoleInput is a role create or update request.
 type RoleInput struct {
-	Name   Opt[string]
-	Errors FieldErrors
+	Name Opt[string]
+	Decoding
 }
 
 // RoleQuery is a role list request.
@@ -286,20 +270,13 @@ type RoleQuery struct {
 	GroupName *string
 }
 
-// Apply validates the name and copies it onto r.
-func (in *RoleInput) Apply(r *Role) {
-	if in.Name.Set && !in.Errors.Has("name") {
-		s := strings.TrimSpace(in.Name.V)
-		switch {
-		case s == "":
-			in.Errors.Add("name", MsgBlank)
-		case len([]rune(s)) > 150:
-			in.Errors.Add("name", MsgMaxLength(150))
-		default:
-			r.Name = s
-		}
-	}
+// Apply implements Input.
+func (in *RoleInput) Apply(r *Role, _ bool, errs *FieldErrors) {
+	applyTextMax(errs, "name", in.Name, &r.Name, 150)
 }
+
+// RoleFields is the role serializer's field order.
+var RoleFields = []string{"name"}
 
 // Token is an authentik token (API tokens authenticate requests). Its key is never
 // part of it: the store keeps only the keyed hash and the sealed key.
@@ -331,6 +308,9 @@ const DefaultTokenLifetime = 30 * time.Minute
 
 // TokenInput is a token create or update request after wire decoding.
 type TokenInput struct {
+	// Key is the new token's key as the store keeps it (create only; the API makes it).
+	Key SealedKey
+
 	Managed     Opt[string] // "" with Set means null
 	Identifier  Opt[string]
 	Intent      Opt[string]
@@ -339,42 +319,29 @@ type TokenInput struct {
 	Expires     Opt[*time.Time]
 	Expiring    Opt[bool]
 
-	Errors FieldErrors
+	Decoding
 }
 
-// Apply validates the sent fields and copies the valid ones onto t.
-func (in *TokenInput) Apply(t *Token) {
-	e := &in.Errors
-	if in.Managed.Set && !e.Has("managed") {
-		t.Managed = in.Managed.V
-	}
-	if in.Identifier.Set && !e.Has("identifier") {
-		if s, ok := ValidateSlug(e, "identifier", in.Identifier.V, 255); ok {
-			t.Identifier = s
-		}
-	}
-	if in.Intent.Set && !e.Has("intent") {
+// Apply implements Input.
+func (in *TokenInput) Apply(t *Token, _ bool, errs *FieldErrors) {
+	take(errs, "managed", in.Managed, &t.Managed)
+	applySlug(errs, "identifier", in.Identifier, 255, &t.Identifier)
+	if sent(errs, "intent", in.Intent) {
 		switch in.Intent.V {
 		case IntentAPI, IntentAppPassword:
 			t.Intent = in.Intent.V
 		case IntentVerification, IntentRecovery:
-			e.Add("intent", MsgInvalidIntent(in.Intent.V))
+			errs.Add("intent", MsgInvalidIntent(in.Intent.V))
 		default:
-			e.Add("intent", MsgInvalidChoice(in.Intent.V))
+			errs.Add("intent", MsgInvalidChoice(in.Intent.V))
 		}
 	}
-	if in.User.Set && !e.Has("user") {
+	if sent(errs, "user", in.User) {
 		t.UserID = in.User.V.ID
 	}
-	if in.Description.Set && !e.Has("description") {
-		t.Description = in.Description.V
-	}
-	if in.Expires.Set && !e.Has("expires") {
-		t.Expires = in.Expires.V
-	}
-	if in.Expiring.Set && !e.Has("expiring") {
-		t.Expiring = in.Expiring.V
-	}
+	take(errs, "description", in.Description, &t.Description)
+	take(errs, "expires", in.Expires, &t.Expires)
+	take(errs, "expiring", in.Expiring, &t.Expiring)
 }
 
 // TokenQuery is a token list request.
@@ -393,52 +360,4 @@ type TokenQuery struct {
 type PermissionHolder struct {
 	UserID   int64
 	RoleUUID string
-}
-
-// IdentityStore keeps users, groups, roles, tokens and permission grants. Every change
-// records an event in its transaction.
-type IdentityStore interface {
-	CreateUser(ctx context.Context, in *UserInput, a Audit) (*User, error)
-	GetUser(ctx context.Context, id int64) (*User, error)
-	GetUserByUsername(ctx context.Context, username string) (*User, error)
-	ListUsers(ctx context.Context, q UserQuery) ([]*User, int, error)
-	UpdateUser(ctx context.Context, id int64, in *UserInput, a Audit) (*User, error)
-	DeleteUser(ctx context.Context, id int64, a Audit) error
-	UserUsedBy(ctx context.Context, id int64, vis func(perm string) Visibility) ([]UsedBy, error)
-	// CreateSuperuser creates a user that is a member of a superuser group (the
-	// operator CLI's --superuser).
-	CreateSuperuser(ctx context.Context, in *UserInput, a Audit) (*User, error)
-
-	CreateGroup(ctx context.Context, in *GroupInput, a Audit) (*Group, error)
-	GetGroup(ctx context.Context, uuid string) (*Group, error)
-	ListGroups(ctx context.Context, q GroupQuery) ([]*Group, int, error)
-	UpdateGroup(ctx context.Context, uuid string, in *GroupInput, a Audit) (*Group, error)
-	DeleteGroup(ctx context.Context, uuid string, a Audit) error
-	GroupUsedBy(ctx context.Context, uuid string, vis func(perm string) Visibility) ([]UsedBy, error)
-	// SetGroupMember adds (member true) or removes a user; ErrNotFound when the user
-	// does not exist.
-	SetGroupMember(ctx context.Context, uuid string, userID int64, member bool, a Audit) error
-
-	CreateRole(ctx context.Context, in *RoleInput, a Audit) (*Role, error)
-	GetRole(ctx context.Context, uuid string) (*Role, error)
-	ListRoles(ctx context.Context, q RoleQuery) ([]*Role, int, error)
-	UpdateRole(ctx context.Context, uuid string, in *RoleInput, a Audit) (*Role, error)
-	DeleteRole(ctx context.Context, uuid string, a Audit) error
-
-	// CreateToken stores a token with the sealed key; in.User must be set.
-	CreateToken(ctx context.Context, in *TokenInput, key SealedKey, a Audit) (*Token, error)
-	GetToken(ctx context.Context, identifier string) (*Token, error)
-	ListTokens(ctx context.Context, q TokenQuery) ([]*Token, int, error)
-	UpdateToken(ctx context.Context, identifier string, in *TokenInput, a Audit) (*Token, error)
-	DeleteToken(ctx context.Context, identifier string, a Audit) error
-	// TokenKey returns the sealed key of a token and records a secret_view event.
-	TokenKey(ctx context.Context, identifier string, a Audit) ([]byte, error)
-
-	// AssignPermissions grants perms (full codenames) to h, on objectPK ("" = globally);
-	// UnassignPermissions revokes them. ErrNotFound when the holder does not exist.
-	AssignPermissions(ctx context.Context, h PermissionHolder, perms []string, objectPK string, a Audit) error
-	UnassignPermissions(ctx context.Context, h PermissionHolder, perms []string, objectPK string, a Audit) error
-	// ObjectExists reports whether the object of model ("app.model") with primary key
-	// pk exists, and returns the key in the canonical form grants store.
-	ObjectExists(ctx context.Context, model, pk string) (canonical string, ok bool, err error)
 }

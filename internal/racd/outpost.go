@@ -1,7 +1,6 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"time"
@@ -86,7 +85,7 @@ type OutpostInput struct {
 	Config            Opt[json.RawMessage]
 	Managed           Opt[string] // "" with Set means null
 
-	Errors FieldErrors
+	Decoding
 }
 
 // MsgOutpostType is authentik's message for a provider whose kind the outpost type
@@ -95,36 +94,36 @@ func MsgOutpostType(outpostType string) string {
 	return "Outpost type " + outpostType + " can't be used with RACProvider providers."
 }
 
-// Apply validates the static rules of the sent fields and copies the valid ones onto o.
-// before is the stored outpost on update (nil on create).
-func (in *OutpostInput) Apply(o *Outpost, before *Outpost) {
-	if in.Name.Set && !in.Errors.Has("name") {
+// Apply implements Input.
+func (in *OutpostInput) Apply(o *Outpost, _ bool, errs *FieldErrors) {
+	if sent(errs, "name", in.Name) {
 		name := strings.TrimSpace(in.Name.V)
 		switch {
 		case name == "":
-			in.Errors.Add("name", MsgBlank)
-		case before != nil && before.Managed == ManagedEmbeddedOutpost && name != EmbeddedOutpostName:
-			in.Errors.Add("name", "Embedded outpost's name cannot be changed")
+			errs.Add("name", MsgBlank)
+		case o.Managed == ManagedEmbeddedOutpost && name != EmbeddedOutpostName:
+			// o.Managed is still the stored value: managed is applied below.
+			errs.Add("name", "Embedded outpost's name cannot be changed")
 		default:
 			o.Name = name
 		}
 	}
-	applyChoice(&in.Errors, "type", in.Type, OutpostTypes, &o.Type)
-	if in.Providers.Set && !in.Errors.Has("providers") {
+	applyChoice(errs, "type", in.Type, OutpostTypes, &o.Type)
+	if sent(errs, "providers", in.Providers) {
 		o.Providers = uniqueInts(in.Providers.V)
 	}
-	if in.ServiceConnection.Set && !in.Errors.Has("service_connection") && in.ServiceConnection.V.ID != "" {
+	if sent(errs, "service_connection", in.ServiceConnection) && in.ServiceConnection.V.ID != "" {
 		// racd manages no deployments, so no service connection exists.
-		in.Errors.Add("service_connection", MsgDoesNotExist(in.ServiceConnection.V.Raw))
+		errs.Add("service_connection", MsgDoesNotExist(in.ServiceConnection.V.Raw))
 	}
-	if in.Config.Set && !in.Errors.Has("config") {
+	if sent(errs, "config", in.Config) {
 		if msg := validateOutpostConfig(in.Config.V); msg != "" {
-			in.Errors.Add("config", msg)
+			errs.Add("config", msg)
 		} else {
 			o.Config = in.Config.V
 		}
 	}
-	if in.Managed.Set && !in.Errors.Has("managed") {
+	if sent(errs, "managed", in.Managed) {
 		o.Managed = strings.TrimSpace(in.Managed.V)
 	}
 }
@@ -135,13 +134,13 @@ func (in *OutpostInput) Apply(o *Outpost, before *Outpost) {
 // they are sent and against the type sent with them; racd checks what the outpost
 // ends up with, so that a PATCH of the type alone cannot leave RAC providers in a
 // proxy outpost.
-func (in *OutpostInput) CheckProviders(o *Outpost) {
-	if !in.Errors.Has("type") && !in.Errors.Has("providers") && (in.Type.Set || in.Providers.Set) {
+func (in *OutpostInput) CheckProviders(o *Outpost, errs *FieldErrors) {
+	if !errs.Has("type") && !errs.Has("providers") && (in.Type.Set || in.Providers.Set) {
 		switch {
 		case len(o.Providers) > 0 && o.Type != OutpostTypeRAC:
-			in.Errors.Add("providers", MsgOutpostType(o.Type))
+			errs.Add("providers", MsgOutpostType(o.Type))
 		case in.Providers.Set && len(o.Providers) == 0 && o.Managed != ManagedEmbeddedOutpost:
-			in.Errors.Add("providers", MsgEmptyList)
+			errs.Add("providers", MsgEmptyList)
 		}
 	}
 }
@@ -230,15 +229,4 @@ type OutpostQuery struct {
 	ProvidersIsNull       *bool
 	ProvidersByPK         []int64 // outposts holding any of these providers
 	ServiceConnectionName bool    // a service_connection__name filter was given: nothing matches
-}
-
-// OutpostStore keeps outposts.
-type OutpostStore interface {
-	CreateOutpost(ctx context.Context, in *OutpostInput, a Audit) (*Outpost, error)
-	GetOutpost(ctx context.Context, uuid string) (*Outpost, error)
-	// ListOutposts returns one page with providers loaded, in a fixed number of queries.
-	ListOutposts(ctx context.Context, q OutpostQuery) ([]*Outpost, int, error)
-	UpdateOutpost(ctx context.Context, uuid string, in *OutpostInput, a Audit) (*Outpost, error)
-	DeleteOutpost(ctx context.Context, uuid string, a Audit) error
-	OutpostUsedBy(ctx context.Context, uuid string, vis func(perm string) Visibility) ([]UsedBy, error)
 }

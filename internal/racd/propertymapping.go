@@ -1,7 +1,6 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
@@ -41,7 +40,7 @@ type PropertyMappingInput struct {
 	Expression     Opt[string]
 	StaticSettings Opt[json.RawMessage]
 
-	Errors FieldErrors
+	Decoding
 }
 
 // NewPropertyMapping returns an empty mapping.
@@ -49,23 +48,19 @@ func NewPropertyMapping() *PropertyMapping {
 	return &PropertyMapping{StaticSettings: EmptyObject}
 }
 
-// Apply validates the sent fields and copies the valid ones onto m. The wire layer has
-// already compiled the expression and recorded a syntax error in Errors.
-func (in *PropertyMappingInput) Apply(m *PropertyMapping) {
-	if in.Managed.Set && !in.Errors.Has("managed") {
+// Apply implements Input. The wire layer has already compiled the expression and
+// recorded a syntax error.
+func (in *PropertyMappingInput) Apply(m *PropertyMapping, _ bool, errs *FieldErrors) {
+	if sent(errs, "managed", in.Managed) {
 		if v := strings.TrimSpace(in.Managed.V); utf8.RuneCountInString(v) > MaxIndexedText {
-			in.Errors.Add("managed", MsgMaxLength(MaxIndexedText))
+			errs.Add("managed", MsgMaxLength(MaxIndexedText))
 		} else {
 			m.Managed = v
 		}
 	}
-	applyTextMax(&in.Errors, "name", in.Name, &m.Name, MaxIndexedText)
-	if in.Expression.Set && !in.Errors.Has("expression") {
-		m.Expression = in.Expression.V
-	}
-	if in.StaticSettings.Set && !in.Errors.Has("static_settings") {
-		m.StaticSettings = in.StaticSettings.V
-	}
+	applyTextMax(errs, "name", in.Name, &m.Name, MaxIndexedText)
+	take(errs, "expression", in.Expression, &m.Expression)
+	take(errs, "static_settings", in.StaticSettings, &m.StaticSettings)
 }
 
 // PropertyMappingQuery is a property mapping list request.
@@ -73,14 +68,4 @@ type PropertyMappingQuery struct {
 	ListQuery
 	Name    *string
 	Managed []string
-}
-
-// PropertyMappingStore keeps RAC property mappings.
-type PropertyMappingStore interface {
-	CreatePropertyMapping(ctx context.Context, in *PropertyMappingInput, a Audit) (*PropertyMapping, error)
-	GetPropertyMapping(ctx context.Context, uuid string) (*PropertyMapping, error)
-	ListPropertyMappings(ctx context.Context, q PropertyMappingQuery) ([]*PropertyMapping, int, error)
-	UpdatePropertyMapping(ctx context.Context, uuid string, in *PropertyMappingInput, a Audit) (*PropertyMapping, error)
-	DeletePropertyMapping(ctx context.Context, uuid string, a Audit) error
-	PropertyMappingUsedBy(ctx context.Context, uuid string, vis func(perm string) Visibility) ([]UsedBy, error)
 }

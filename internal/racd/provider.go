@@ -1,9 +1,7 @@
 package racd
 
 import (
-	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 )
 
@@ -55,9 +53,7 @@ var ProviderOrderFields = []string{
 	"authentication_flow", "application__slug", "application__name",
 }
 
-// ProviderInput is a create or update request after wire decoding: the fields the
-// client sent, plus the errors decoding found (wrong types, nulls, missing required
-// fields). Static and reference validation add to Errors.
+// ProviderInput is a provider create or update request after wire decoding.
 type ProviderInput struct {
 	Name                    Opt[string]
 	AuthenticationFlow      Opt[Ref]
@@ -72,7 +68,7 @@ type ProviderInput struct {
 	// earlier item instead of this message.
 	PropertyMappingsInvalid string
 
-	Errors FieldErrors
+	Decoding
 }
 
 // NewProvider returns a provider with authentik's defaults.
@@ -80,36 +76,31 @@ func NewProvider() *Provider {
 	return &Provider{Settings: EmptyObject, ConnectionExpiry: DefaultConnectionExpiry, PropertyMappings: []string{}}
 }
 
-// Apply validates the static rules of every sent field and copies the valid ones onto
-// p. It records problems in in.Errors; p must not be stored when any remain.
-func (in *ProviderInput) Apply(p *Provider) {
-	applyTextMax(&in.Errors, "name", in.Name, &p.Name, MaxIndexedText)
-	if in.AuthenticationFlow.Set && !in.Errors.Has("authentication_flow") {
+// Apply implements Input.
+func (in *ProviderInput) Apply(p *Provider, _ bool, errs *FieldErrors) {
+	applyTextMax(errs, "name", in.Name, &p.Name, MaxIndexedText)
+	if sent(errs, "authentication_flow", in.AuthenticationFlow) {
 		p.AuthenticationFlow = in.AuthenticationFlow.V.ID
 	}
-	if in.AuthorizationFlow.Set && !in.Errors.Has("authorization_flow") {
+	if sent(errs, "authorization_flow", in.AuthorizationFlow) {
 		p.AuthorizationFlow = in.AuthorizationFlow.V.ID
 	}
-	if in.PropertyMappings.Set && !in.Errors.Has("property_mappings") && in.PropertyMappingsInvalid == "" {
+	if sent(errs, "property_mappings", in.PropertyMappings) && in.PropertyMappingsInvalid == "" {
 		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}
-	if in.Settings.Set && !in.Errors.Has("settings") {
-		p.Settings = in.Settings.V
-	}
-	if in.ConnectionExpiry.Set && !in.Errors.Has("connection_expiry") {
+	take(errs, "settings", in.Settings, &p.Settings)
+	if sent(errs, "connection_expiry", in.ConnectionExpiry) {
 		v := strings.TrimSpace(in.ConnectionExpiry.V)
 		switch {
 		case v == "":
-			in.Errors.Add("connection_expiry", MsgBlank)
+			errs.Add("connection_expiry", MsgBlank)
 		case ValidateDuration(v) != "":
-			in.Errors.Add("connection_expiry", ValidateDuration(v))
+			errs.Add("connection_expiry", ValidateDuration(v))
 		default:
 			p.ConnectionExpiry = v
 		}
 	}
-	if in.DeleteTokenOnDisconnect.Set && !in.Errors.Has("delete_token_on_disconnect") {
-		p.DeleteTokenOnDisconnect = in.DeleteTokenOnDisconnect.V
-	}
+	take(errs, "delete_token_on_disconnect", in.DeleteTokenOnDisconnect, &p.DeleteTokenOnDisconnect)
 }
 
 // ProviderQuery is a provider list request.
@@ -117,34 +108,4 @@ type ProviderQuery struct {
 	ListQuery
 	ApplicationIsNull *bool
 	NameIExact        *string
-}
-
-// ProviderStore keeps RAC providers.
-type ProviderStore interface {
-	// CreateProvider validates in (references and uniqueness included), stores a new
-	// provider and records a model_created event. Invalid input is a *FieldErrors.
-	CreateProvider(ctx context.Context, in *ProviderInput, a Audit) (*Provider, error)
-	GetProvider(ctx context.Context, id int64) (*Provider, error)
-	// ListProviders returns one page of providers and the total count.
-	ListProviders(ctx context.Context, q ProviderQuery) ([]*Provider, int, error)
-	// UpdateProvider applies in to the stored provider inside one transaction.
-	UpdateProvider(ctx context.Context, id int64, in *ProviderInput, a Audit) (*Provider, error)
-	DeleteProvider(ctx context.Context, id int64, a Audit) error
-	// ProviderUsedBy lists what depends on the provider, filtered by visibility per kind.
-	ProviderUsedBy(ctx context.Context, id int64, vis func(perm string) Visibility) ([]UsedBy, error)
-}
-
-// uniqueIDs returns the distinct IDs of refs, sorted (the order lists are stored and
-// returned in).
-func uniqueIDs(refs []Ref) []string {
-	out := make([]string, 0, len(refs))
-	seen := make(map[string]bool, len(refs))
-	for _, r := range refs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r.ID)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -16,22 +16,15 @@ const superuserExpr = `EXISTS (WITH RECURSIVE g(uuid, parent_uuid, is_superuser)
 
 // CredentialByHash implements racd.AuthStore: one indexed lookup by keyed hash.
 func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Credential, error) {
-	var (
-		cr      racd.Credential
-		expires sql.NullInt64
-	)
+	var cr racd.Credential
 	u := &cr.User
 	err := s.read().queryRow(ctx, `SELECT CAST(t.uuid AS TEXT), t.identifier, t.intent, t.key_hash, t.expiring, t.expires,
 		u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, `+superuserExpr+`
 		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.key_hash = $1`, hash).Scan(
-		&cr.TokenUUID, &cr.Identifier, &cr.Intent, &cr.KeyHash, &cr.Expiring, &expires,
+		&cr.TokenUUID, &cr.Identifier, &cr.Intent, &cr.KeyHash, &cr.Expiring, microsInto{&cr.Expires},
 		&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser)
 	if err != nil {
 		return nil, classify(err)
-	}
-	if expires.Valid {
-		t := fromMicros(expires.Int64)
-		cr.Expires = &t
 	}
 	return &cr, nil
 }
@@ -52,13 +45,7 @@ func (s *Store) Bootstrap(ctx context.Context, key racd.SealedKey) (bool, error)
 		if err != nil {
 			return err
 		}
-		var groupUUID string
-		err = c.queryRow(ctx, "SELECT CAST(uuid AS TEXT) FROM groups WHERE name = $1", racd.BootstrapGroupName).Scan(&groupUUID)
-		if err == sql.ErrNoRows {
-			groupUUID = s.newUUID()
-			_, err = c.exec(ctx, `INSERT INTO groups (uuid, num_pk, name, is_superuser)
-				VALUES ($1, (SELECT coalesce(max(num_pk), 1000) + 1 FROM groups), $2, TRUE)`, groupUUID, racd.BootstrapGroupName)
-		}
+		groupUUID, err := s.superuserGroup(ctx, c)
 		if err != nil {
 			return err
 		}

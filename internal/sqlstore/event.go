@@ -50,9 +50,9 @@ func (s *Store) insertEvent(ctx context.Context, c conn, e *racd.Event) error {
 	return err
 }
 
-// RecordEvent implements racd.EventStore.
-func (s *Store) RecordEvent(ctx context.Context, e *racd.Event) error {
-	return s.write(ctx, func(c conn) error { return s.insertEvent(ctx, c, e) })
+// Record implements racd.EventStore.
+func (ev events) Record(ctx context.Context, e *racd.Event) error {
+	return ev.s.write(ctx, func(c conn) error { return ev.s.insertEvent(ctx, c, e) })
 }
 
 func eventUser(u racd.UserRef) map[string]any {
@@ -102,66 +102,42 @@ func diffValue(v any) any {
 	return v
 }
 
-const eventCols = "CAST(uuid AS TEXT), action, app, user_json, context, client_ip, created, expires"
-
-func scanEvent(sc interface{ Scan(...any) error }, extra ...any) (*racd.Event, error) {
-	var (
-		e                racd.Event
-		userJSON, ctxRaw []byte
-		ip               sql.NullString
-		created, expires int64
-	)
-	if err := sc.Scan(append([]any{&e.UUID, &e.Action, &e.App, &userJSON, &ctxRaw, &ip, &created, &expires}, extra...)...); err != nil {
-		return nil, err
-	}
-	e.ClientIP = ip.String
-	e.Created, e.Expires = fromMicros(created), fromMicros(expires)
-	e.UserJSON, e.ContextJSON = userJSON, ctxRaw
-	return &e, nil
+// eventTable reads events; those past their retention are gone, as far as clients can
+// tell, even before the janitor purges them.
+var eventTable = &table[*racd.Event]{
+	place: place{model: racd.EventModel, name: "events", alias: "ev", pk: "uuid"},
+	cols: func(dialect) string {
+		return "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
+	},
+	scan: func(sc scanner, extra ...any) (*racd.Event, error) {
+		var (
+			e                racd.Event
+			ip               sql.NullString
+			created, expires int64
+		)
+		if err := sc.Scan(append([]any{&e.UUID, &e.Action, &e.App, &e.UserJSON, &e.ContextJSON, &ip, &created, &expires}, extra...)...); err != nil {
+			return nil, err
+		}
+		e.ClientIP = ip.String
+		e.Created, e.Expires = fromMicros(created), fromMicros(expires)
+		return &e, nil
+	},
+	order:        map[string]string{"created": "ev.created", "action": "ev.action", "app": "ev.app", "client_ip": "ev.client_ip", "user": "ev.username"},
+	defaultOrder: []racd.OrderTerm{{Field: "created", Desc: true}},
+	live:         func(now string) string { return "ev.expires > " + now },
 }
 
-// GetEvent implements racd.EventStore.
-func (s *Store) GetEvent(ctx context.Context, uuid string) (*racd.Event, error) {
-	// Expired events are gone as far as clients can tell, as in ListEvents, even
-	// before the janitor purges them.
-	e, err := scanEvent(s.read().queryRow(ctx, "SELECT "+eventCols+" FROM events WHERE uuid = $1 AND expires > $2", uuid, micros(s.now())))
-	return e, classify(err)
+// Get implements racd.EventStore.
+func (ev events) Get(ctx context.Context, uuid string) (*racd.Event, error) {
+	return get(ctx, ev.s, ev.s.read(), eventTable, "uuid", uuid, false)
 }
 
-var eventOrderCols = map[string]string{
-	"created": "ev.created", "action": "ev.action", "app": "ev.app", "client_ip": "ev.client_ip", "user": "ev.username",
-}
-
-// ListEvents implements racd.EventStore, newest first by default.
-func (s *Store) ListEvents(ctx context.Context, q racd.EventQuery) ([]*racd.Event, int, error) {
+// List implements racd.EventStore, newest first by default.
+func (ev events) List(ctx context.Context, q racd.EventQuery) ([]*racd.Event, int, error) {
+	s := ev.s
 	b := &qb{d: s.d}
 	b.search(q.Search, "ev.action", "ev.app", "ev.username", "ev.model_name")
-	if q.Action != nil {
-		b.and("ev.action = " + b.arg(*q.Action))
-	}
-	if q.Username != nil {
-		b.and("ev.username = " + b.arg(*q.Username))
-	}
-	if q.App != nil {
-		b.and("ev.model_app = " + b.arg(*q.App))
-	}
-	if q.Model != nil {
-		b.and("ev.model_name = " + b.arg(*q.Model))
-	}
-	if q.PK != nil {
-		b.and("ev.model_pk = " + b.arg(*q.PK))
-	}
-	if q.ClientIP != nil {
-		b.and("ev.client_ip = " + b.arg(*q.ClientIP))
-	}
-	b.and("ev.expires > " + b.arg(micros(s.now())))
-	b.visible("ev.uuid", uuidKey, q.Visible)
-	order := orderSQL(q.Ordering, eventOrderCols, []racd.OrderTerm{{Field: "created", Desc: true}}, "ev.uuid")
-	cols := "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
-	return listPage(ctx, s, q.ListQuery, b,
-		func() string { return countSQL(b, "events", "ev", "") },
-		func(limit, offset int) string {
-			return pageSQL(b, "events", "ev", "uuid", "", "", order, cols, "", limit, offset)
-		},
-		func(rows *sql.Rows, count *int) (*racd.Event, error) { return scanEvent(rows, count) })
+	b.eqs(eqFilter{"ev.action", q.Action}, eqFilter{"ev.username", q.Username}, eqFilter{"ev.model_app", q.App},
+		eqFilter{"ev.model_name", q.Model}, eqFilter{"ev.model_pk", q.PK}, eqFilter{"ev.client_ip", q.ClientIP})
+	return list(ctx, s, eventTable, q.ListQuery, b, "", "")
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
-	"strings"
-
-	"github.com/racd/racd/internal/racd"
+	"time"
 )
 
 // nullString maps "" to NULL.
@@ -32,65 +30,44 @@ func queryEach(ctx context.Context, c conn, q string, args []any, fn func(*sql.R
 	return rows.Err()
 }
 
-// joinUnion joins SELECT statements with UNION ALL.
-func joinUnion(parts []string) string { return strings.Join(parts, " UNION ALL ") }
-
-// setLinks inserts (ownerCol=owner, itemCol=item) rows of a link table in one statement.
-func (s *Store) setLinks(ctx context.Context, c conn, table, ownerCol string, owner any, itemCol string, items []string) error {
-	if len(items) == 0 {
-		return nil
-	}
-	b := &qb{d: s.d}
-	o := b.arg(owner)
-	vals := make([]string, len(items))
-	for i, it := range items {
-		vals[i] = "(" + o + ", " + b.arg(it) + ")"
-	}
-	_, err := c.exec(ctx, "INSERT INTO "+table+" ("+ownerCol+", "+itemCol+") VALUES "+strings.Join(vals, ", "), b.args...)
-	return err
-}
-
-func sameStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 func sortedCopy(in []string) []string {
 	out := append([]string{}, in...)
 	sort.Strings(out)
 	return out
 }
 
-// deleteObjectPermissions removes the object-level grants on one object.
-func (s *Store) deleteObjectPermissions(ctx context.Context, c conn, app, model, pk string) error {
-	// Codenames are <app>.<action>_<model>; the object's grants are those whose codename
-	// ends in _<model> under app.
-	pattern := app + ".%\\_" + model
-	for _, table := range []string{"user_permissions", "role_permissions"} {
-		if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE object_pk = $1 AND permission LIKE $2 ESCAPE '\\'", pk, pattern); err != nil {
-			return err
-		}
+// micros converts a time to the stored unix-microsecond form.
+func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
+
+// microsOrNull is micros of *t, or NULL for nil.
+func microsOrNull(t *time.Time) any {
+	if t == nil {
+		return nil
 	}
-	return nil
+	return micros(*t)
 }
 
-// deleteObject is how every resource is deleted inside its write transaction: the row
-// (table keyed by keyCol = key; foreign keys take dependents along), the object-level
-// grants on it, and a model_deleted event whose diff holds every field's previous
-// value (SPEC §5: every change carries its diff).
-func (s *Store) deleteObject(ctx context.Context, c conn, table, keyCol string, key any, ref racd.ObjectRef, fields []racd.Field, a racd.Audit) error {
-	if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE "+keyCol+" = $1", key); err != nil {
+// fromMicros converts a stored unix-microsecond value to a UTC time.
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// fromMicrosNull is fromMicros of a nullable column (nil for NULL).
+func fromMicrosNull(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := fromMicros(us.Int64)
+	return &t
+}
+
+// microsInto scans a nullable unix-microsecond column into *dst (nil for NULL).
+type microsInto struct{ dst **time.Time }
+
+// Scan implements sql.Scanner.
+func (m microsInto) Scan(v any) error {
+	var n sql.NullInt64
+	if err := n.Scan(v); err != nil {
 		return err
 	}
-	if err := s.deleteObjectPermissions(ctx, c, ref.App, ref.ModelName, ref.PK); err != nil {
-		return err
-	}
-	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, ref, racd.Diff(fields, nil))
+	*m.dst = fromMicrosNull(n)
+	return nil
 }

@@ -35,7 +35,7 @@ func TestEventRetention(t *testing.T) {
 			ctx := context.Background()
 			long := open(0) // the default: a year
 			old := &racd.Event{Action: racd.EventConfigurationError, Message: "old"}
-			if err := long.RecordEvent(ctx, old); err != nil {
+			if err := long.Events().Record(ctx, old); err != nil {
 				t.Fatal(err)
 			}
 			if got := old.Expires.Sub(old.Created); got != racd.EventRetention {
@@ -44,7 +44,7 @@ func TestEventRetention(t *testing.T) {
 			s := open(90 * time.Minute)
 			advance(time.Hour)
 			e := &racd.Event{Action: racd.EventConfigurationError, Message: "short"}
-			if err := s.RecordEvent(ctx, e); err != nil {
+			if err := s.Events().Record(ctx, e); err != nil {
 				t.Fatal(err)
 			}
 			if got := e.Expires.Sub(e.Created); got != 90*time.Minute {
@@ -56,10 +56,10 @@ func TestEventRetention(t *testing.T) {
 			if n, err := s.PurgeExpired(ctx); err != nil || n != 1 {
 				t.Fatalf("purge: %d %v, want 1", n, err)
 			}
-			if _, err := s.GetEvent(ctx, old.UUID); err != racd.ErrNotFound {
+			if _, err := s.Events().Get(ctx, old.UUID); err != racd.ErrNotFound {
 				t.Fatalf("old event after purge: %v", err)
 			}
-			if _, err := s.GetEvent(ctx, e.UUID); err != nil {
+			if _, err := s.Events().Get(ctx, e.UUID); err != nil {
 				t.Fatalf("young event: %v", err)
 			}
 			advance(30 * time.Minute)

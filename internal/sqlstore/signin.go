@@ -144,12 +144,20 @@ func (s *Store) TouchBrowserSession(ctx context.Context, uuid string, at time.Ti
 	})
 }
 
-var sessionOrderCols = map[string]string{
-	"uuid": "bs.uuid", "user__username": "u.username", "last_ip": "bs.last_ip", "last_user_agent": "bs.last_user_agent",
-	"last_used": "bs.last_used", "expires": "bs.expires",
+// sessionTable is how browser sessions are listed (the API's authenticated sessions):
+// each with its user; who sees which is the caller's rule (BrowserSessionQuery.OwnerID).
+var sessionTable = table[*racd.BrowserSession]{
+	place: place{model: racd.AuthenticatedSessionModel, name: "browser_sessions", alias: "bs", pk: "uuid"},
+	cols:  func(dialect) string { return sessionCols },
+	joins: " " + sessionJoins,
+	scan:  func(sc scanner, extra ...any) (*racd.BrowserSession, error) { return scanSession(sc, extra...) },
+	order: map[string]string{
+		"uuid": "bs.uuid", "user__username": "u.username", "last_ip": "bs.last_ip", "last_user_agent": "bs.last_user_agent",
+		"last_used": "bs.last_used", "expires": "bs.expires",
+	},
+	defaultOrder:  []racd.OrderTerm{{Field: "user__username"}},
+	ownVisibility: true,
 }
-
-var sessionDefaultOrder = []racd.OrderTerm{{Field: "user__username"}}
 
 const sessionJoins = "JOIN users u ON u.id = bs.user_id"
 
@@ -169,13 +177,7 @@ func (s *Store) ListBrowserSessions(ctx context.Context, q racd.BrowserSessionQu
 		}
 	}
 	b.search(q.Search, "u.username", "bs.last_ip", "bs.last_user_agent")
-	order := orderSQL(q.Ordering, sessionOrderCols, sessionDefaultOrder, "bs.uuid")
-	return listPage(ctx, s, q.ListQuery, b,
-		func() string { return countSQL(b, "browser_sessions", "bs", sessionJoins) },
-		func(limit, offset int) string {
-			return pageSQL(b, "browser_sessions", "bs", "uuid", sessionJoins, sessionJoins, order, sessionCols, sessionJoins, limit, offset)
-		},
-		func(rows *sql.Rows, count *int) (*racd.BrowserSession, error) { return scanSession(rows, count) })
+	return list(ctx, s, &sessionTable, q.ListQuery, b, sessionJoins, sessionJoins)
 }
 
 // EndBrowserSession implements racd.SignInStore.
@@ -287,8 +289,9 @@ func (s *Store) ClearFailures(ctx context.Context, key string) error {
 }
 
 // deleteSessionTokens deletes the connection tokens launched from the sessions
-// matching where. Connection tokens learn their browser session with the gateway's
-// schema (connection_tokens.browser_session); until then no token has one.
+// matching where (over alias bs). The deletion trigger tells every replica's gateway,
+// which ends the tokens' live RAC sessions.
 func (s *Store) deleteSessionTokens(ctx context.Context, c conn, where string, args ...any) error {
-	return nil
+	_, err := c.exec(ctx, "DELETE FROM connection_tokens WHERE browser_session IN (SELECT CAST(bs.uuid AS TEXT) FROM browser_sessions bs WHERE "+where+")", args...)
+	return err
 }

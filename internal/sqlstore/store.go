@@ -57,6 +57,8 @@ type Store struct {
 
 	idle    int        // PostgreSQL: idle connections kept
 	flushMu sync.Mutex // serializes flushIdle
+
+	committed atomic.Pointer[func()] // called after each committed write (the SQLite notifier)
 }
 
 var _ racd.Store = (*Store)(nil)
@@ -474,6 +476,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(c conn) error) error {
 		s.obs.EventWritten(action) // committed: counted once, whatever ran before
 	}
 	s.prepareWrites(ctx)
+	if f := s.committed.Load(); f != nil {
+		(*f)()
+	}
 	return nil
 }
 
@@ -546,12 +551,6 @@ func (s *Store) newUUID() string {
 	}
 	return id
 }
-
-// micros converts a time to the stored unix-microsecond form.
-func micros(t time.Time) int64 { return t.UTC().UnixMicro() }
-
-// fromMicros converts a stored unix-microsecond value to a UTC time.
-func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 // redact hides a password in a database URL for logs and errors.
 func redact(dbURL string) string {

@@ -25,14 +25,14 @@ var audit = racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Request: 
 func providers(t *testing.T, s racd.Store, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
-	f, err := s.CreateFlow(ctx, &racd.FlowInput{Name: racd.Some("authz"), Slug: racd.Some("authz"), Title: racd.Some("authz"),
+	f, err := s.Flows().Create(ctx, &racd.FlowInput{Name: racd.Some("authz"), Slug: racd.Some("authz"), Title: racd.Some("authz"),
 		Designation: racd.Some("authorization")}, audit)
 	if err != nil {
 		t.Fatalf("create flow: %v", err)
 	}
 	ids := make([]int64, n)
 	for i := range ids {
-		p, err := s.CreateProvider(ctx, &racd.ProviderInput{Name: racd.Some("p" + strconv.Itoa(i+1)),
+		p, err := s.Providers().Create(ctx, &racd.ProviderInput{Name: racd.Some("p" + strconv.Itoa(i+1)),
 			AuthorizationFlow: racd.Some(racd.Ref{Raw: f.UUID, ID: f.UUID})}, audit)
 		if err != nil {
 			t.Fatalf("create provider: %v", err)
@@ -54,7 +54,7 @@ func refs(ids ...int64) []racd.IntRef {
 
 func mustProvider(t *testing.T, s racd.Store, id int64) *racd.Provider {
 	t.Helper()
-	p, err := s.GetProvider(context.Background(), id)
+	p, err := s.Providers().Get(context.Background(), id)
 	if err != nil {
 		t.Fatalf("get provider %d: %v", id, err)
 	}
@@ -64,7 +64,7 @@ func mustProvider(t *testing.T, s racd.Store, id int64) *racd.Provider {
 // events counts the events of action on model.
 func events(t *testing.T, s racd.Store, action, model string) int {
 	t.Helper()
-	_, n, err := s.ListEvents(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything},
+	_, n, err := s.Events().List(context.Background(), racd.EventQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything},
 		Action: &action, Model: &model})
 	if err != nil {
 		t.Fatalf("list events: %v", err)
@@ -76,7 +76,7 @@ func testApplicationLifecycle(t *testing.T, s racd.Store) {
 	ctx := context.Background()
 	ids := providers(t, s, 3)
 	p1, p2, p3 := ids[0], ids[1], ids[2]
-	a, err := s.CreateApplication(ctx, &racd.ApplicationInput{Name: racd.Some("App"), Slug: racd.Some("app"),
+	a, err := s.Applications().Create(ctx, &racd.ApplicationInput{Name: racd.Some("App"), Slug: racd.Some("app"),
 		Provider: racd.Some(ref(p1)), BackchannelProviders: racd.Some(refs(p2, p2))}, audit)
 	if err != nil {
 		t.Fatalf("create: %v", err)
@@ -91,15 +91,15 @@ func testApplicationLifecycle(t *testing.T, s racd.Store) {
 	if p := mustProvider(t, s, p2); p.BackchannelApplication != (racd.AppRef{Slug: "app", Name: "App"}) {
 		t.Errorf("p2 reports %+v", p.BackchannelApplication)
 	}
-	got, err := s.GetApplication(ctx, "app")
+	got, err := s.Applications().Get(ctx, "app")
 	if err != nil || got.UUID != a.UUID || got.Provider == nil {
 		t.Fatalf("get: %+v %v", got, err)
 	}
-	if _, err := s.GetApplication(ctx, "nope"); err != racd.ErrNotFound {
+	if _, err := s.Applications().Get(ctx, "nope"); err != racd.ErrNotFound {
 		t.Errorf("get unknown: %v", err)
 	}
 	// Update: rename, move the provider, replace the backchannel list.
-	a, err = s.UpdateApplication(ctx, "app", &racd.ApplicationInput{Slug: racd.Some("app2"), Provider: racd.Some(ref(p3)),
+	a, err = s.Applications().Update(ctx, "app", &racd.ApplicationInput{Slug: racd.Some("app2"), Provider: racd.Some(ref(p3)),
 		BackchannelProviders: racd.Some(refs(p1))}, audit)
 	if err != nil || a.Slug != "app2" || a.ProviderID != p3 || len(a.BackchannelProviders) != 1 || a.BackchannelProviders[0] != p1 {
 		t.Fatalf("update: %+v %v", a, err)
@@ -110,29 +110,29 @@ func testApplicationLifecycle(t *testing.T, s racd.Store) {
 	if p := mustProvider(t, s, p1); p.Application != (racd.AppRef{}) || p.BackchannelApplication.Slug != "app2" {
 		t.Errorf("p1 after update: %+v %+v", p.Application, p.BackchannelApplication)
 	}
-	list, count, err := s.ListApplications(ctx, racd.ApplicationQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}})
+	list, count, err := s.Applications().List(ctx, racd.ApplicationQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}})
 	if err != nil || count != 1 || len(list) != 1 || list[0].Provider == nil || list[0].Provider.ID != p3 {
 		t.Fatalf("list: %d %+v %v", count, list, err)
 	}
-	used, err := s.ApplicationUsedBy(ctx, "app2", func(string) racd.Visibility { return racd.Everything })
+	used, err := s.Applications().UsedBy(ctx, "app2", func(string) racd.Visibility { return racd.Everything })
 	if err != nil || len(used) != 1 || used[0].Action != racd.ActionSetNull || used[0].Object.PK != strconv.FormatInt(p1, 10) {
 		t.Errorf("used_by: %+v %v", used, err)
 	}
 	// Deleting the provider nulls the application's provider.
-	if err := s.DeleteProvider(ctx, p3, audit); err != nil {
+	if err := s.Providers().Delete(ctx, p3, audit); err != nil {
 		t.Fatal(err)
 	}
-	if a, err := s.GetApplication(ctx, "app2"); err != nil || a.ProviderID != 0 || a.Provider != nil {
+	if a, err := s.Applications().Get(ctx, "app2"); err != nil || a.ProviderID != 0 || a.Provider != nil {
 		t.Errorf("after provider delete: %+v %v", a, err)
 	}
 	// Deleting the application keeps its backchannel provider, released.
-	if err := s.DeleteApplication(ctx, "app2", audit); err != nil {
+	if err := s.Applications().Delete(ctx, "app2", audit); err != nil {
 		t.Fatal(err)
 	}
 	if p := mustProvider(t, s, p1); p.BackchannelApplication != (racd.AppRef{}) {
 		t.Errorf("p1 after application delete: %+v", p.BackchannelApplication)
 	}
-	if err := s.DeleteApplication(ctx, "app2", audit); err != racd.ErrNotFound {
+	if err := s.Applications().Delete(ctx, "app2", audit); err != racd.ErrNotFound {
 		t.Errorf("delete twice: %v", err)
 	}
 	for action, want := range map[string]int{racd.EventModelCreated: 1, racd.EventModelUpdated: 1, racd.EventModelDeleted: 1} {
@@ -145,10 +145,10 @@ func testApplicationLifecycle(t *testing.T, s racd.Store) {
 func testApplicationValidation(t *testing.T, s racd.Store) {
 	ctx := context.Background()
 	ids := providers(t, s, 1)
-	if _, err := s.CreateApplication(ctx, &racd.ApplicationInput{Name: racd.Some("A"), Slug: racd.Some("a"), Provider: racd.Some(ref(ids[0]))}, audit); err != nil {
+	if _, err := s.Applications().Create(ctx, &racd.ApplicationInput{Name: racd.Some("A"), Slug: racd.Some("a"), Provider: racd.Some(ref(ids[0]))}, audit); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.CreateApplication(ctx, &racd.ApplicationInput{Name: racd.Some(" "), Slug: racd.Some("a"), Provider: racd.Some(ref(ids[0])),
+	_, err := s.Applications().Create(ctx, &racd.ApplicationInput{Name: racd.Some(" "), Slug: racd.Some("a"), Provider: racd.Some(ref(ids[0])),
 		BackchannelProviders: racd.Some(refs(ids[0], 999)), MetaLaunchURL: racd.Some("nope"), PolicyEngineMode: racd.Some("most")}, audit)
 	fe, ok := racd.AsFieldErrors(err)
 	if !ok {
@@ -168,7 +168,7 @@ func testApplicationValidation(t *testing.T, s racd.Store) {
 			t.Errorf("%s: %v (position %d), want %q", f, fe.Messages(f), i, want[f])
 		}
 	}
-	if _, n, _ := s.ListApplications(ctx, racd.ApplicationQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}}); n != 1 {
+	if _, n, _ := s.Applications().List(ctx, racd.ApplicationQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}}); n != 1 {
 		t.Errorf("invalid input wrote something: %d applications", n)
 	}
 }
@@ -176,7 +176,7 @@ func testApplicationValidation(t *testing.T, s racd.Store) {
 func testOutpostLifecycle(t *testing.T, s racd.Store) {
 	ctx := context.Background()
 	ids := providers(t, s, 2)
-	o, err := s.CreateOutpost(ctx, &racd.OutpostInput{Name: racd.Some("edge"), Type: racd.Some("rac"), Providers: racd.Some(refs(ids[1], ids[0])),
+	o, err := s.Outposts().Create(ctx, &racd.OutpostInput{Name: racd.Some("edge"), Type: racd.Some("rac"), Providers: racd.Some(refs(ids[1], ids[0])),
 		Config: racd.Some(json.RawMessage(`{"refresh_interval":"minutes=1"}`))}, audit)
 	if err != nil {
 		t.Fatalf("create: %v", err)
@@ -188,27 +188,27 @@ func testOutpostLifecycle(t *testing.T, s racd.Store) {
 	if p := mustProvider(t, s, ids[0]); len(p.Outposts) != 1 || p.Outposts[0] != "Outpost edge" {
 		t.Errorf("outpost_set %v", p.Outposts)
 	}
-	if _, err := s.UpdateOutpost(ctx, o.UUID, &racd.OutpostInput{Name: racd.Some("edge2"), Providers: racd.Some(refs(ids[1]))}, audit); err != nil {
+	if _, err := s.Outposts().Update(ctx, o.UUID, &racd.OutpostInput{Name: racd.Some("edge2"), Providers: racd.Some(refs(ids[1]))}, audit); err != nil {
 		t.Fatal(err)
 	}
 	if p := mustProvider(t, s, ids[0]); len(p.Outposts) != 0 {
 		t.Errorf("p1 outpost_set after update: %v", p.Outposts)
 	}
-	if err := s.DeleteProvider(ctx, ids[1], audit); err != nil {
+	if err := s.Providers().Delete(ctx, ids[1], audit); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetOutpost(ctx, o.UUID)
+	got, err := s.Outposts().Get(ctx, o.UUID)
 	if err != nil || len(got.Providers) != 0 {
 		t.Fatalf("outpost after its provider's deletion: %+v %v", got, err)
 	}
 	yes := true
-	if _, n, err := s.ListOutposts(ctx, racd.OutpostQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}, ProvidersIsNull: &yes}); err != nil || n != 1 {
+	if _, n, err := s.Outposts().List(ctx, racd.OutpostQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}, ProvidersIsNull: &yes}); err != nil || n != 1 {
 		t.Errorf("providers__isnull: %d %v", n, err)
 	}
-	if err := s.DeleteOutpost(ctx, o.UUID, audit); err != nil {
+	if err := s.Outposts().Delete(ctx, o.UUID, audit); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.GetOutpost(ctx, o.UUID); err != racd.ErrNotFound {
+	if _, err := s.Outposts().Get(ctx, o.UUID); err != racd.ErrNotFound {
 		t.Errorf("get deleted: %v", err)
 	}
 	for action, want := range map[string]int{racd.EventModelCreated: 1, racd.EventModelUpdated: 1, racd.EventModelDeleted: 1} {
@@ -237,13 +237,13 @@ func testOutpostValidation(t *testing.T, s racd.Store) {
 			"service_connection", racd.MsgDoesNotExist("3fa85f64-5717-4562-b3fc-2c963f66afa6")},
 	}
 	for _, c := range cases {
-		_, err := s.CreateOutpost(ctx, &c.in, audit)
+		_, err := s.Outposts().Create(ctx, &c.in, audit)
 		fe, ok := racd.AsFieldErrors(err)
 		if !ok || len(fe.Fields()) != 1 || fe.Fields()[0] != c.field || fe.Messages(c.field)[0] != c.msg {
 			t.Errorf("want %s: %s, got %v", c.field, c.msg, err)
 		}
 	}
-	if _, n, _ := s.ListOutposts(ctx, racd.OutpostQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}}); n != 0 {
+	if _, n, _ := s.Outposts().List(ctx, racd.OutpostQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 10, Visible: racd.Everything}}); n != 0 {
 		t.Errorf("invalid input wrote %d outposts", n)
 	}
 }

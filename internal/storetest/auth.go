@@ -151,13 +151,13 @@ func testPing(t *testing.T, h *H) {
 func testEvents(t *testing.T, h *H) {
 	e := &racd.Event{Action: racd.EventConfigurationError, Message: "mapping failed", User: racd.UserRef{ID: 1, Username: "akadmin"},
 		Extra: map[string]any{"mapping": "m"}}
-	if err := h.S.RecordEvent(h.Ctx, e); err != nil {
+	if err := h.S.Events().Record(h.Ctx, e); err != nil {
 		t.Fatal(err)
 	}
 	if e.UUID == "" {
 		t.Fatal("RecordEvent did not assign a UUID")
 	}
-	got, err := h.S.GetEvent(h.Ctx, e.UUID)
+	got, err := h.S.Events().Get(h.Ctx, e.UUID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,12 +166,12 @@ func testEvents(t *testing.T, h *H) {
 		!got.Expires.After(got.Created.Add(364*24*time.Hour)) || !strings.Contains(string(got.UserJSON), `"akadmin"`) {
 		t.Fatalf("event %+v %s", got, got.ContextJSON)
 	}
-	_, err = h.S.GetEvent(h.Ctx, "00000000-0000-4000-8000-000000000001")
+	_, err = h.S.Events().Get(h.Ctx, "00000000-0000-4000-8000-000000000001")
 	WantNotFound(t, err)
 	f := h.Flow("authz", "authorization")
 	h.Provider("p", f.UUID)
 	action := racd.EventModelCreated
-	evs, n, err := h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{}), Action: &action})
+	evs, n, err := h.S.Events().List(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{}), Action: &action})
 	if err != nil || n != 2 || len(evs) != 2 {
 		t.Fatalf("model_created events: %d %v", n, err)
 	}
@@ -179,7 +179,7 @@ func testEvents(t *testing.T, h *H) {
 	if evs[0].Created.Before(evs[1].Created) {
 		t.Fatalf("events not newest first: %v then %v", evs[0].Created, evs[1].Created)
 	}
-	evs, n, err = h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{Search: []string{"CONFIGURATION"}})})
+	evs, n, err = h.S.Events().List(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{Search: []string{"CONFIGURATION"}})})
 	if err != nil || n != 1 || evs[0].UUID != e.UUID {
 		t.Fatalf("search events: %d %v", n, err)
 	}

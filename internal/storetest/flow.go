@@ -24,32 +24,32 @@ func testUnstorableStrings(t *testing.T, h *H) {
 	f := h.Flow("authz", "authorization")
 	h.Provider("p", f.UUID)
 	m := h.Mapping("m")
-	if _, err := h.S.UpdatePropertyMapping(h.Ctx, m.UUID, &racd.PropertyMappingInput{Managed: racd.Some("id-1")}, Audit); err != nil {
+	if _, err := h.S.PropertyMappings().Update(h.Ctx, m.UUID, &racd.PropertyMappingInput{Managed: racd.Some("id-1")}, Audit); err != nil {
 		t.Fatal(err)
 	}
 	for _, bad := range []string{"authz\x00", "\xff", "a\xc3"} {
-		_, err := h.S.GetFlow(h.Ctx, bad)
+		_, err := h.S.Flows().Get(h.Ctx, bad)
 		WantNotFound(t, err)
-		WantNotFound(t, h.S.DeleteFlow(h.Ctx, bad, Audit))
-		_, err = h.S.FlowUsedBy(h.Ctx, bad, func(string) racd.Visibility { return racd.Everything })
+		WantNotFound(t, h.S.Flows().Delete(h.Ctx, bad, Audit))
+		_, err = h.S.Flows().UsedBy(h.Ctx, bad, func(string) racd.Visibility { return racd.Everything })
 		WantNotFound(t, err)
-		fs, n, err := h.S.ListFlows(h.Ctx, racd.FlowQuery{ListQuery: page(racd.ListQuery{Search: []string{bad}}), Slug: &bad})
+		fs, n, err := h.S.Flows().List(h.Ctx, racd.FlowQuery{ListQuery: page(racd.ListQuery{Search: []string{bad}}), Slug: &bad})
 		if err != nil || n != 0 || len(fs) != 0 {
 			t.Errorf("flows with slug %q: %d %v", bad, n, err)
 		}
-		ps, n, err := h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{}), NameIExact: &bad})
+		ps, n, err := h.S.Providers().List(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{}), NameIExact: &bad})
 		if err != nil || n != 0 || len(ps) != 0 {
 			t.Errorf("providers named %q: %d %v", bad, n, err)
 		}
-		ps, n, err = h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Search: []string{"p", bad}})})
+		ps, n, err = h.S.Providers().List(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Search: []string{"p", bad}})})
 		if err != nil || n != 0 || len(ps) != 0 {
 			t.Errorf("providers searched for %q: %d %v", bad, n, err)
 		}
-		ms, n, err := h.S.ListPropertyMappings(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Managed: []string{bad, "id-1"}, Name: nil})
+		ms, n, err := h.S.PropertyMappings().List(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Managed: []string{bad, "id-1"}, Name: nil})
 		if err != nil || n != 1 || len(ms) != 1 || ms[0].UUID != m.UUID {
 			t.Errorf("mappings managed by %q or id-1: %d %v", bad, n, err)
 		}
-		ms, n, err = h.S.ListPropertyMappings(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Name: &bad})
+		ms, n, err = h.S.PropertyMappings().List(h.Ctx, racd.PropertyMappingQuery{ListQuery: page(racd.ListQuery{}), Name: &bad})
 		if err != nil || n != 0 || len(ms) != 0 {
 			t.Errorf("mappings named %q: %d %v", bad, n, err)
 		}
@@ -62,24 +62,24 @@ func testFlowCRUD(t *testing.T, h *H) {
 		f.DeniedAction != "message_continue" || f.Authentication != "none" || f.CompatibilityMode {
 		t.Fatalf("created flow %+v", f)
 	}
-	got, err := h.S.GetFlow(h.Ctx, "authz")
+	got, err := h.S.Flows().Get(h.Ctx, "authz")
 	if err != nil || *got != *f {
 		t.Fatalf("get: %v %+v", err, got)
 	}
-	_, err = h.S.GetFlow(h.Ctx, "nope")
+	_, err = h.S.Flows().Get(h.Ctx, "nope")
 	WantNotFound(t, err)
-	up, err := h.S.UpdateFlow(h.Ctx, "authz", &racd.FlowInput{Slug: racd.Some("renamed"), Layout: racd.Some("sidebar_left"), CompatibilityMode: racd.Some(true)}, Audit)
+	up, err := h.S.Flows().Update(h.Ctx, "authz", &racd.FlowInput{Slug: racd.Some("renamed"), Layout: racd.Some("sidebar_left"), CompatibilityMode: racd.Some(true)}, Audit)
 	if err != nil || up.Slug != "renamed" || up.Layout != "sidebar_left" || !up.CompatibilityMode || up.Name != f.Name || up.UUID != f.UUID {
 		t.Fatalf("update: %v %+v", err, up)
 	}
-	_, err = h.S.GetFlow(h.Ctx, "authz")
+	_, err = h.S.Flows().Get(h.Ctx, "authz")
 	WantNotFound(t, err)
-	_, err = h.S.UpdateFlow(h.Ctx, "authz", &racd.FlowInput{}, Audit)
+	_, err = h.S.Flows().Update(h.Ctx, "authz", &racd.FlowInput{}, Audit)
 	WantNotFound(t, err)
-	if err := h.S.DeleteFlow(h.Ctx, "renamed", Audit); err != nil {
+	if err := h.S.Flows().Delete(h.Ctx, "renamed", Audit); err != nil {
 		t.Fatal(err)
 	}
-	WantNotFound(t, h.S.DeleteFlow(h.Ctx, "renamed", Audit))
+	WantNotFound(t, h.S.Flows().Delete(h.Ctx, "renamed", Audit))
 	evs := h.Events("authentik_flows", f.UUID)
 	if len(evs) != 3 || evs[0].Action != racd.EventModelCreated || evs[1].Action != racd.EventModelUpdated || evs[2].Action != racd.EventModelDeleted {
 		t.Fatalf("flow events: %d", len(evs))
@@ -91,14 +91,14 @@ func testFlowCRUD(t *testing.T, h *H) {
 
 func testFlowValidation(t *testing.T, h *H) {
 	h.Flow("taken", "authorization")
-	_, err := h.S.CreateFlow(h.Ctx, &racd.FlowInput{Name: racd.Some(" "), Slug: racd.Some("taken"), Title: racd.Some("t"), Designation: racd.Some("bogus")}, Audit)
+	_, err := h.S.Flows().Create(h.Ctx, &racd.FlowInput{Name: racd.Some(" "), Slug: racd.Some("taken"), Title: racd.Some("t"), Designation: racd.Some("bogus")}, Audit)
 	WantFieldErrors(t, err, F("name", racd.MsgBlank), F("slug", "Flow with this slug already exists."), F("designation", racd.MsgInvalidChoice("bogus")))
-	_, err = h.S.CreateFlow(h.Ctx, &racd.FlowInput{Name: racd.Some("n"), Slug: racd.Some("has space"), Title: racd.Some("t"), Designation: racd.Some("recovery")}, Audit)
+	_, err = h.S.Flows().Create(h.Ctx, &racd.FlowInput{Name: racd.Some("n"), Slug: racd.Some("has space"), Title: racd.Some("t"), Designation: racd.Some("recovery")}, Audit)
 	WantFieldErrors(t, err, F("slug", racd.MsgInvalidSlug))
 	other := h.Flow("other", "authorization")
-	_, err = h.S.UpdateFlow(h.Ctx, "other", &racd.FlowInput{Slug: racd.Some("taken")}, Audit)
+	_, err = h.S.Flows().Update(h.Ctx, "other", &racd.FlowInput{Slug: racd.Some("taken")}, Audit)
 	WantFieldErrors(t, err, F("slug", "Flow with this slug already exists."))
-	if _, err := h.S.UpdateFlow(h.Ctx, "other", &racd.FlowInput{Slug: racd.Some("other")}, Audit); err != nil {
+	if _, err := h.S.Flows().Update(h.Ctx, "other", &racd.FlowInput{Slug: racd.Some("other")}, Audit); err != nil {
 		t.Fatalf("keeping its own slug: %v", err)
 	}
 	if n := h.Int("SELECT count(*) FROM flows"); n != 2 {
@@ -114,7 +114,7 @@ func testFlowList(t *testing.T, h *H) {
 	list := func(q racd.FlowQuery) []string {
 		t.Helper()
 		q.ListQuery = page(q.ListQuery)
-		fs, n, err := h.S.ListFlows(h.Ctx, q)
+		fs, n, err := h.S.Flows().List(h.Ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,22 +157,22 @@ func testFlowDeleteEffects(t *testing.T, h *H) {
 	h.Grant(u, viewProvider, strconv.FormatInt(doomed.ID, 10))
 
 	// Deleting an authentication flow sets it to null on the providers using it.
-	if err := h.S.DeleteFlow(h.Ctx, "authn", Audit); err != nil {
+	if err := h.S.Flows().Delete(h.Ctx, "authn", Audit); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []int64{doomed.ID, kept.ID} {
-		p, err := h.S.GetProvider(h.Ctx, id)
+		p, err := h.S.Providers().Get(h.Ctx, id)
 		if err != nil || p.AuthenticationFlow != "" {
 			t.Fatalf("provider %d after its authentication flow went: %v %+v", id, err, p)
 		}
 	}
 	// Deleting an authorization flow deletes its providers, with their own events and cascades.
-	if err := h.S.DeleteFlow(h.Ctx, "authz", Audit); err != nil {
+	if err := h.S.Flows().Delete(h.Ctx, "authz", Audit); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.S.GetProvider(h.Ctx, doomed.ID)
+	_, err := h.S.Providers().Get(h.Ctx, doomed.ID)
 	WantNotFound(t, err)
-	if _, err := h.S.GetProvider(h.Ctx, kept.ID); err != nil {
+	if _, err := h.S.Providers().Get(h.Ctx, kept.ID); err != nil {
 		t.Fatalf("provider of another flow: %v", err)
 	}
 	for q, want := range map[string]int64{
@@ -196,7 +196,7 @@ func testFlowUsedBy(t *testing.T, h *H) {
 	a := h.Provider("b-prov", authz.UUID)
 	b := h.Provider("a-prov", authz.UUID, func(in *racd.ProviderInput) { in.AuthenticationFlow = racd.Some(Ref(authz.UUID)) })
 	all := func(string) racd.Visibility { return racd.Everything }
-	got, err := h.S.FlowUsedBy(h.Ctx, "authz", all)
+	got, err := h.S.Flows().UsedBy(h.Ctx, "authz", all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,10 +209,10 @@ func testFlowUsedBy(t *testing.T, h *H) {
 	}
 	u := h.User("alice")
 	h.Grant(u, viewProvider, strconv.FormatInt(a.ID, 10))
-	got, _ = h.S.FlowUsedBy(h.Ctx, "authz", func(perm string) racd.Visibility { return racd.Visibility{UserID: u, Perm: perm} })
+	got, _ = h.S.Flows().UsedBy(h.Ctx, "authz", func(perm string) racd.Visibility { return racd.Visibility{UserID: u, Perm: perm} })
 	if fmt.Sprint(got) != fmt.Sprint([]racd.UsedBy{ref(a, "cascade")}) {
 		t.Fatalf("flow used_by for alice: %v", got)
 	}
-	_, err = h.S.FlowUsedBy(h.Ctx, "nope", all)
+	_, err = h.S.Flows().UsedBy(h.Ctx, "nope", all)
 	WantNotFound(t, err)
 }

@@ -47,7 +47,7 @@ func testProviderCreateDefaults(t *testing.T, h *H) {
 		in.ConnectionExpiry = racd.Some(" minutes=5 ")
 		in.DeleteTokenOnDisconnect = racd.Some(true)
 	})
-	got, err := h.S.GetProvider(h.Ctx, q.ID)
+	got, err := h.S.Providers().Get(h.Ctx, q.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func testProviderCreateValidation(t *testing.T, h *H) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := h.S.CreateProvider(h.Ctx, c.in, Audit)
+			_, err := h.S.Providers().Create(h.Ctx, c.in, Audit)
 			WantFieldErrors(t, err, c.want...)
 		})
 	}
@@ -126,7 +126,7 @@ func testProviderCreateInvalidWritesNothing(t *testing.T, h *H) {
 	before := h.Int("SELECT count(*) FROM events")
 	in := ProviderInput("x", f.UUID)
 	in.PropertyMappings = racd.Some(Refs("00000000-0000-4000-8000-000000000001"))
-	if _, err := h.S.CreateProvider(h.Ctx, in, Audit); err == nil {
+	if _, err := h.S.Providers().Create(h.Ctx, in, Audit); err == nil {
 		t.Fatal("invalid create succeeded")
 	}
 	if n := h.Int("SELECT count(*) FROM providers"); n != 0 {
@@ -136,20 +136,20 @@ func testProviderCreateInvalidWritesNothing(t *testing.T, h *H) {
 		t.Fatalf("events %d → %d after a refused create", before, n)
 	}
 	// The caller's input is not modified: running it again gives the same errors.
-	_, err := h.S.CreateProvider(h.Ctx, in, Audit)
+	_, err := h.S.Providers().Create(h.Ctx, in, Audit)
 	WantFieldErrors(t, err, F("property_mappings", racd.MsgDoesNotExist("00000000-0000-4000-8000-000000000001")))
 }
 
 func testProviderGet(t *testing.T, h *H) {
 	f := h.Flow("authz", "authorization")
 	p := h.Provider("p", f.UUID)
-	got, err := h.S.GetProvider(h.Ctx, p.ID)
+	got, err := h.S.Providers().Get(h.Ctx, p.ID)
 	if err != nil || got.Name != "p" || got.ID != p.ID {
 		t.Fatalf("get: %v %+v", err, got)
 	}
-	_, err = h.S.GetProvider(h.Ctx, p.ID+1000)
+	_, err = h.S.Providers().Get(h.Ctx, p.ID+1000)
 	WantNotFound(t, err)
-	_, err = h.S.GetProvider(h.Ctx, -1)
+	_, err = h.S.Providers().Get(h.Ctx, -1)
 	WantNotFound(t, err)
 }
 
@@ -163,11 +163,11 @@ func testProviderUpdatePUT(t *testing.T, h *H) {
 		in.DeleteTokenOnDisconnect = racd.Some(true)
 	})
 	// PUT with only the required fields: the optional ones keep their values.
-	got, err := h.S.UpdateProvider(h.Ctx, p.ID, ProviderInput("renamed", f2.UUID), Audit)
+	got, err := h.S.Providers().Update(h.Ctx, p.ID, ProviderInput("renamed", f2.UUID), Audit)
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, _ := h.S.GetProvider(h.Ctx, p.ID)
+	stored, _ := h.S.Providers().Get(h.Ctx, p.ID)
 	for _, x := range []*racd.Provider{got, stored} {
 		if x.Name != "renamed" || x.AuthorizationFlow != f2.UUID || fmt.Sprint(x.PropertyMappings) != fmt.Sprint([]string{m.UUID}) ||
 			compactJSON(t, x.Settings) != `{"x":1}` || x.ConnectionExpiry != "hours=1" || !x.DeleteTokenOnDisconnect {
@@ -175,10 +175,10 @@ func testProviderUpdatePUT(t *testing.T, h *H) {
 		}
 	}
 	// Keeping its own name is no conflict.
-	if _, err := h.S.UpdateProvider(h.Ctx, p.ID, ProviderInput("renamed", f2.UUID), Audit); err != nil {
+	if _, err := h.S.Providers().Update(h.Ctx, p.ID, ProviderInput("renamed", f2.UUID), Audit); err != nil {
 		t.Fatalf("PUT with own name: %v", err)
 	}
-	_, err = h.S.UpdateProvider(h.Ctx, p.ID+1000, ProviderInput("x", f.UUID), Audit)
+	_, err = h.S.Providers().Update(h.Ctx, p.ID+1000, ProviderInput("x", f.UUID), Audit)
 	WantNotFound(t, err)
 }
 
@@ -216,11 +216,11 @@ func testProviderUpdatePATCH(t *testing.T, h *H) {
 	}
 	for _, st := range steps {
 		in := st.in
-		got, err := h.S.UpdateProvider(h.Ctx, p.ID, &in, Audit)
+		got, err := h.S.Providers().Update(h.Ctx, p.ID, &in, Audit)
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		stored, err := h.S.GetProvider(h.Ctx, p.ID)
+		stored, err := h.S.Providers().Get(h.Ctx, p.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,12 +235,12 @@ func testProviderUpdateValidation(t *testing.T, h *H) {
 	h.Provider("other", f.UUID)
 	p := h.Provider("p", f.UUID)
 	missing := "00000000-0000-4000-8000-000000000009"
-	_, err := h.S.UpdateProvider(h.Ctx, p.ID, &racd.ProviderInput{
+	_, err := h.S.Providers().Update(h.Ctx, p.ID, &racd.ProviderInput{
 		Name: racd.Some("other"), AuthorizationFlow: racd.Some(Ref(missing)), ConnectionExpiry: racd.Some(""),
 	}, Audit)
 	WantFieldErrors(t, err, F("name", "provider with this name already exists."),
 		F("authorization_flow", racd.MsgDoesNotExist(missing)), F("connection_expiry", racd.MsgBlank))
-	got, _ := h.S.GetProvider(h.Ctx, p.ID)
+	got, _ := h.S.Providers().Get(h.Ctx, p.ID)
 	if got.Name != "p" || got.AuthorizationFlow != f.UUID || got.ConnectionExpiry != "hours=8" {
 		t.Fatalf("refused update changed the provider: %+v", got)
 	}
@@ -249,7 +249,7 @@ func testProviderUpdateValidation(t *testing.T, h *H) {
 func listProviders(t *testing.T, h *H, q racd.ProviderQuery) ([]*racd.Provider, int) {
 	t.Helper()
 	q.ListQuery = page(q.ListQuery)
-	ps, n, err := h.S.ListProviders(h.Ctx, q)
+	ps, n, err := h.S.Providers().List(h.Ctx, q)
 	if err != nil {
 		t.Fatalf("list %+v: %v", q, err)
 	}
@@ -369,14 +369,14 @@ func testProviderListPagination(t *testing.T, h *H) {
 		}
 	}
 	for _, pg := range []int{4, 100} {
-		_, _, err := h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Page: pg, PageSize: 3})})
+		_, _, err := h.S.Providers().List(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Page: pg, PageSize: 3})})
 		if err != racd.ErrInvalidPage {
 			t.Errorf("page %d past the end: %v, want ErrInvalidPage", pg, err)
 		}
 	}
 	// An empty result has a first (and last) page, never an error.
 	for _, pg := range []int{1, racd.LastPage} {
-		ps, n, err := h.S.ListProviders(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Page: pg, Search: []string{"nothing"}})})
+		ps, n, err := h.S.Providers().List(h.Ctx, racd.ProviderQuery{ListQuery: page(racd.ListQuery{Page: pg, Search: []string{"nothing"}})})
 		if err != nil || len(ps) != 0 || n != 0 {
 			t.Errorf("empty list page %d: %v %d %v", pg, names(ps), n, err)
 		}
@@ -467,14 +467,14 @@ func testProviderDerived(t *testing.T, h *H) {
 			t.Fatalf("derived fields: %+v", x)
 		}
 	}
-	got, _ := h.S.GetProvider(h.Ctx, p.ID)
+	got, _ := h.S.Providers().Get(h.Ctx, p.ID)
 	check(got)
 	ps, _ := listProviders(t, h, racd.ProviderQuery{ListQuery: racd.ListQuery{Search: []string{"p"}, Ordering: []racd.OrderTerm{{Field: "name", Desc: true}}}})
 	if len(ps) != 1 {
 		t.Fatalf("list: %q", names(ps))
 	}
 	check(ps[0])
-	got, _ = h.S.GetProvider(h.Ctx, bare.ID)
+	got, _ = h.S.Providers().Get(h.Ctx, bare.ID)
 	if got.Application != (racd.AppRef{}) || fmt.Sprint(got.Outposts) != "[Outpost alpha]" {
 		t.Fatalf("bare provider: %+v", got)
 	}
@@ -500,12 +500,12 @@ func testProviderDeleteCascades(t *testing.T, h *H) {
 	role := h.Role("r", h.Group("g", "", false))
 	h.RoleGrant(role, "authentik_providers_rac.delete_racprovider", pk)
 
-	if err := h.S.DeleteProvider(h.Ctx, p.ID, Audit); err != nil {
+	if err := h.S.Providers().Delete(h.Ctx, p.ID, Audit); err != nil {
 		t.Fatal(err)
 	}
-	_, err := h.S.GetProvider(h.Ctx, p.ID)
+	_, err := h.S.Providers().Get(h.Ctx, p.ID)
 	WantNotFound(t, err)
-	WantNotFound(t, h.S.DeleteProvider(h.Ctx, p.ID, Audit))
+	WantNotFound(t, h.S.Providers().Delete(h.Ctx, p.ID, Audit))
 	counts := []struct {
 		q    string
 		args []any
@@ -545,7 +545,7 @@ func testProviderUsedBy(t *testing.T, h *H) {
 	ct := h.ConnectionToken(p.ID, epA, u)
 	op := h.Outpost("out", p.ID)
 	all := func(string) racd.Visibility { return racd.Everything }
-	got, err := h.S.ProviderUsedBy(h.Ctx, p.ID, all)
+	got, err := h.S.Providers().UsedBy(h.Ctx, p.ID, all)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,7 +563,7 @@ func testProviderUsedBy(t *testing.T, h *H) {
 	// Filtered per kind by what the caller may view.
 	h.Grant(u, "authentik_providers_rac.view_endpoint", epB)
 	h.Grant(u, "authentik_providers_rac.view_racpropertymapping", ma.UUID)
-	got, err = h.S.ProviderUsedBy(h.Ctx, p.ID, func(perm string) racd.Visibility {
+	got, err = h.S.Providers().UsedBy(h.Ctx, p.ID, func(perm string) racd.Visibility {
 		return racd.Visibility{UserID: u, Perm: perm}
 	})
 	if err != nil {
@@ -573,7 +573,7 @@ func testProviderUsedBy(t *testing.T, h *H) {
 		t.Fatalf("used_by for alice: %v", got)
 	}
 	bare := h.Provider("bare", f.UUID)
-	got, err = h.S.ProviderUsedBy(h.Ctx, bare.ID, all)
+	got, err = h.S.Providers().UsedBy(h.Ctx, bare.ID, all)
 	if err != nil || got == nil || len(got) != 0 {
 		t.Fatalf("used_by of an unused provider: %v %v (want an empty, non-nil list)", got, err)
 	}
@@ -583,13 +583,13 @@ func testProviderEvents(t *testing.T, h *H) {
 	f := h.Flow("authz", "authorization")
 	p := h.Provider("p", f.UUID)
 	pk := strconv.FormatInt(p.ID, 10)
-	if _, err := h.S.UpdateProvider(h.Ctx, p.ID, &racd.ProviderInput{ConnectionExpiry: racd.Some("hours=1"), Name: racd.Some("p")}, Audit); err != nil {
+	if _, err := h.S.Providers().Update(h.Ctx, p.ID, &racd.ProviderInput{ConnectionExpiry: racd.Some("hours=1"), Name: racd.Some("p")}, Audit); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.S.UpdateProvider(h.Ctx, p.ID, &racd.ProviderInput{}, Audit); err != nil {
+	if _, err := h.S.Providers().Update(h.Ctx, p.ID, &racd.ProviderInput{}, Audit); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.S.DeleteProvider(h.Ctx, p.ID, Audit); err != nil {
+	if err := h.S.Providers().Delete(h.Ctx, p.ID, Audit); err != nil {
 		t.Fatal(err)
 	}
 	evs := h.Events("authentik_providers_rac", pk)

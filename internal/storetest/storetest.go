@@ -46,7 +46,11 @@ func Sections() []Section {
 		{"Auth", authTests},
 		{"Events", eventTests},
 		{"Applications", applicationTests},
+		{"Endpoints", endpointTests},
+		{"Identity", identityTests},
+		{"References", referenceTests},
 		{"ConnectionTokens", connectionTokenTests},
+		{"Gateway", gatewayTests},
 	}
 }
 
@@ -144,7 +148,7 @@ func Refs(ids ...string) []racd.Ref {
 // Flow creates a flow.
 func (h *H) Flow(slug, designation string) *racd.Flow {
 	h.T.Helper()
-	f, err := h.S.CreateFlow(h.Ctx, &racd.FlowInput{
+	f, err := h.S.Flows().Create(h.Ctx, &racd.FlowInput{
 		Name: racd.Some("Flow " + slug), Slug: racd.Some(slug), Title: racd.Some("Title " + slug), Designation: racd.Some(designation),
 	}, Audit)
 	if err != nil {
@@ -156,7 +160,7 @@ func (h *H) Flow(slug, designation string) *racd.Flow {
 // Mapping creates a RAC property mapping with static settings.
 func (h *H) Mapping(name string) *racd.PropertyMapping {
 	h.T.Helper()
-	m, err := h.S.CreatePropertyMapping(h.Ctx, &racd.PropertyMappingInput{
+	m, err := h.S.PropertyMappings().Create(h.Ctx, &racd.PropertyMappingInput{
 		Name: racd.Some(name), StaticSettings: racd.Some(json.RawMessage(`{"k":"` + name + `"}`)),
 	}, Audit)
 	if err != nil {
@@ -177,7 +181,7 @@ func (h *H) Provider(name, flow string, mod ...func(*racd.ProviderInput)) *racd.
 	for _, m := range mod {
 		m(in)
 	}
-	p, err := h.S.CreateProvider(h.Ctx, in, Audit)
+	p, err := h.S.Providers().Create(h.Ctx, in, Audit)
 	if err != nil {
 		h.T.Fatalf("create provider %s: %v", name, err)
 	}
@@ -281,7 +285,7 @@ func (h *H) ConnectionToken(provider int64, endpoint string, user int64) string 
 // updated, deleted; two updates in one microsecond stay in no particular order.
 func (h *H) Events(app, pk string) []*racd.Event {
 	h.T.Helper()
-	evs, _, err := h.S.ListEvents(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{PageSize: 1000,
+	evs, _, err := h.S.Events().List(h.Ctx, racd.EventQuery{ListQuery: page(racd.ListQuery{PageSize: 1000,
 		Ordering: []racd.OrderTerm{{Field: "created"}}}), App: &app, PK: &pk})
 	if err != nil {
 		h.T.Fatalf("list events: %v", err)

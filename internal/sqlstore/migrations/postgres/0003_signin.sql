@@ -26,3 +26,6 @@ CREATE TABLE login_throttle (
     blocked_until BIGINT NOT NULL
 );
 CREATE INDEX login_throttle_last_failure ON login_throttle (last_failure);
+
+-- Signing out deletes the connection tokens a browser session launched.
+CREATE INDEX connection_tokens_browser_session ON connection_tokens (browser_session);

@@ -1,0 +1,147 @@
+package racd
+
+import (
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+// Input is a create or update request for objects of type T (a pointer) after wire
+// decoding: the fields the client sent, and the problems decoding found. The store
+// applies it inside its write transaction, adds what only it can check (references,
+// uniqueness) and writes the object only when no problem remains.
+type Input[T any] interface {
+	// Apply validates the static rules of every sent field that decoded cleanly and
+	// copies the valid ones onto obj, a new object (create) or the stored one. errs
+	// holds the decoder's problems on entry and receives Apply's.
+	Apply(obj T, create bool, errs *FieldErrors)
+	// DecodeErrors returns the problems decoding found.
+	DecodeErrors() *FieldErrors
+}
+
+// Decoding is what every Input embeds: the problems wire decoding found (wrong types,
+// nulls, missing required fields).
+type Decoding struct {
+	Errors FieldErrors
+}
+
+// DecodeErrors implements Input.
+func (d *Decoding) DecodeErrors() *FieldErrors { return &d.Errors }
+
+// take copies a sent field that decoded cleanly onto dst and reports whether it did.
+func take[T any](errs *FieldErrors, field string, v Opt[T], dst *T) bool {
+	if !v.Set || errs.Has(field) {
+		return false
+	}
+	*dst = v.V
+	return true
+}
+
+// sent reports whether a field was sent and decoded cleanly.
+func sent[T any](errs *FieldErrors, field string, v Opt[T]) bool { return v.Set && !errs.Has(field) }
+
+// ValidateSlug checks a slug field (trimmed, non-blank, at most max characters, of
+// letters, digits, '-' and '_'), records every problem and returns the trimmed slug.
+func ValidateSlug(errs *FieldErrors, field, v string, max int) (string, bool) {
+	s := strings.TrimSpace(v)
+	if s == "" {
+		errs.Add(field, MsgBlank)
+		return "", false
+	}
+	ok := true
+	if len([]rune(s)) > max {
+		errs.Add(field, MsgMaxLength(max))
+		ok = false
+	}
+	if !slugPattern.MatchString(s) {
+		errs.Add(field, MsgInvalidSlug)
+		ok = false
+	}
+	return s, ok
+}
+
+// applySlug copies a slug field (ValidateSlug) onto dst.
+func applySlug(errs *FieldErrors, field string, v Opt[string], max int, dst *string) {
+	if sent(errs, field, v) {
+		if s, ok := ValidateSlug(errs, field, v.V, max); ok {
+			*dst = s
+		}
+	}
+}
+
+// MaxIndexedText is the most characters racd accepts in a text field that a database
+// index covers (names, managed keys). [racd] authentik has no limit, and PostgreSQL
+// fails (a 500 in authentik) once an index entry passes about 2700 bytes; 500
+// characters of at most 4 bytes each always fit.
+const MaxIndexedText = 500
+
+// applyText copies a required-non-blank text field (trimmed).
+func applyText(errs *FieldErrors, field string, v Opt[string], dst *string) {
+	applyTextMax(errs, field, v, dst, 0)
+}
+
+// applyTextMax is applyText with a maximum length in characters (0: none).
+func applyTextMax(errs *FieldErrors, field string, v Opt[string], dst *string, max int) {
+	if !sent(errs, field, v) {
+		return
+	}
+	s := strings.TrimSpace(v.V)
+	switch {
+	case s == "":
+		errs.Add(field, MsgBlank)
+	case max > 0 && utf8.RuneCountInString(s) > max:
+		errs.Add(field, MsgMaxLength(max))
+	default:
+		*dst = s
+	}
+}
+
+// applyBlankable copies a text field that may be blank (trimmed).
+func applyBlankable(errs *FieldErrors, field string, v Opt[string], dst *string) {
+	if sent(errs, field, v) {
+		*dst = strings.TrimSpace(v.V)
+	}
+}
+
+// applyChoice copies a choice field after checking it is one of choices.
+func applyChoice(errs *FieldErrors, field string, v Opt[string], choices []string, dst *string) {
+	if !sent(errs, field, v) {
+		return
+	}
+	for _, c := range choices {
+		if v.V == c {
+			*dst = c
+			return
+		}
+	}
+	errs.Add(field, MsgInvalidChoice(v.V))
+}
+
+// uniqueIDs returns the distinct IDs of refs, sorted (the order lists are stored and
+// returned in).
+func uniqueIDs(refs []Ref) []string {
+	out := make([]string, 0, len(refs))
+	seen := make(map[string]bool, len(refs))
+	for _, r := range refs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// uniqueInts returns the distinct IDs of refs, sorted.
+func uniqueInts(refs []IntRef) []int64 {
+	out := make([]int64, 0, len(refs))
+	seen := make(map[int64]bool, len(refs))
+	for _, r := range refs {
+		if !seen[r.ID] {
+			seen[r.ID] = true
+			out = append(out, r.ID)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

@@ -1,0 +1,173 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// nextGroupNumPK is the SQL of a new group's num_pk (authentik numbers groups from 1001).
+const nextGroupNumPK = "(SELECT coalesce(max(num_pk), 1000) + 1 FROM groups)"
+
+// groupTable reads a group (g) with its parent's name (gp), its members and its roles.
+var groupTable = &table[*racd.Group]{
+	place: place{model: racd.GroupModel, name: "groups", alias: "g", pk: "uuid"},
+	cols: func(d dialect) string {
+		member := d.jsonObject("pk", "mu.id", "uuid", "CAST(mu.uuid AS TEXT)", "username", "mu.username", "name", "mu.name", "is_active", "mu.is_active",
+			"last_login", "mu.last_login", "email", "mu.email", "attributes", d.jsonText("mu.attributes"))
+		role := d.jsonObject("pk", "CAST(r.uuid AS TEXT)", "name", "r.name")
+		return "CAST(g.uuid AS TEXT), g.num_pk, g.name, g.is_superuser, CAST(g.parent_uuid AS TEXT), coalesce(gp.name, ''), g.attributes, " +
+			d.jsonObjects(member, "group_users gu JOIN users mu ON mu.id = gu.user_id WHERE gu.group_uuid = g.uuid", "mu.id") + ", " +
+			d.jsonObjects(role, "group_roles gr JOIN roles r ON r.uuid = gr.role_uuid WHERE gr.group_uuid = g.uuid", "r.name")
+	},
+	joins:        " LEFT JOIN groups gp ON gp.uuid = g.parent_uuid ",
+	scan:         scanGroup,
+	order:        map[string]string{"pk": "g.uuid", "name": "g.name", "is_superuser": "g.is_superuser", "num_pk": "g.num_pk"},
+	defaultOrder: []racd.OrderTerm{{Field: "name"}},
+}
+
+func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
+	var (
+		g              racd.Group
+		parent         *string
+		attrs          []byte
+		members, roles []byte
+	)
+	dest := []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, &parent, &g.ParentName, &attrs, &members, &roles}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	g.Parent = orEmpty(parent)
+	g.Attributes = json.RawMessage(attrs)
+	var ms []struct {
+		PK         int64           `json:"pk"`
+		UUID       string          `json:"uuid"`
+		Username   string          `json:"username"`
+		Name       string          `json:"name"`
+		IsActive   flexBool        `json:"is_active"`
+		LastLogin  *int64          `json:"last_login"`
+		Email      string          `json:"email"`
+		Attributes json.RawMessage `json:"attributes"`
+	}
+	if err := json.Unmarshal(members, &ms); err != nil {
+		return nil, fmt.Errorf("group %s: members: %w", g.UUID, err)
+	}
+	g.Users = make([]int64, len(ms))
+	g.Members = make([]racd.GroupMember, len(ms))
+	for i, m := range ms {
+		g.Users[i] = m.PK
+		g.Members[i] = racd.GroupMember{ID: m.PK, UUID: m.UUID, Username: m.Username, Name: m.Name, IsActive: bool(m.IsActive),
+			Email: m.Email, Attributes: m.Attributes}
+		if m.LastLogin != nil {
+			t := fromMicros(*m.LastLogin)
+			g.Members[i].LastLogin = &t
+		}
+	}
+	var rs []struct {
+		PK   string `json:"pk"`
+		Name string `json:"name"`
+	}
+	if err := json.Unmarshal(roles, &rs); err != nil {
+		return nil, fmt.Errorf("group %s: roles: %w", g.UUID, err)
+	}
+	g.RoleObjs = make([]racd.Role, len(rs))
+	g.Roles = make([]string, len(rs))
+	for i, r := range rs {
+		g.RoleObjs[i] = racd.Role{UUID: r.PK, Name: r.Name}
+		g.Roles[i] = r.PK
+	}
+	g.Roles = sortedCopy(g.Roles)
+	return &g, nil
+}
+
+// groupWriter writes groups; deleting one leaves its child groups without a parent.
+var groupWriter = &writer[*racd.Group, *racd.GroupInput]{
+	t: groupTable, key: "uuid", fields: racd.GroupFields,
+	new: func(s *Store) *racd.Group {
+		return &racd.Group{UUID: s.newUUID(), Attributes: racd.EmptyObject, Users: []int64{}, Roles: []string{}}
+	},
+	check: func(ch *checks, in *racd.GroupInput, g *racd.Group) {
+		if in.Name.Set {
+			ch.unique("name", "name", g.Name, racd.MsgUniqueField)
+		}
+		if in.Parent.Set && g.Parent != "" {
+			ch.refs("parent", racd.GroupModel, uuidRefs(in.Parent.V), "")
+		}
+		if in.Users.Set && len(g.Users) > 0 {
+			ch.refs("users", racd.UserModel, intRefs(in.Users.V...), "")
+		}
+		if in.Roles.Set && len(g.Roles) > 0 {
+			ch.refs("roles", racd.RoleModel, uuidRefs(in.Roles.V...), "")
+		}
+	},
+	row: func(g *racd.Group) []col {
+		return []col{{name: "uuid", v: g.UUID}, {name: "num_pk", sql: nextGroupNumPK, once: true}, {name: "name", v: g.Name},
+			{name: "is_superuser", v: g.IsSuperuser}, {name: "parent_uuid", v: nullString(g.Parent)}, {name: "attributes", v: string(g.Attributes)}}
+	},
+	links: func(g *racd.Group) []link {
+		return []link{
+			{field: "users", table: "group_users", owner: "group_uuid", item: "user_id", items: anys(g.Users)},
+			{field: "roles", table: "group_roles", owner: "group_uuid", item: "role_uuid", items: anys(g.Roles)},
+		}
+	},
+	diff:   groupFields,
+	reread: true,
+}
+
+func groupFields(g *racd.Group) []racd.Field {
+	users := make([]string, len(g.Users))
+	for i, u := range g.Users {
+		users[i] = strconv.FormatInt(u, 10)
+	}
+	return []racd.Field{
+		{Name: "name", Value: g.Name}, {Name: "is_superuser", Value: g.IsSuperuser}, {Name: "parent", Value: nullString(g.Parent)},
+		{Name: "users", Value: users}, {Name: "attributes", Value: racd.RawJSON(g.Attributes)}, {Name: "roles", Value: sortedCopy(g.Roles)},
+	}
+}
+
+// listGroups lists groups.
+func listGroups(ctx context.Context, s *Store, q racd.GroupQuery) ([]*racd.Group, int, error) {
+	b := &qb{d: s.d}
+	b.search(q.Search, "g.name")
+	b.eqs(eqFilter{"g.name", q.Name})
+	if q.IsSuperuser != nil {
+		b.and("g.is_superuser = " + b.arg(*q.IsSuperuser))
+	}
+	if len(q.MemberIDs) > 0 {
+		b.and("EXISTS (SELECT 1 FROM group_users fu WHERE fu.group_uuid = g.uuid AND " + s.d.in("fu.user_id", b.arg(s.d.listArg(q.MemberIDs)), intKey) + ")")
+	}
+	return list(ctx, s, groupTable, q.ListQuery, b, "", "")
+}
+
+// groupUsedBy lists what depends on a group: child groups (set_null).
+func groupUsedBy(ctx context.Context, s *Store, uuid string, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
+	return s.usedBy(ctx, uuid, vis, groupsWhere("cg.parent_uuid = $1", racd.ActionSetNull))
+}
+
+// SetGroupMember implements racd.IdentityStore.
+func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, member bool, a racd.Audit) error {
+	return s.write(ctx, func(c conn) error {
+		g, err := get(ctx, s, c, groupTable, "uuid", uuid, true)
+		if err != nil {
+			return err
+		}
+		if _, err := s.pkOf(ctx, c, &userTable.place, "id", userID); err != nil {
+			return err
+		}
+		q := "DELETE FROM group_users WHERE group_uuid = $1 AND user_id = $2"
+		if member {
+			q = "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+		}
+		if _, err := c.exec(ctx, q, uuid, userID); err != nil {
+			return err
+		}
+		after, err := get(ctx, s, c, groupTable, "uuid", uuid, false)
+		if err != nil {
+			return err
+		}
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, g.Ref(), racd.Diff(groupFields(g), groupFields(after)))
+	})
+}

@@ -1,0 +1,163 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// userTable reads a user (u) with its superuser flag (from its groups and their
+// parents) and the groups it is a direct member of.
+var userTable = &table[*racd.User]{
+	place: place{model: racd.UserModel, name: "users", alias: "u", pk: "id"},
+	cols: func(d dialect) string {
+		group := d.jsonObject("pk", "CAST(g.uuid AS TEXT)", "num_pk", "g.num_pk", "name", "g.name", "is_superuser", "g.is_superuser",
+			"parent", "CAST(g.parent_uuid AS TEXT)", "parent_name", "gp.name", "attributes", d.jsonText("g.attributes"))
+		return "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, " + superuserExpr + ", u.path, u.type, u.attributes, u.last_login, u.date_joined, " +
+			d.jsonObjects(group, "group_users gu JOIN groups g ON g.uuid = gu.group_uuid LEFT JOIN groups gp ON gp.uuid = g.parent_uuid WHERE gu.user_id = u.id", "g.name")
+	},
+	scan: scanUser,
+	order: map[string]string{
+		"pk": "u.id", "username": "u.username", "name": "u.name", "is_active": "u.is_active", "email": "u.email",
+		"last_login": "u.last_login", "date_joined": "u.date_joined", "path": "u.path", "type": "u.type",
+	},
+	defaultOrder: []racd.OrderTerm{{Field: "username"}},
+}
+
+// flexBool reads a JSON boolean that SQLite writes as 0/1.
+type flexBool bool
+
+func (b *flexBool) UnmarshalJSON(p []byte) error {
+	s := string(p)
+	*b = flexBool(s == "true" || s == "1")
+	return nil
+}
+
+func scanUser(sc scanner, extra ...any) (*racd.User, error) {
+	var (
+		u      racd.User
+		joined int64
+		groups []byte
+	)
+	dest := []any{&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser, &u.Path, &u.Type, &u.Attributes,
+		microsInto{&u.LastLogin}, &joined, &groups}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	u.DateJoined = fromMicros(joined)
+	var gs []struct {
+		PK          string          `json:"pk"`
+		NumPK       int64           `json:"num_pk"`
+		Name        string          `json:"name"`
+		IsSuperuser flexBool        `json:"is_superuser"`
+		Parent      *string         `json:"parent"`
+		ParentName  *string         `json:"parent_name"`
+		Attributes  json.RawMessage `json:"attributes"`
+	}
+	if err := json.Unmarshal(groups, &gs); err != nil {
+		return nil, fmt.Errorf("user %d: groups: %w", u.ID, err)
+	}
+	u.Groups = make([]racd.UserGroup, len(gs))
+	for i, g := range gs {
+		u.Groups[i] = racd.UserGroup{UUID: g.PK, NumPK: g.NumPK, Name: g.Name, IsSuperuser: bool(g.IsSuperuser),
+			Parent: orEmpty(g.Parent), ParentName: orEmpty(g.ParentName), Attributes: g.Attributes}
+	}
+	return &u, nil
+}
+
+// orEmpty is *p, or "" for nil.
+func orEmpty(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// userWriter writes users; deleting one takes its tokens, connection tokens,
+// memberships and grants along.
+var userWriter = &writer[*racd.User, *racd.UserInput]{
+	t: userTable, key: "id", fields: racd.UserFields,
+	new: func(s *Store) *racd.User { u := racd.NewUser(); u.UUID = s.newUUID(); return u },
+	check: func(ch *checks, in *racd.UserInput, u *racd.User) {
+		if in.Username.Set {
+			ch.unique("username", "username", u.Username, racd.MsgUniqueField)
+		}
+		if in.Groups.Set {
+			ch.refs("groups", racd.GroupModel, uuidRefs(in.Groups.V...), "")
+		}
+	},
+	row: func(u *racd.User) []col {
+		return []col{{name: "uuid", v: u.UUID}, {name: "username", v: u.Username}, {name: "name", v: u.Name}, {name: "email", v: u.Email},
+			{name: "is_active", v: u.IsActive}, {name: "path", v: u.Path}, {name: "type", v: u.Type}, {name: "attributes", v: string(u.Attributes)}}
+	},
+	returning: func(u *racd.User) any { return &u.ID },
+	extra:     func(s *Store, _ *racd.UserInput) []col { return []col{{name: "date_joined", v: micros(s.now())}} },
+	links: func(u *racd.User) []link {
+		return []link{{field: "groups", table: "group_users", owner: "user_id", item: "group_uuid", items: anys(u.GroupUUIDs())}}
+	},
+	diff: func(u *racd.User) []racd.Field {
+		return []racd.Field{
+			{Name: "username", Value: u.Username}, {Name: "name", Value: u.Name}, {Name: "is_active", Value: u.IsActive},
+			{Name: "groups", Value: u.GroupUUIDs()}, {Name: "email", Value: u.Email}, {Name: "attributes", Value: racd.RawJSON(u.Attributes)},
+			{Name: "path", Value: u.Path}, {Name: "type", Value: u.Type},
+		}
+	},
+	reread: true,
+}
+
+// listUsers lists users.
+func listUsers(ctx context.Context, s *Store, q racd.UserQuery) ([]*racd.User, int, error) {
+	b := &qb{d: s.d}
+	b.search(q.Search, "u.username", "u.name", "u.email", "CAST(u.uuid AS TEXT)")
+	b.eqs(eqFilter{"u.username", q.Username}, eqFilter{"u.email", q.Email}, eqFilter{"u.name", q.Name}, eqFilter{"u.path", q.Path},
+		eqFilter{"u.uuid", q.UUID})
+	if q.IsActive != nil {
+		b.and("u.is_active = " + b.arg(*q.IsActive))
+	}
+	if q.IsSuperuser != nil {
+		if *q.IsSuperuser {
+			b.and(superuserExpr)
+		} else {
+			b.and("NOT " + superuserExpr)
+		}
+	}
+	if q.IDs != nil {
+		b.and(s.d.in("u.id", b.arg(s.d.listArg(q.IDs)), intKey))
+	}
+	return list(ctx, s, userTable, q.ListQuery, b, "", "")
+}
+
+// CreateSuperuser implements racd.IdentityStore: the user joins the bootstrap
+// superuser group, which is created first when missing.
+func (s *Store) CreateSuperuser(ctx context.Context, in *racd.UserInput, a racd.Audit) (*racd.User, error) {
+	var group string
+	if err := s.write(ctx, func(c conn) (err error) {
+		group, err = s.superuserGroup(ctx, c)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	withGroup := *in
+	withGroup.Groups = racd.Some(append(append([]racd.Ref{}, in.Groups.V...), racd.Ref{Raw: group, ID: group}))
+	return s.Users().Create(ctx, &withGroup, a)
+}
+
+// superuserGroup returns the bootstrap superuser group, creating it when missing.
+func (s *Store) superuserGroup(ctx context.Context, c conn) (string, error) {
+	var id string
+	err := c.queryRow(ctx, "SELECT CAST(uuid AS TEXT) FROM groups WHERE name = $1", racd.BootstrapGroupName).Scan(&id)
+	if err == sql.ErrNoRows {
+		id = s.newUUID()
+		_, err = c.exec(ctx, `INSERT INTO groups (uuid, num_pk, name, is_superuser)
+			VALUES ($1, `+nextGroupNumPK+`, $2, TRUE)`, id, racd.BootstrapGroupName)
+	}
+	return id, err
+}
+
+// userUsedBy lists what depends on a user: the user's tokens and connection tokens.
+func userUsedBy(ctx context.Context, s *Store, id int64, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
+	return s.usedBy(ctx, id, vis, tokensWhere("t.user_id = $1"), connectionTokensWhere("ct.user_id = $1"))
+}

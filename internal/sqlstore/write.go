@@ -1,0 +1,256 @@
+package sqlstore
+
+import (
+	"context"
+	"strings"
+
+	"github.com/racd/racd/internal/racd"
+)
+
+// col is one column a write sets: a value, or (sql) an expression the database
+// computes; once columns are set on insert only.
+type col struct {
+	name string
+	v    any
+	sql  string
+	once bool
+}
+
+// link is a link table: one row per item an object refers to (many-to-many).
+type link struct {
+	field       string // the field, as diffs name it, whose change rewrites the rows
+	table       string
+	owner, item string // columns: the object's primary key, an item
+	items       []any
+}
+
+// writer describes how one resource is written. create, update and remove serve
+// every resource with it: in one transaction they lock the row (update, delete),
+// apply the input, check references and uniqueness with one query, write the row and
+// its link rows, complete the written object the same way reads do, and record the
+// audit event with its diff; remove also drops the object grants on the row.
+type writer[T object, I racd.Input[T]] struct {
+	t      *table[T]
+	key    string   // the column the store's methods address rows by (id, uuid, slug, identifier)
+	fields []string // the serializer's field order, which errors follow
+	// new returns an object with the model's defaults (and a fresh UUID key).
+	new func(s *Store) T
+	// check adds the reference and uniqueness checks of the sent fields; rules runs
+	// what needs them done first (nil: nothing).
+	check func(ch *checks, in I, obj T)
+	rules func(in I, obj T, errs *racd.FieldErrors)
+	// row is the columns a write sets (the primary key only where the store makes it);
+	// returning, when set, is where INSERT ... RETURNING puts a key the database makes.
+	row       func(obj T) []col
+	returning func(obj T) any
+	// extra is the columns a new row gets beyond row (nil: none).
+	extra func(s *Store, in I) []col
+	links func(obj T) []link
+	// saved writes what else follows from the object (nil: nothing).
+	saved func(s *Store, ctx context.Context, c conn, obj T, changed func(field string) bool) error
+	// diff lists the object's fields for the event's diff.
+	diff func(obj T) []racd.Field
+	// reread: the row shows data of other tables (a user's groups, a group's members),
+	// so the written object is read back; otherwise attach completes it.
+	reread bool
+	// removing runs before the row is deleted (nil: nothing).
+	removing func(s *Store, ctx context.Context, c conn, obj T, a racd.Audit) error
+}
+
+// create validates in and stores a new object.
+func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], in I, a racd.Audit) (T, error) {
+	var out T
+	err := s.write(ctx, func(c conn) error {
+		obj := w.new(s)
+		if err := w.validate(ctx, s, c, in, obj, nil, a); err != nil {
+			return err
+		}
+		cols := w.row(obj)
+		if w.extra != nil {
+			cols = append(cols, w.extra(s, in)...)
+		}
+		names, vals := make([]string, len(cols)), make([]string, len(cols))
+		b := &qb{d: s.d}
+		for i, cl := range cols {
+			names[i], vals[i] = cl.name, cl.value(b)
+		}
+		q := "INSERT INTO " + w.t.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+		if w.returning != nil {
+			if err := c.queryRow(ctx, q+" RETURNING "+w.t.pk, b.args...).Scan(w.returning(obj)); err != nil {
+				return err
+			}
+		} else if _, err := c.exec(ctx, q, b.args...); err != nil {
+			return err
+		}
+		diff := racd.Diff(nil, w.diff(obj))
+		written, err := w.finish(ctx, s, c, obj, true, diff)
+		out = written
+		if err != nil {
+			return err
+		}
+		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, written.Ref(), diff)
+	})
+	return out, err
+}
+
+// update applies in to the object whose key column holds key.
+func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], key any, in I, a racd.Audit) (T, error) {
+	var out T
+	err := s.write(ctx, func(c conn) error {
+		obj, err := get(ctx, s, c, w.t, w.key, key, true)
+		if err != nil {
+			return err
+		}
+		before := w.diff(obj)
+		pk := pkArg(w.t.model, obj.Ref().PK)
+		if err := w.validate(ctx, s, c, in, obj, pk, a); err != nil {
+			return err
+		}
+		cols := w.row(obj)
+		sets := make([]string, 0, len(cols))
+		b := &qb{d: s.d}
+		for _, cl := range cols {
+			if cl.name != w.t.pk && !cl.once {
+				sets = append(sets, cl.name+" = "+cl.value(b))
+			}
+		}
+		if _, err := c.exec(ctx, "UPDATE "+w.t.name+" SET "+strings.Join(sets, ", ")+" WHERE "+w.t.pk+" = "+b.arg(pk), b.args...); err != nil {
+			return err
+		}
+		diff := racd.Diff(before, w.diff(obj))
+		written, err := w.finish(ctx, s, c, obj, false, diff)
+		out = written
+		if err != nil {
+			return err
+		}
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, written.Ref(), diff)
+	})
+	return out, err
+}
+
+// remove deletes the object whose key column holds key.
+func remove[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], key any, a racd.Audit) error {
+	return s.write(ctx, func(c conn) error {
+		obj, err := get(ctx, s, c, w.t, w.key, key, true)
+		if err != nil {
+			return err
+		}
+		if w.removing != nil {
+			if err := w.removing(s, ctx, c, obj, a); err != nil {
+				return err
+			}
+		}
+		return s.deleteRow(ctx, c, &w.t.place, obj.Ref(), w.diff(obj), a)
+	})
+}
+
+// validate applies in to obj and runs every check; a write goes on only when no
+// problem remains. pk is the stored object's primary key on update, nil on create.
+func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj T, pk any, a racd.Audit) error {
+	// Each attempt of the transaction starts from the decoder's problems.
+	errs := in.DecodeErrors().Clone()
+	in.Apply(obj, pk == nil, &errs)
+	if w.check != nil {
+		ch := &checks{d: s.d, self: &w.t.place, selfK: pk, vis: a.Visible, errs: &errs, b: qb{d: s.d}}
+		w.check(ch, in, obj)
+		if err := ch.run(ctx, c); err != nil {
+			return err
+		}
+	}
+	if w.rules != nil {
+		w.rules(in, obj, &errs)
+	}
+	if !errs.Empty() {
+		errs.SortBy(w.fields)
+		return &errs
+	}
+	return nil
+}
+
+// finish writes the link rows and whatever else follows from the written row, and
+// returns the object as reads return it.
+func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, created bool, diff []racd.Change) (T, error) {
+	changed := func(field string) bool {
+		for _, ch := range diff {
+			if ch.Field == field {
+				return true
+			}
+		}
+		return false
+	}
+	pk := pkArg(w.t.model, obj.Ref().PK)
+	if w.links != nil {
+		for _, l := range w.links(obj) {
+			if !changed(l.field) {
+				continue
+			}
+			if !created {
+				if _, err := c.exec(ctx, "DELETE FROM "+l.table+" WHERE "+l.owner+" = $1", pk); err != nil {
+					return obj, err
+				}
+			}
+			if err := s.insertLinks(ctx, c, l, pk); err != nil {
+				return obj, err
+			}
+		}
+	}
+	if w.saved != nil {
+		if err := w.saved(s, ctx, c, obj, changed); err != nil {
+			return obj, err
+		}
+	}
+	if w.reread {
+		return get(ctx, s, c, w.t, w.t.pk, pk, false)
+	}
+	return obj, w.t.complete(ctx, s, c, []T{obj})
+}
+
+// value returns the SQL of the column's value, adding its argument to b.
+func (cl col) value(b *qb) string {
+	if cl.sql != "" {
+		return cl.sql
+	}
+	return b.arg(cl.v)
+}
+
+// insertLinks inserts the rows of l for owner in one statement.
+func (s *Store) insertLinks(ctx context.Context, c conn, l link, owner any) error {
+	if len(l.items) == 0 {
+		return nil
+	}
+	b := &qb{d: s.d}
+	o := b.arg(owner)
+	vals := make([]string, len(l.items))
+	for i, it := range l.items {
+		vals[i] = "(" + o + ", " + b.arg(it) + ")"
+	}
+	_, err := c.exec(ctx, "INSERT INTO "+l.table+" ("+l.owner+", "+l.item+") VALUES "+strings.Join(vals, ", "), b.args...)
+	return err
+}
+
+// deleteRow is how every object is deleted inside its write transaction: the row
+// (foreign keys take dependents along), the object grants on it, and a model_deleted
+// event whose diff holds every field's previous value (SPEC §5).
+func (s *Store) deleteRow(ctx context.Context, c conn, p *place, ref racd.ObjectRef, fields []racd.Field, a racd.Audit) error {
+	if _, err := c.exec(ctx, "DELETE FROM "+p.name+" WHERE "+p.pk+" = $1", pkArg(p.model, ref.PK)); err != nil {
+		return err
+	}
+	// Codenames are <app>.<action>_<model>: the object's grants are those whose codename
+	// ends in _<model> under its app.
+	pattern := ref.App + ".%\\_" + ref.ModelName
+	for _, table := range []string{"user_permissions", "role_permissions"} {
+		if _, err := c.exec(ctx, "DELETE FROM "+table+" WHERE object_pk = $1 AND permission LIKE $2 ESCAPE '\\'", ref.PK, pattern); err != nil {
+			return err
+		}
+	}
+	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, ref, racd.Diff(fields, nil))
+}
+
+// anys converts a slice to []any.
+func anys[V any](in []V) []any {
+	out := make([]any, len(in))
+	for i, v := range in {
+		out[i] = v
+	}
+	return out
+}
