@@ -80,6 +80,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
 		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
+		BrowserSession: func(r *http.Request) string {
+			if s, err := sessions.Lookup(r.Context(), r); err == nil && s != nil {
+				return s.UUID
+			}
+			return ""
+		},
+		SignedOut: func(ctx context.Context, id string) bool {
+			_, err := store.GetBrowserSession(ctx, id)
+			return errors.Is(err, racd.ErrNotFound)
+		},
 		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
 			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
 				if err == nil {

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"math/big"
 	"net/http"
 	"time"
 
@@ -178,27 +176,6 @@ type launchJSON struct {
 	ConnectionToken connectionTokenJSON `json:"connection_token"`
 }
 
-// tokenAlphabet and tokenLength describe a connection token's secret, as authentik's
-// default_token_key makes it.
-const (
-	connSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	connSecretLength   = 60
-)
-
-// newSecret returns tokenLength characters drawn uniformly from tokenAlphabet.
-func newConnectionSecret() (string, error) {
-	b := make([]byte, connSecretLength)
-	max := big.NewInt(int64(len(connSecretAlphabet)))
-	for i := range b {
-		n, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", err
-		}
-		b[i] = connSecretAlphabet[n.Int64()]
-	}
-	return string(b), nil
-}
-
 // launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
 // on the endpoint, 404 for an unknown one, 400 at the connection limit.
 func launchEndpoint(s *Server, c *call) error {
@@ -225,7 +202,7 @@ func launchEndpoint(s *Server, c *call) error {
 	if !errs.Empty() {
 		return &errs
 	}
-	secret, err := newConnectionSecret()
+	secret, err := racd.NewConnectionSecret()
 	if err != nil {
 		return err
 	}

@@ -95,7 +95,7 @@ func (h *Handler) SignInPath() string { return FlowPrefix + h.flow + "/" }
 // sign-out path and launch links. The root handler sends those here.
 func (h *Handler) Owns(r *http.Request) bool {
 	p := r.URL.Path
-	return p == "/" || p == LibraryPath || p == SignOutPath || strings.HasPrefix(p, FlowPrefix)
+	return p == "/" || p == LibraryPath || p == SignOutPath || strings.HasPrefix(p, FlowPrefix) || strings.HasPrefix(p, LaunchPrefix)
 }
 
 // ServeHTTP routes a page request. Paths it does not know get a 404 page.
@@ -111,6 +111,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.library(w, r)
 	case p == SignOutPath:
 		err = h.signOut(w, r)
+	case strings.HasPrefix(p, LaunchPrefix):
+		err = h.launch(w, r, strings.TrimPrefix(p, LaunchPrefix))
 	default:
 		err = errPage(http.StatusNotFound, "Not found", "There is no page at this address.")
 	}

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,9 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/apitest"
+	"github.com/racd/racd/internal/expr"
+	"github.com/racd/racd/internal/gateway"
+	"github.com/racd/racd/internal/guacdtest"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/password"
@@ -67,6 +71,9 @@ type siteOpts struct {
 	maxAge  time.Duration
 	// log, when set, receives every log line of the replica (the access log included).
 	log io.Writer
+	// guacd, when set, gives the replica a connection gateway to it (session pages and
+	// their WebSockets), as racd serve composes them.
+	guacd *guacdtest.Server
 }
 
 // newSite starts a replica on dbURL (migrated, with the bootstrap admin).
@@ -107,18 +114,67 @@ func newSite(t *testing.T, dbURL string, o siteOpts) *site {
 	api := httpapi.New(httpapi.Config{Store: st, Keys: ring, TrustedProxies: o.proxies, Sessions: sessions, Verifier: v, Logger: log, AccessLog: log != nil})
 	pages := portal.New(portal.Config{Store: st, Sessions: sessions, Keys: ring, Verifier: v, Now: o.clock.Now, Logger: log})
 	assets := web.AssetHandler()
+	var sessionPages, gw http.Handler = http.NotFoundHandler(), http.NotFoundHandler()
+	if o.guacd != nil {
+		g := startGateway(t, st, ring, sessions, o.guacd.Addr())
+		gw = g
+		sessionPages = web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
+			info, err := g.OpenPage(w, r, secret)
+			return info.Title, err
+		}, nil)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, "/api/"):
 			api.ServeHTTP(w, r)
 		case strings.HasPrefix(r.URL.Path, web.AssetPrefix):
 			assets.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, racd.SessionPagePrefix):
+			sessionPages.ServeHTTP(w, r)
+		case strings.HasPrefix(r.URL.Path, racd.SessionWebSocketPrefix):
+			gw.ServeHTTP(w, r)
 		default:
 			pages.ServeHTTP(w, r)
 		}
 	}))
 	t.Cleanup(srv.Close)
 	return &site{t: t, URL: srv.URL, Store: st, Keys: ring, Clock: o.clock, Params: o.params}
+}
+
+// startGateway runs a connection gateway on st, wired to the browser sessions as
+// racd serve wires it: tokens bound to a session open only in its browser, and a
+// session whose token went with its browser session ends as signed out.
+func startGateway(t *testing.T, st *sqlstore.Store, ring *keys.Keyring, sessions *websession.Manager, guacd string) *gateway.Gateway {
+	t.Helper()
+	n, err := st.NewNotifier(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := gateway.New(gateway.Config{
+		Store: st, Notifier: n, Hash: ring.Hash, GuacdAddr: guacd,
+		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
+			return expr.LaunchSettings(ctx, &gt.Launch, secret, nil)
+		},
+		BrowserSession: func(r *http.Request) string {
+			if s, err := sessions.Lookup(r.Context(), r); err == nil && s != nil {
+				return s.UUID
+			}
+			return ""
+		},
+		SignedOut: func(ctx context.Context, id string) bool {
+			_, err := st.GetBrowserSession(ctx, id)
+			return errors.Is(err, racd.ErrNotFound)
+		},
+	})
+	g.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = g.Shutdown(ctx)
+		g.Close()
+		n.Close()
+	})
+	return g
 }
 
 // user creates a user with a password and returns it.
