@@ -50,7 +50,9 @@ func (s *site) setupRAC(t *testing.T, app string, endpoints map[string]int) rac 
 	return r
 }
 
-func (r rac) link(name string) string { return "/application/rac/" + r.app + "/" + r.endpoints[name] + "/" }
+func (r rac) link(name string) string {
+	return "/application/rac/" + r.app + "/" + r.endpoints[name] + "/"
+}
 
 // launch follows a launch link as a click on racd's own page does (same-origin).
 func (b *browser) launch(base, link string) *page {
@@ -292,4 +294,3 @@ func TestSignOutEndsRACSession(t *testing.T) {
 		ended(t4, signOut(onB, bReplica.URL))
 	})
 }
-
