@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/metrics"
 	"github.com/racd/racd/internal/sqlstore"
@@ -17,9 +18,10 @@ import (
 // observers are what serve hands the store and the API for metrics: all nil without
 // RACD_METRICS_LISTEN, so nothing is counted that nobody reads.
 type observers struct {
-	m     *metrics.Metrics
-	store sqlstore.Observer
-	api   httpapi.Observer
+	m       *metrics.Metrics
+	store   sqlstore.Observer
+	api     httpapi.Observer
+	gateway gateway.Observer
 }
 
 func newObservers(cfg Config) observers {
@@ -27,7 +29,18 @@ func newObservers(cfg Config) observers {
 		return observers{}
 	}
 	m := metrics.New()
-	return observers{m: m, store: m, api: m}
+	return observers{m: m, store: m, api: m, gateway: m}
+}
+
+// watchGateway adds the gateway's own counters (live sessions, bytes relayed).
+func (o observers) watchGateway(gw *gateway.Gateway) {
+	if o.m == nil {
+		return
+	}
+	o.m.WatchGateway(func() metrics.GatewayStats {
+		st := gw.Stats()
+		return metrics.GatewayStats{Live: st.Live, BytesToBrowser: st.BytesToBrowser, BytesFromBrowser: st.BytesFromBrowser}
+	})
 }
 
 // serve starts the metrics listener (its own address, so /metrics is never exposed

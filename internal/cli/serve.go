@@ -79,7 +79,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		Store: store, Notifier: notifier, Hash: ring.Hash, Logger: log,
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
-		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure,
+		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure, Observer: obs.gateway,
 		BrowserSession: func(r *http.Request) string {
 			if s, err := sessions.Lookup(r.Context(), r); err == nil && s != nil {
 				return s.UUID
@@ -103,6 +103,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	})
 	gw.Start()
 	defer gw.Close()
+	obs.watchGateway(gw)
 	page := web.SessionPage(func(w http.ResponseWriter, r *http.Request, secret string) (string, error) {
 		info, err := gw.OpenPage(w, r, secret)
 		return info.Title, err

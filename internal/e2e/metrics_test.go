@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,11 +11,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/getkin/kin-openapi/openapi3"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/racd/racd/internal/guacdtest"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/storetest"
 )
@@ -282,4 +285,78 @@ func sum(m map[string]float64) float64 {
 		n += v
 	}
 	return n
+}
+
+// gaugeValue is a gauge's value for a series ("" for a family without labels).
+func gaugeValue(fams map[string]*dto.MetricFamily, name, labels string) float64 {
+	if s := series(fams, name)[labels]; s != nil {
+		return s.GetGauge().GetValue()
+	}
+	return -1
+}
+
+// TestGatewayMetrics: a session through racd's gateway (test guacd) moves the
+// gateway's metrics: one live session while it runs, one start, one ok handshake,
+// bytes both ways, and once the browser leaves one end with reason browser_closed.
+func TestGatewayMetrics(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dbURL string) {
+		guacd := guacdtest.Start(t, guacdtest.Options{})
+		r := Start(t, dbURL, "RACD_GUACD_ADDR="+guacd.Addr(), "RACD_METRICS_LISTEN=127.0.0.1:0")
+		addr := metricsListenRE.FindStringSubmatch(r.Logs())[1]
+		secret, tokenUUID := gatewayFixture(t, r, nil)
+		before := scrape(t, addr)
+		if v := gaugeValue(before, "racd_gateway_sessions_live", ""); v != 0 {
+			t.Fatalf("live sessions before: %v", v)
+		}
+		ws := newPageBrowser().session(t, r, secret)
+		sent := []byte("5.mouse,2.10,2.10,1.0;")
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := ws.Write(c, websocket.MessageText, sent); err != nil {
+			t.Fatal(err)
+		}
+		var during map[string]*dto.MetricFamily
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			during = scrape(t, addr)
+			from := counterDelta(before, during, "racd_gateway_relayed_bytes_from_browser_total")[""]
+			if from >= float64(len(sent)) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if v := gaugeValue(during, "racd_gateway_sessions_live", ""); v != 1 {
+			t.Errorf("live sessions during: %v, want 1", v)
+		}
+		sameCounts(t, "racd_gateway_sessions_started_total", counterDelta(before, during, "racd_gateway_sessions_started_total"), map[string]float64{"": 1})
+		sameCounts(t, "racd_gateway_guacd_handshake_duration_seconds count",
+			histogramCountDelta(before, during, "racd_gateway_guacd_handshake_duration_seconds"), map[string]float64{"result=ok": 1})
+		to := counterDelta(before, during, "racd_gateway_relayed_bytes_to_browser_total")[""]
+		from := counterDelta(before, during, "racd_gateway_relayed_bytes_from_browser_total")[""]
+		if to <= 0 || from < float64(len(sent)) {
+			t.Errorf("relayed %v bytes to the browser and %v from it; want > 0 and >= %d", to, from, len(sent))
+		}
+		ws.Close(websocket.StatusNormalClosure, "")
+		var after map[string]*dto.MetricFamily
+		for deadline := time.Now().Add(5 * time.Second); ; {
+			after = scrape(t, addr)
+			if gaugeValue(after, "racd_gateway_sessions_live", "") == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if v := gaugeValue(after, "racd_gateway_sessions_live", ""); v != 0 {
+			t.Errorf("live sessions after: %v, want 0", v)
+		}
+		sameCounts(t, "racd_gateway_sessions_ended_total", counterDelta(before, after, "racd_gateway_sessions_ended_total"), map[string]float64{"reason=browser_closed": 1})
+		for name, f := range after {
+			for _, s := range f.Metric {
+				for _, l := range s.Label {
+					if strings.Contains(l.GetValue(), secret) || strings.Contains(l.GetValue(), tokenUUID) {
+						t.Errorf("%s label %s carries the token", name, l.GetValue())
+					}
+				}
+			}
+		}
+		t.Logf("session: %v bytes to the browser, %v from it; ended browser_closed", to, from)
+	})
 }

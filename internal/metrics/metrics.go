@@ -1,6 +1,6 @@
 // Package metrics is racd's Prometheus instrumentation: it implements the observer
 // hooks of the API (httpapi.Observer), the store (sqlstore.Observer) and the gateway
-// with prometheus/client_golang, and serves them on their own listener
+// (gateway.Observer) with prometheus/client_golang, and serves them on their own listener
 // (RACD_METRICS_LISTEN). It is the only package that imports Prometheus; the others
 // report through small interfaces and know nothing of it.
 //
@@ -39,6 +39,8 @@ type Metrics struct {
 	evaluations  *prometheus.CounterVec
 	statements   *prometheus.HistogramVec
 	auditEvents  *prometheus.CounterVec
+
+	gw gatewayMetrics
 }
 
 // New registers racd's metrics with the Go runtime and process collectors.
@@ -83,6 +85,7 @@ func New() *Metrics {
 	for _, o := range []string{"ok", "failed", "over_budget"} {
 		m.evaluations.WithLabelValues(o)
 	}
+	m.gw = newGatewayMetrics(m.reg)
 	return m
 }
 
