@@ -59,7 +59,9 @@ func NewConfigured(t testing.TB, backend string, configure func(*httpapi.Config)
 func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{})
+	// A statement timeout, so that a test process killed mid-request leaves nothing
+	// running in a shared PostgreSQL for long.
+	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{StatementTimeout: time.Minute})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

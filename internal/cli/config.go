@@ -43,6 +43,8 @@ var serveSettings = []setting{
 	{flag: "guacd-connect-timeout", env: "RACD_GUACD_CONNECT_TIMEOUT", def: gateway.DefaultConnectTimeout.String(), help: "bound on connecting to guacd; past it the page is told guacd cannot be reached"},
 	{flag: "guacd-handshake-timeout", env: "RACD_GUACD_HANDSHAKE_TIMEOUT", def: gateway.DefaultHandshakeTimeout.String(), help: "bound on guacd's handshake (select to ready); guacd stays silent for a protocol it lacks, and the page is told after this"},
 	{flag: "reconnect-grace", env: "RACD_RECONNECT_GRACE", def: gateway.DefaultReconnectGrace.String(), help: "with a provider's delete_token_on_disconnect, how long after a session ends its token waits for the browser to reconnect before it is deleted"},
+	{flag: "max-connections", env: "RACD_MAX_CONNECTIONS", def: "1024", help: "open client connections at most; at the bound a new connection replaces the one that waited longest without a request being served"},
+	{flag: "max-evaluations", env: "RACD_MAX_EVALUATIONS", def: "8", help: "property-mapping evaluations running at once at most; a launch that finds no free slot within 1s answers 503"},
 	// Browser sign-in (signin.go).
 	signInSettings[0], signInSettings[1], signInSettings[2], signInSettings[3],
 }
@@ -74,6 +76,10 @@ type Config struct {
 	GuacdConnectTimeout   time.Duration
 	GuacdHandshakeTimeout time.Duration
 	ReconnectGrace        time.Duration
+	// MaxConnections bounds open client connections.
+	MaxConnections int
+	// MaxEvaluations bounds property-mapping evaluations running at once.
+	MaxEvaluations int
 
 	// BootstrapPassword is akadmin's password when racd creates akadmin.
 	BootstrapPassword string
@@ -176,6 +182,18 @@ func toConfig(v map[string]string) (Config, error) {
 				errs = append(errs, fmt.Errorf("%s %q: want a duration such as 2s", d.env, s))
 			}
 			*d.dst = dur
+		}
+	}
+	for _, n := range []struct {
+		env string
+		dst *int
+	}{{"RACD_MAX_CONNECTIONS", &c.MaxConnections}, {"RACD_MAX_EVALUATIONS", &c.MaxEvaluations}} {
+		if s := v[n.env]; s != "" {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 1 {
+				errs = append(errs, fmt.Errorf("%s %q: want a positive number", n.env, s))
+			}
+			*n.dst = i
 		}
 	}
 	errs = append(errs, c.operating(v)...)

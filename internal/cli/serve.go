@@ -22,6 +22,9 @@ import (
 	"github.com/racd/racd/internal/websession"
 )
 
+// maxHeaderBytes bounds a request's header (request line included).
+const maxHeaderBytes = 64 << 10
+
 const serveSummary = `Run racd's API server and connection gateway. An empty database is migrated on start; a
 database migrated by a newer racd is refused. With RACD_BOOTSTRAP_TOKEN set, the superuser
 akadmin and an API token with that key are created when missing. A launched connection
@@ -63,10 +66,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	}
 	sessions := websession.New(websession.Config{Store: store, Keys: ring, Proxies: cfg.TrustedProxies,
 		IdleTimeout: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge, Logger: log})
+	// One evaluator for the launch answers and the gateway's connections, so that
+	// RACD_MAX_EVALUATIONS bounds them together.
+	evals := expr.NewEvaluator(cfg.MaxEvaluations, expr.Limits{})
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
 		TrustedProxies: cfg.TrustedProxies, Observer: obs.api, Sessions: sessions, Verifier: verifier,
+		Evaluator: evals,
 	})
 	pages := portal.New(portal.Config{Store: store, Sessions: sessions, Keys: ring, Verifier: verifier,
 		AuthenticationFlow: cfg.AuthenticationFlow, Logger: log})
@@ -90,10 +97,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 			_, err := store.GetBrowserSession(ctx, id)
 			return errors.Is(err, racd.ErrNotFound)
 		},
-		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
-			return expr.LaunchSettings(ctx, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
-				if err == nil {
-					return
+		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
+			return evals.LaunchSettings(ctx, nil, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				if err == nil || errors.Is(err, expr.ErrBusy) {
+					return // busy: the connection is refused, nothing was evaluated
 				}
 				if err := store.Events().Record(ctx, expr.MappingFailure(m, t.Token.Endpoint.Provider, err, a)); err != nil {
 					log.Warn("recording configuration_error event failed", "err", err)
@@ -118,6 +125,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
+	limited := newConnLimiter(ln, cfg.MaxConnections, log)
 	srv := &http.Server{
 		Handler:           handler,
 		BaseContext:       func(net.Listener) context.Context { return requestCtx },
@@ -125,14 +133,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// A header being read is held in memory: bound it (with the connection
+		// bound, about 64 MiB at most). authentik's servers allow less.
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	limited.wire(srv)
 	janitorCtx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(janitorCtx, store, log)
 	go runSessionJanitor(janitorCtx, store, cfg.SessionIdleTimeout, log)
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(limited) }()
 	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version(), "guacd", cfg.GuacdAddr)
 	select {
 	case err := <-errc:
@@ -167,7 +179,10 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	if err != nil {
 		return nil, nil, fmt.Errorf("RACD_SECRET_KEY: %w", err)
 	}
-	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs})
+	// No statement outlives the request timeout (a backstop: statements of a request
+	// that ends are cancelled at once).
+	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
+		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
 	}

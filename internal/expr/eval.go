@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"go.starlark.net/starlark"
 
@@ -45,12 +46,46 @@ type Vars struct {
 // returns anything but a dict (with string keys), exceeds the step limit, runs past
 // the timeout or ctx, or builds values beyond the guards' limits.
 func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]any, error) {
+	out, err := p.eval(ctx, vars, lim.withDefaults())
+	if err != nil {
+		return nil, shorten(err)
+	}
+	return out, nil
+}
+
+// withDefaults fills in the zero fields.
+func (lim Limits) withDefaults() Limits {
 	if lim.Steps == 0 {
 		lim.Steps = defaultSteps
 	}
 	if lim.Timeout <= 0 {
 		lim.Timeout = defaultTimeout
 	}
+	return lim
+}
+
+// maxErrorBytes bounds an evaluation's error message, which may quote values and is
+// recorded in a configuration_error event.
+const maxErrorBytes = 1 << 10
+
+// shorten cuts a long error message.
+func shorten(err error) error {
+	msg := err.Error()
+	if len(msg) <= maxErrorBytes {
+		return err
+	}
+	cut := maxErrorBytes
+	for cut > 0 && !utf8.RuneStart(msg[cut]) {
+		cut--
+	}
+	short := errors.New(msg[:cut] + "…")
+	if Outcome(err) == OutcomeOverBudget {
+		return overBudgetError{short}
+	}
+	return short
+}
+
+func (p *Program) eval(ctx context.Context, vars Vars, lim Limits) (map[string]any, error) {
 	thread := &starlark.Thread{Name: "property-mapping", Print: func(*starlark.Thread, string) {}}
 	thread.SetMaxExecutionSteps(lim.Steps)
 	alloc := &budget{left: maxAllocBytes}
@@ -85,7 +120,8 @@ func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 	}
 	globals, err := p.prog.Init(thread, predeclared)
 	if err != nil {
-		over := ctx.Err() != nil || thread.ExecutionSteps() >= lim.Steps || alloc.left < 0 || errors.Is(err, errTooLarge)
+		over := ctx.Err() != nil || thread.ExecutionSteps() >= lim.Steps || alloc.left < 0 ||
+			errors.Is(err, errTooLarge) || errors.Is(err, errRecursion)
 		var ee *starlark.EvalError
 		if errors.As(err, &ee) {
 			err = errors.New(ee.Msg)
@@ -103,7 +139,11 @@ func (p *Program) Eval(ctx context.Context, vars Vars, lim Limits) (map[string]a
 		}
 		return nil, fmt.Errorf("expression returned %s, not a dict", t)
 	}
-	out, err := fromStarlark(res, 0)
+	conv := converter{left: racd.MaxMappingResultBytes}
+	out, err := conv.convert(res, 0)
+	if errors.Is(err, errResultTooLarge) {
+		return nil, overBudgetError{err}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -171,56 +211,62 @@ func toStarlark(v any) (starlark.Value, error) {
 	return nil, fmt.Errorf("cannot bind %T", v)
 }
 
-// fromStarlark converts a result value to a JSON-like Go value.
-func fromStarlark(v starlark.Value, depth int) (any, error) {
+// errResultTooLarge is the failure of a result over racd.MaxMappingResultBytes.
+var errResultTooLarge = fmt.Errorf("result larger than %d KiB", racd.MaxMappingResultBytes>>10)
+
+// converter converts a result value to JSON-like Go values, counting what the result
+// takes as JSON: parts a value shares are counted (and copied) as often as they occur,
+// so without the bound a small value could expand to gigabytes.
+type converter struct{ left int64 }
+
+// take counts n bytes of the result.
+func (c *converter) take(n int) error {
+	if c.left -= int64(n); c.left < 0 {
+		return errResultTooLarge
+	}
+	return nil
+}
+
+func (c *converter) convert(v starlark.Value, depth int) (any, error) {
 	if depth > 32 {
 		return nil, errors.New("result nested too deeply")
 	}
 	switch x := v.(type) {
 	case starlark.NoneType:
-		return nil, nil
+		return nil, c.take(4)
 	case starlark.Bool:
-		return bool(x), nil
+		return bool(x), c.take(5)
 	case starlark.String:
-		return string(x), nil
+		return string(x), c.take(len(x) + 2)
 	case starlark.Int:
-		return json.Number(x.String()), nil
+		s := x.String()
+		return json.Number(s), c.take(len(s))
 	case starlark.Float:
 		f := float64(x)
 		if math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("result holds a non-finite number")
 		}
-		return f, nil
+		return f, c.take(24)
 	case *starlark.List:
-		out := make([]any, x.Len())
-		for i := range out {
-			e, err := fromStarlark(x.Index(i), depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = e
-		}
-		return out, nil
+		return c.list(x.Len(), x.Index, depth)
 	case starlark.Tuple:
-		out := make([]any, len(x))
-		for i, e := range x {
-			g, err := fromStarlark(e, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = g
-		}
-		return out, nil
+		return c.list(len(x), func(i int) starlark.Value { return x[i] }, depth)
 	case *record:
-		return fromStarlark(x.d, depth)
+		return c.convert(x.d, depth)
 	case *starlark.Dict:
+		if err := c.take(2 + x.Len()); err != nil {
+			return nil, err
+		}
 		out := make(map[string]any, x.Len())
 		for _, it := range x.Items() {
 			k, ok := it[0].(starlark.String)
 			if !ok {
 				return nil, fmt.Errorf("result has a key of type %s; keys must be strings", it[0].Type())
 			}
-			e, err := fromStarlark(it[1], depth+1)
+			if err := c.take(len(k) + 3); err != nil {
+				return nil, err
+			}
+			e, err := c.convert(it[1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -231,11 +277,29 @@ func fromStarlark(v starlark.Value, depth int) (any, error) {
 	return nil, fmt.Errorf("result holds a value of type %s", v.Type())
 }
 
+func (c *converter) list(n int, index func(int) starlark.Value, depth int) (any, error) {
+	if err := c.take(2 + n); err != nil {
+		return nil, err
+	}
+	out := make([]any, n)
+	for i := range out {
+		e, err := c.convert(index(i), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
 // EvalMapping returns the settings a RAC property mapping contributes: its
 // static_settings when they are a non-empty object, else the dict its expression
 // returns. An error means the mapping is skipped (and reported by the caller).
 func EvalMapping(ctx context.Context, m *racd.PropertyMapping, vars Vars, lim Limits) (map[string]any, error) {
 	if static := racd.DecodeObject(m.StaticSettings); len(static) > 0 {
+		if len(m.StaticSettings) > racd.MaxMappingResultBytes {
+			return nil, errResultTooLarge
+		}
 		return static, nil
 	}
 	prog, err := Compile(m.Expression)

@@ -17,6 +17,14 @@ func vars() Vars {
 	}
 }
 
+// wide builds c: 1000 references to b, which holds 1000 references to a, which holds
+// 1000 strings: a billion leaves in a few thousand steps.
+const wide = "a = ['a'] * 1000\nb = []\nfor i in range(1000):\n    b.append(a)\nc = []\nfor i in range(1000):\n    c.append(b)\n"
+
+// nearMiss is x: equal to b but for its very last string, so comparing it with b
+// walks all of b.
+const nearMiss = "x = list(b)\nx[-1] = list(a)\nx[-1][-1] = 'b'\n"
+
 func TestEval(t *testing.T) {
 	cases := []struct {
 		name string
@@ -60,7 +68,7 @@ func TestEval(t *testing.T) {
 		{"bound method blowup", "s = 'a' * 100000\nj = ''.join\nreturn {'s': j([s for i in range(1000)])}", "", "too large"},
 		{"getattr blowup", "s = 'a' * 100000\nreturn {'s': getattr('', 'join')([s for i in range(1000)])}", "", "too large"},
 		{"getattr default", "return {'s': getattr('', 'nope', 'd'), 'j': getattr('-', 'join')(['a', 'b'])}", `{"s":"d","j":"a-b"}`, ""},
-		{"deep comparison", "x = [1]\ny = [1]\nfor i in range(40):\n    x = [x, x]\n    y = [y, y]\nreturn {'eq': x == y}", "", "recursion"},
+		{"deep comparison", "x = [1]\ny = [1]\nfor i in range(40):\n    x = [x, x]\n    y = [y, y]\nreturn {'eq': x == y}", "", "too large"},
 		{"huge int from text", "return {'a': int('9' * 1000000)}", "", "4300 digits"},
 		{"int from text", "return {'a': int('12'), 'b': int('ff', 16)}", `{"a":12,"b":255}`, ""},
 		{"shift growth", "x = 1\nfor i in range(1000):\n    x = x << 511\nreturn {}", "", "too large"},
@@ -73,6 +81,34 @@ func TestEval(t *testing.T) {
 		{"bound upper", "s = 'a' * 500000\nf = s.upper\nl = [f() for i in range(1000)]\nreturn {}", "", "budget"},
 		{"attribute assignment target", "d = {}\nd['a'] = 'x'.upper()\na, b = 'p,q'.split(',')\nreturn {'a': d['a'], 'b': b}", `{"a":"X","b":"q"}`, ""},
 		{"infinite loop", "while True:\n    pass", "", "too many steps"},
+		// Recursion is allowed, as in Python, but bounded (Starlark alone allows
+		// 100,000 nested calls: about 100 MiB of Go stack).
+		{"recursion", "def f(n):\n    return n if n == 0 else f(n - 1) + 1\nreturn {'n': f(50)}", `{"n":50}`, ""},
+		{"endless recursion", "def f(n):\n    return f(n + 1)\nreturn f(0)", "", "maximum recursion depth exceeded"},
+		{"endless lambda recursion", "f = lambda n: f(n + 1)\nreturn f(0)", "", "maximum recursion depth exceeded"},
+		{"recursion through a key function", "def f(n):\n    return sorted([1, 2], key=lambda x: f(n + 1))\nreturn f(0)", "", "maximum recursion depth exceeded"},
+		// Values that share parts: a few steps build a value of 2**60 leaves; no
+		// single step may walk all of it.
+		{"shared tuple hashed", "x = ()\nfor i in range(60):\n    x = (x, x)\nreturn {'a': {x: 1}}", "", "too large"},
+		{"shared varargs hashed", "def f(*a):\n    return a\nx = ()\nfor i in range(60):\n    x = f(x, x)\nreturn {'a': {x: 1}}", "", "too large"},
+		{"shared zip hashed", "x = [()]\nfor i in range(60):\n    x = zip(x, x)\nreturn {'a': {x[0]: 1}}", "", "too large"},
+		{"shared tuple()", "x = ()\nfor i in range(60):\n    x = tuple([x, x])\nreturn {'a': {x: 1}}", "", "too large"},
+		{"shared list printed", "x = [1]\nfor i in range(60):\n    x = [x, x]\nprint(x)\nreturn {}", `{}`, ""},
+		{"shared list in fail", "x = [1]\nfor i in range(60):\n    x = [x, x]\nfail(x)", "", "fail: message longer"},
+		{"shared list compared", wide + "return {'eq': c == list(c)}", "", "too large"},
+		{"shared list ordered", wide + "return {'lt': c < list(c)}", "", "too large"},
+		{"shared list searched", wide + nearMiss + "return {'in': x in c}", "", "too large"},
+		{"shared list index", wide + nearMiss + "return {'i': c.index(x)}", "", "too large"},
+		{"shared list sorted", wide + "return {'s': len(sorted(c))}", "", "too large"},
+		{"shared list max", wide + "return {'m': len(max(c))}", "", "too large"},
+		{"shared sort keys", wide + "return {'s': len(sorted([1, 2, 3], key=lambda i: c))}", "", "too large"},
+		{"shared result", "l = ['a' * 1000]\nfor i in range(30):\n    l = [l, l]\nreturn {'x': l}", "", "result larger than 64 KiB"},
+		{"result over the bound", "return {'x': 'a' * 70000}", "", "result larger than 64 KiB"},
+		{"result within the bound", "return {'x': 'a' * 60000}", `{"x":"` + strings.Repeat("a", 60000) + `"}`, ""},
+		{"small comparisons", "return {'a': [1, [2]] == [1, [2]], 'b': 'x' in ['x'], 'c': (1, 2) < (1, 3), 'd': 2 not in [1], 'e': [3, 1].index(1), 'f': sorted([3, 1]), 'g': max(1, 2), 'h': user == user}",
+			`{"a":true,"b":true,"c":true,"d":true,"e":1,"f":[1,3],"g":2,"h":true}`, ""},
+		{"tuples", "t = (1, 'a')\nd = {t: 1}\ndef f(*a):\n    return a\nreturn {'t': t, 'd': d[(1, 'a')], 'v': f(1, 2), 'z': zip([1], [2]), 'e': enumerate(['x'])}",
+			`{"d":1,"e":[[0,"x"]],"t":[1,"a"],"v":[1,2],"z":[[1,2]]}`, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,7 +117,7 @@ func TestEval(t *testing.T) {
 				t.Fatalf("compile: %v", err)
 			}
 			start := time.Now()
-			got, err := p.Eval(context.Background(), vars(), Limits{})
+			got, err := evalWithin(t, p, 5*time.Second)
 			if d := time.Since(start); d > 1500*time.Millisecond {
 				t.Errorf("took %v", d)
 			}
@@ -104,6 +140,28 @@ func TestEval(t *testing.T) {
 				t.Errorf("got %s, want %s", hb, wb)
 			}
 		})
+	}
+}
+
+// evalWithin evaluates p with the default limits, failing the test when it has not
+// ended after wait: one step that cannot be interrupted ran away (it is left running).
+func evalWithin(t *testing.T, p *Program, wait time.Duration) (map[string]any, error) {
+	t.Helper()
+	type outcome struct {
+		got map[string]any
+		err error
+	}
+	ch := make(chan outcome, 1)
+	go func() {
+		got, err := p.Eval(context.Background(), vars(), Limits{})
+		ch <- outcome{got, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.got, o.err
+	case <-time.After(wait):
+		t.Fatalf("evaluation still running after %v: a step the time limit cannot interrupt", wait)
+		return nil, nil
 	}
 }
 

@@ -21,6 +21,10 @@ var Variables = []string{"user", "provider", "endpoint", "request"}
 // restrict.
 var fileOptions = &syntax.FileOptions{Set: true, While: true, TopLevelControl: true, GlobalReassign: true, Recursion: true}
 
+// MaxSourceBytes bounds an expression's source: parsing builds a syntax tree many
+// times its size, at every launch.
+const MaxSourceBytes = 64 << 10
+
 // funcName is the function an expression's body is wrapped in.
 const funcName = "__racd_mapping__"
 
@@ -33,6 +37,9 @@ type Program struct {
 // Compile parses and resolves src as the body of a function, so that `return {...}`
 // works as in authentik. Errors carry the line and column within src.
 func Compile(src string) (*Program, error) {
+	if len(src) > MaxSourceBytes {
+		return nil, fmt.Errorf("expression longer than %d KiB", MaxSourceBytes>>10)
+	}
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	// Parse the source alone first, so syntax errors point into it rather than into
 	// the wrapper (an unclosed bracket would otherwise swallow the wrapper's lines).
@@ -62,7 +69,9 @@ func Compile(src string) (*Program, error) {
 	if err != nil {
 		return nil, describe(err)
 	}
-	rewrite(f)
+	if err := rewrite(f); err != nil {
+		return nil, err
+	}
 	guards := guardedBuiltins()
 	isPredeclared := func(name string) bool {
 		for _, v := range Variables {

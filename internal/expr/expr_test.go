@@ -19,6 +19,13 @@ func TestCheck(t *testing.T) {
 		{"return {", false, "line 1"},
 		{"return {'a': 1}\n)", false, "line 2"},
 		{"return undefined_name", false, "undefined: undefined_name"},
+		// A long chain nests the syntax tree once per operator; compiling recursed
+		// once per level, and a deep enough chain overflowed the Go stack, which
+		// kills the whole process.
+		{"return {'a': 1" + strings.Repeat("+1", 900) + "}", true, ""},
+		{"return {'a': 1" + strings.Repeat("+1", 30000) + "}", false, "nested more than 1000 levels deep"},
+		{"x = 1\nreturn {'a': x" + strings.Repeat(" or x", 10000) + "}", false, "nested more than 1000 levels deep"},
+		{"return {'a': '" + strings.Repeat("a", 70000) + "'}", false, "longer than 64 KiB"},
 	}
 	for _, c := range cases {
 		msg, ok := Check(c.src)

@@ -19,20 +19,32 @@ import (
 // loop that keeps copies (l.append(s.upper())) grows memory at copy speed until the
 // time limit.
 //
-// racd therefore rewrites the syntax tree before compiling it:
+// Values can also share parts: x = [x, x] forty times costs forty small steps but is
+// a value of 2**40 leaves, and one step that walks all of it (str, print, fail, ==,
+// in, sorted, hashing a tuple, converting the result) runs for hours and is not
+// interrupted. And with recursion allowed (as in Python), Starlark lets a function
+// nest 100,000 calls deep, about 100 MiB of Go stack per evaluation.
+//
+// racd therefore rewrites the syntax tree before compiling it (rewrite.go), so that
+// no single step does more than about maxValueBytes of work or allocation:
 //   - the operators that can grow a value (+ * % | <<, and their augmented forms)
 //     become calls of a guard that computes the result's size first;
+//   - comparisons and membership tests go through a guard that refuses to compare
+//     two values that are both larger than maxValueBytes (counting shared parts as
+//     often as they occur);
 //   - every method call x.m(...) (and every method taken as a value, x.m or
-//     getattr(x, "m")) goes through a guard that checks the growing methods (join,
-//     replace, format, extend, split...) before the call and charges every result
-//     after it;
-//   - slices are charged (list slices copy);
-//   - range, list, tuple, sorted, set, dict, enumerate, zip, reversed, str, repr,
-//     bytes and int are replaced by checked versions.
+//     getattr(x, "m")) goes through a guard that checks the growing and searching
+//     methods (join, replace, format, extend, split, index, remove...) before the
+//     call and charges every result after it;
+//   - slices are charged (list slices copy), tuples are bounded when built;
+//   - every function and lambda starts with a check of the call depth (maxCallDepth);
+//   - range, list, tuple, sorted, min, max, set, dict, enumerate, zip, reversed, str,
+//     repr, bytes, int, print and fail are replaced by checked versions.
 //
 // Each guard refuses a value over maxValueBytes and charges what it builds to a
 // per-evaluation budget (maxAllocBytes). What the guards do not see grows by a small
-// bounded amount per step, and steps and time are bounded.
+// bounded amount per step, and steps and time are bounded. The result is converted
+// with its own bound (maxResultBytes).
 const (
 	// maxValueBytes bounds one string, or one list/tuple/dict at 16 bytes per element.
 	maxValueBytes = 1 << 20
@@ -42,11 +54,20 @@ const (
 	maxRange = 1 << 16
 	// maxIntBits bounds integers built by guarded arithmetic.
 	maxIntBits = 1 << 14
+	// maxCallDepth bounds the Starlark call stack (every function, lambda and
+	// built-in call counts): recursion deeper than about a third of it fails with
+	// Python's message, and the Go stack an evaluation uses stays near 1 MiB.
+	maxCallDepth = 200
+	// maxMessageBytes bounds what fail() may print.
+	maxMessageBytes = 4 << 10
 
-	opFunc     = "__racd_op__"
-	methodFunc = "__racd_method__"
-	boundFunc  = "__racd_bound__"
-	chargeFunc = "__racd_charge__"
+	opFunc      = "__racd_op__"
+	compareFunc = "__racd_compare__"
+	methodFunc  = "__racd_method__"
+	boundFunc   = "__racd_bound__"
+	chargeFunc  = "__racd_charge__"
+	tupleFunc   = "__racd_tuple__"
+	enterFunc   = "__racd_enter__"
 	// maxIntDigits bounds int("...") as Python 3.11 does (int_max_str_digits).
 	maxIntDigits = 4300
 	budgetKey    = "racd.budget"
@@ -55,184 +76,8 @@ const (
 // errTooLarge is the failure of a guarded operation.
 var errTooLarge = errors.New("value too large")
 
-// guardedMethods are the methods routed through methodFunc.
-var guardedMethods = map[string]bool{"join": true, "replace": true, "format": true, "extend": true, "split": true, "rsplit": true, "splitlines": true}
-
-// rewrite replaces growing operators and method calls in f with guarded calls.
-func rewrite(f *syntax.File) {
-	var r rewriter
-	r.stmts(f.Stmts)
-}
-
-type rewriter struct{}
-
-func (r rewriter) stmts(ss []syntax.Stmt) {
-	for _, s := range ss {
-		r.stmt(s)
-	}
-}
-
-func (r rewriter) stmt(s syntax.Stmt) {
-	switch s := s.(type) {
-	case *syntax.AssignStmt:
-		s.LHS = r.lhs(s.LHS)
-		s.RHS = r.expr(s.RHS)
-		if op, ok := augmented[s.Op]; ok {
-			// x op= y  →  x = __racd_op__("op=", x, y); the guard extends lists in
-			// place as += does.
-			s.RHS = call(opFunc, s.OpPos, str(op, s.OpPos), s.LHS, s.RHS)
-			s.Op = syntax.EQ
-		}
-	case *syntax.DefStmt:
-		r.params(s.Params)
-		r.stmts(s.Body)
-	case *syntax.ExprStmt:
-		s.X = r.expr(s.X)
-	case *syntax.ForStmt:
-		s.X = r.expr(s.X)
-		r.stmts(s.Body)
-	case *syntax.WhileStmt:
-		s.Cond = r.expr(s.Cond)
-		r.stmts(s.Body)
-	case *syntax.IfStmt:
-		s.Cond = r.expr(s.Cond)
-		r.stmts(s.True)
-		r.stmts(s.False)
-	case *syntax.ReturnStmt:
-		if s.Result != nil {
-			s.Result = r.expr(s.Result)
-		}
-	}
-}
-
-// augmented maps the augmented assignments that can grow a value to the guard's op.
-var augmented = map[syntax.Token]string{
-	syntax.PLUS_EQ: "+=", syntax.STAR_EQ: "*=", syntax.PERCENT_EQ: "%=", syntax.PIPE_EQ: "|=", syntax.LTLT_EQ: "<<=",
-}
-
-// binary are the binary operators routed through the guard.
-var binary = map[syntax.Token]string{
-	syntax.PLUS: "+", syntax.STAR: "*", syntax.PERCENT: "%", syntax.PIPE: "|", syntax.LTLT: "<<",
-}
-
-// lhs rewrites inside an assignment target but keeps the target itself assignable.
-func (r rewriter) lhs(e syntax.Expr) syntax.Expr {
-	switch e := e.(type) {
-	case *syntax.DotExpr:
-		e.X = r.expr(e.X)
-	case *syntax.IndexExpr:
-		e.X, e.Y = r.expr(e.X), r.expr(e.Y)
-	case *syntax.ParenExpr:
-		e.X = r.lhs(e.X)
-	case *syntax.TupleExpr:
-		for i, x := range e.List {
-			e.List[i] = r.lhs(x)
-		}
-	case *syntax.ListExpr:
-		for i, x := range e.List {
-			e.List[i] = r.lhs(x)
-		}
-	}
-	return e
-}
-
-func (r rewriter) params(ps []syntax.Expr) {
-	for _, p := range ps {
-		if b, ok := p.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
-			b.Y = r.expr(b.Y)
-		}
-	}
-}
-
-func (r rewriter) exprs(es []syntax.Expr) {
-	for i, e := range es {
-		es[i] = r.expr(e)
-	}
-}
-
-func (r rewriter) expr(e syntax.Expr) syntax.Expr {
-	switch e := e.(type) {
-	case nil:
-		return nil
-	case *syntax.BinaryExpr:
-		e.X = r.expr(e.X)
-		e.Y = r.expr(e.Y)
-		if op, ok := binary[e.Op]; ok {
-			return call(opFunc, e.OpPos, str(op, e.OpPos), e.X, e.Y)
-		}
-	case *syntax.CallExpr:
-		for _, a := range e.Args {
-			if b, ok := a.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
-				b.Y = r.expr(b.Y) // keyword argument
-			}
-		}
-		for i, a := range e.Args {
-			if b, ok := a.(*syntax.BinaryExpr); ok && b.Op == syntax.EQ {
-				continue
-			}
-			e.Args[i] = r.expr(a)
-		}
-		if d, ok := e.Fn.(*syntax.DotExpr); ok {
-			// x.m(args)  →  __racd_method__(x, "m", args): growing methods are checked
-			// before the call, every result is charged after it.
-			d.X = r.expr(d.X)
-			args := append([]syntax.Expr{d.X, str(d.Name.Name, d.NamePos)}, e.Args...)
-			return &syntax.CallExpr{Fn: ident(methodFunc, d.NamePos), Lparen: e.Lparen, Args: args, Rparen: e.Rparen}
-		}
-		e.Fn = r.expr(e.Fn)
-	case *syntax.Comprehension:
-		e.Body = r.expr(e.Body)
-		for _, c := range e.Clauses {
-			switch c := c.(type) {
-			case *syntax.ForClause:
-				c.X = r.expr(c.X)
-			case *syntax.IfClause:
-				c.Cond = r.expr(c.Cond)
-			}
-		}
-	case *syntax.CondExpr:
-		e.Cond, e.True, e.False = r.expr(e.Cond), r.expr(e.True), r.expr(e.False)
-	case *syntax.DictEntry:
-		e.Key, e.Value = r.expr(e.Key), r.expr(e.Value)
-	case *syntax.DictExpr:
-		r.exprs(e.List)
-	case *syntax.DotExpr:
-		// f = x.join: a method used as a value is guarded too. (Every attribute of
-		// the values an expression can reach is a method.)
-		e.X = r.expr(e.X)
-		return call(boundFunc, e.NamePos, e.X, str(e.Name.Name, e.NamePos))
-	case *syntax.IndexExpr:
-		e.X, e.Y = r.expr(e.X), r.expr(e.Y)
-	case *syntax.LambdaExpr:
-		r.params(e.Params)
-		e.Body = r.expr(e.Body)
-	case *syntax.ListExpr:
-		r.exprs(e.List)
-	case *syntax.ParenExpr:
-		e.X = r.expr(e.X)
-	case *syntax.SliceExpr:
-		// Slices of lists copy: charge the result.
-		e.X, e.Lo, e.Hi, e.Step = r.expr(e.X), r.expr(e.Lo), r.expr(e.Hi), r.expr(e.Step)
-		return call(chargeFunc, e.Lbrack, e)
-	case *syntax.TupleExpr:
-		r.exprs(e.List)
-	case *syntax.UnaryExpr:
-		e.X = r.expr(e.X)
-	}
-	return e
-}
-
-func ident(name string, pos syntax.Position) *syntax.Ident {
-	return &syntax.Ident{NamePos: pos, Name: name}
-}
-
-func str(s string, pos syntax.Position) *syntax.Literal {
-	return &syntax.Literal{Token: syntax.STRING, TokenPos: pos, Raw: fmt.Sprintf("%q", s), Value: s}
-}
-
-func call(fn string, pos syntax.Position, args ...syntax.Expr) *syntax.CallExpr {
-	return &syntax.CallExpr{Fn: ident(fn, pos), Lparen: pos, Args: args, Rparen: pos}
-}
+// errRecursion is the failure of a call past maxCallDepth (Python's message).
+var errRecursion = errors.New("maximum recursion depth exceeded")
 
 // budget is what the guards may still build in one evaluation.
 type budget struct{ left int64 }
@@ -250,6 +95,15 @@ func charge(thread *starlark.Thread, n int64) error {
 		return fmt.Errorf("allocation budget exhausted")
 	}
 	return nil
+}
+
+// bounded refuses v when its size, counting shared parts as often as they occur, is
+// over maxValueBytes, and charges only its own elements: v shares the rest.
+func bounded(thread *starlark.Thread, v starlark.Value) error {
+	if sizeOf(v, maxValueBytes) > maxValueBytes {
+		return errTooLarge
+	}
+	return charge(thread, 16*int64(max(starlark.Len(v), 0)))
 }
 
 // sizeOf estimates the bytes v occupies (and at least what its repr needs), giving up
@@ -296,6 +150,14 @@ func sizeOf(v starlark.Value, limit int64) int64 {
 			}
 		case *starlark.Set:
 			n += 16 * int64(x.Len())
+			iter := x.Iterate()
+			var e starlark.Value
+			for n <= limit && iter.Next(&e) {
+				walk(e, depth+1)
+			}
+			iter.Done()
+		case *record:
+			walk(x.d, depth)
 		default:
 			n += 16
 		}
@@ -405,6 +267,9 @@ func repeatSize(seq starlark.Value, k starlark.Int) int64 {
 	return unit * count
 }
 
+// guardedMethods are the growing methods guardedMethod charges before the call.
+var guardedMethods = map[string]bool{"join": true, "replace": true, "format": true, "extend": true, "split": true, "rsplit": true, "splitlines": true}
+
 // guardedMethod calls x.name(args...) after checking the growth of join, replace,
 // format and extend.
 func guardedMethod(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -453,6 +318,12 @@ func guardedMethod(thread *starlark.Thread, _ *starlark.Builtin, args starlark.T
 	case "extend":
 		if l, ok := recv.(*starlark.List); ok && len(rest) == 1 {
 			n = 16 * int64(l.Len()+max(starlark.Len(rest[0]), 0))
+		}
+	case "index", "remove":
+		if len(rest) >= 1 {
+			if err := checkSearch(rest[0], recv); err != nil {
+				return nil, err
+			}
 		}
 	case "split", "rsplit", "splitlines":
 		// At most one part per character: a list of string headers.
@@ -513,90 +384,70 @@ func guardedAttr(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tup
 	}), nil
 }
 
-// guardedBuiltins replace the universe's builtins that build values in one call.
-func guardedBuiltins() starlark.StringDict {
-	d := starlark.StringDict{
-		opFunc:     starlark.NewBuiltin(opFunc, guardedOp),
-		methodFunc: starlark.NewBuiltin(methodFunc, guardedMethod),
-		boundFunc:  starlark.NewBuiltin(boundFunc, guardedAttr),
+// guardedEnter starts every function and lambda: it bounds the call depth, and the
+// size of *args (a tuple, built from the arguments without a tuple display).
+func guardedEnter(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if thread.CallStackDepth() > maxCallDepth {
+		return nil, errRecursion
 	}
-	d[chargeFunc] = starlark.NewBuiltin(chargeFunc, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if len(args) != 1 {
-			return nil, errors.New("internal: bad charge")
-		}
-		return args[0], charge(thread, sizeOf(args[0], maxValueBytes))
-	})
-	intFn := starlark.Universe["int"]
-	d["int"] = starlark.NewBuiltin("int", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if len(args) > 0 {
-			if s, ok := args[0].(starlark.String); ok && len(s) > maxIntDigits {
-				return nil, fmt.Errorf("int: string longer than %d digits", maxIntDigits)
-			}
-		}
-		return starlark.Call(thread, intFn, args, kwargs)
-	})
-	bytesFn := starlark.Universe["bytes"]
-	d["bytes"] = starlark.NewBuiltin("bytes", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var n int64
-		for _, a := range args {
-			n += sizeOf(a, maxValueBytes)
-		}
-		if err := charge(thread, n); err != nil {
+	for _, a := range args {
+		if err := bounded(thread, a); err != nil {
 			return nil, err
 		}
-		return starlark.Call(thread, bytesFn, args, kwargs)
-	})
-	getattr := starlark.Universe["getattr"]
-	d["getattr"] = starlark.NewBuiltin("getattr", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		if len(args) >= 2 {
-			if _, ok := starlark.AsString(args[1]); ok {
-				if v, err := guardedAttr(thread, b, args[:2], nil); err == nil {
-					return v, nil
-				}
-				// Missing: the original reports it or returns the default.
-			}
-		}
-		return starlark.Call(thread, getattr, args, kwargs)
-	})
-	d["range"] = starlark.NewBuiltin("range", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		r, err := starlark.Call(thread, starlark.Universe["range"], args, kwargs)
-		if err != nil {
+	}
+	return starlark.True, nil
+}
+
+// guardedTuple checks a tuple display's value.
+func guardedTuple(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 1 || len(kwargs) != 0 {
+		return nil, errors.New("internal: bad guarded tuple")
+	}
+	return args[0], bounded(thread, args[0])
+}
+
+// guardedCompare applies a comparison or membership test, refusing those that would
+// walk more than about maxValueBytes: comparing two values stops at their first
+// difference, so one of them must be small; x in a list or tuple compares x with
+// every element.
+func guardedCompare(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	if len(args) != 3 || len(kwargs) != 0 {
+		return nil, errors.New("internal: bad guarded comparison")
+	}
+	opName, _ := starlark.AsString(args[0])
+	x, y := args[1], args[2]
+	op := map[string]syntax.Token{"==": syntax.EQL, "!=": syntax.NEQ, "<": syntax.LT, "<=": syntax.LE,
+		">": syntax.GT, ">=": syntax.GE, "in": syntax.IN, "not in": syntax.NOT_IN}[opName]
+	if op == syntax.IN || op == syntax.NOT_IN {
+		if err := checkSearch(x, y); err != nil {
 			return nil, err
 		}
-		if starlark.Len(r) > maxRange {
-			return nil, fmt.Errorf("range: more than %d elements", maxRange)
-		}
-		return r, nil
-	})
-	for _, name := range []string{"list", "tuple", "sorted", "set", "dict", "enumerate", "zip", "reversed"} {
-		orig := starlark.Universe[name]
-		d[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var n int64
-			for _, a := range args {
-				l := starlark.Len(a)
-				if l < 0 {
-					l = 0
-				}
-				n += 32 * int64(l)
-			}
-			if err := charge(thread, n); err != nil {
-				return nil, err
-			}
-			return starlark.Call(thread, orig, args, kwargs)
-		})
+		return starlark.Binary(op, x, y)
 	}
-	for _, name := range []string{"str", "repr"} {
-		orig := starlark.Universe[name]
-		d[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var n int64
-			for _, a := range args {
-				n += sizeOf(a, maxValueBytes)
-			}
-			if err := charge(thread, n); err != nil {
-				return nil, err
-			}
-			return starlark.Call(thread, orig, args, kwargs)
-		})
+	if sizeOf(x, maxValueBytes) > maxValueBytes && sizeOf(y, maxValueBytes) > maxValueBytes {
+		return nil, errTooLarge
 	}
-	return d
+	ok, err := starlark.Compare(op, x, y)
+	if err != nil {
+		return nil, err
+	}
+	return starlark.Bool(ok), nil
+}
+
+// checkSearch refuses x in seq (and seq.index(x), seq.remove(x)) when seq is a list or
+// tuple that is large while x is large enough that comparing it with every element
+// would walk more than maxValueBytes.
+func checkSearch(x, seq starlark.Value) error {
+	switch seq.(type) {
+	case *starlark.List, starlark.Tuple:
+	default:
+		return nil // dicts and sets hash x (bounded: tuples are), strings search text
+	}
+	if sizeOf(seq, maxValueBytes) <= maxValueBytes {
+		return nil
+	}
+	if sizeOf(x, maxValueBytes)*int64(starlark.Len(seq)) <= maxValueBytes {
+		return nil
+	}
+	return errTooLarge
 }

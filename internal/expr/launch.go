@@ -2,42 +2,69 @@ package expr
 
 import (
 	"context"
+	"slices"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // LaunchSettings merges the connection settings of a launched token (SPEC §4): the
-// launch's merge rules, with the mappings of l evaluated for the token's user. secret
-// is the token's secret (it names the drive path). evaluated, when not nil, hears of
-// every mapping with its error (nil when it applied); a mapping that fails is skipped. The launch answer and the gateway at connect time both use it,
-// so what guacd receives is what the launch described, secrets included (which the
-// launch answer then leaves out).
-func LaunchSettings(ctx context.Context, l *racd.Launch, secret string, evaluated func(*racd.PropertyMapping, error)) map[string]string {
+// launch's merge rules, with the mappings of l evaluated for the token's user, one at a
+// time in slot, or (slot nil) in a slot reserved now. secret is the token's secret (it
+// names the drive path). evaluated, when not nil, hears once of every mapping with why
+// it was left out (nil when it applied): it failed or ran into a limit, returned more
+// than racd.MaxMappingResultBytes, would have taken the merged settings over
+// racd.MaxMergedSettingsBytes, or found no free slot (ErrBusy, also returned: the
+// settings then lack every mapping). The launch answer and the gateway at connect time
+// both use it, so what guacd receives is what the launch described, secrets included
+// (which the launch answer then leaves out).
+func (e *Evaluator) LaunchSettings(ctx context.Context, slot *Slot, l *racd.Launch, secret string, evaluated func(*racd.PropertyMapping, error)) (map[string]string, error) {
+	if evaluated == nil {
+		evaluated = func(*racd.PropertyMapping, error) {}
+	}
 	t := l.Token
-	e, p := t.Endpoint, t.Endpoint.Provider
+	ep, p := t.Endpoint, t.Endpoint.Provider
 	if p == nil {
 		p = t.Provider
 	}
 	vars := Vars{
 		User:     map[string]any{"pk": t.User.ID, "username": t.User.Username, "name": t.User.Name, "email": t.User.Email},
 		Provider: providerVars(p),
-		Endpoint: endpointVars(e),
+		Endpoint: endpointVars(ep),
 	}
 	layers := racd.SettingsLayers{
-		Host: e.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(e.Settings),
+		Host: ep.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(ep.Settings),
 		Launch: racd.DecodeObject(t.Settings), Token: secret,
 	}
-	for _, m := range append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...) {
-		got, err := EvalMapping(ctx, m, vars, Limits{})
-		if evaluated != nil {
-			evaluated(m, err)
+	mappings := append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...)
+	var busy error
+	if slot == nil && len(mappings) > 0 {
+		if slot, busy = e.Reserve(ctx); busy == nil {
+			defer slot.Release()
 		}
+	}
+	var evaluatedOK []*racd.PropertyMapping
+	for _, m := range mappings {
+		if busy != nil {
+			evaluated(m, busy)
+			continue
+		}
+		got, err := slot.EvalMapping(ctx, m, vars)
 		if err != nil {
+			evaluated(m, err)
 			continue
 		}
 		layers.Mappings = append(layers.Mappings, got)
+		evaluatedOK = append(evaluatedOK, m)
 	}
-	return racd.MergeSettings(layers)
+	out, skipped := racd.MergeSettingsChecked(layers)
+	for i, m := range evaluatedOK {
+		if slices.Contains(skipped, i) {
+			evaluated(m, overBudgetError{racd.ErrMergedSettingsTooLarge})
+		} else {
+			evaluated(m, nil)
+		}
+	}
+	return out, busy
 }
 
 func providerVars(p *racd.Provider) map[string]any {

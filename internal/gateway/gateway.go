@@ -32,8 +32,10 @@ type Config struct {
 	// Hash is the keyed hash of token secrets (as stored at launch) and claim cookies.
 	Hash func(secret string) []byte
 	// Settings computes a token's merged connection settings at connect time. audit is
-	// the session's user and client, for events of mappings that fail.
-	Settings func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) map[string]string
+	// the session's user and client, for events of mappings that fail. An error means
+	// they could not be computed now (no free evaluation slot): the page is told the
+	// server is busy, and retries.
+	Settings func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error)
 
 	GuacdAddr        string        // host:port of guacd (default 127.0.0.1:4822)
 	ConnectTimeout   time.Duration // to connect to guacd (default 5s)

@@ -88,10 +88,11 @@ func (h *harness) start(api *apitest.Env, guacd *guacdtest.Server, o options) {
 	h.notifier = n
 	h.logs = &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	evals := expr.NewEvaluator(0, expr.Limits{})
 	cfg := gateway.Config{
 		Store: api.Store, Notifier: n, Hash: api.Keys.Hash, GuacdAddr: guacd.Addr(), Logger: log,
-		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
-			return expr.LaunchSettings(ctx, &gt.Launch, secret, nil)
+		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
+			return evals.LaunchSettings(ctx, nil, &gt.Launch, secret, nil)
 		},
 	}
 	if o.gateway != nil {

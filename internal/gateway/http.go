@@ -302,7 +302,12 @@ func (g *Gateway) connect(ctx context.Context, s *session, secret string, sc scr
 	t := s.token.Token
 	audit := racd.Audit{User: racd.UserRef{ID: t.User.ID, Username: t.User.Username, Email: t.User.Email},
 		Request: racd.RequestInfo{UserAgent: s.userAgent, ClientIP: s.clientIP}}
-	settings := g.cfg.Settings(ctx, s.token, secret, audit)
+	settings, err := g.cfg.Settings(ctx, s.token, secret, audit)
+	if err != nil {
+		observe(false)
+		g.log.Warn("connection settings could not be computed", "session", s.id, "err", err)
+		return nil, nil, &ReasonBusy
+	}
 	d := net.Dialer{Timeout: g.cfg.ConnectTimeout}
 	conn, err := d.DialContext(ctx, "tcp", g.cfg.GuacdAddr)
 	if err != nil {

@@ -5,6 +5,7 @@ package gateway
 // guac_protocol_status).
 const (
 	StatusServerError         = 0x0200 // 512
+	StatusServerBusy          = 0x0201 // 513
 	StatusUpstreamTimeout     = 0x0202 // 514
 	StatusUpstreamError       = 0x0203 // 515
 	StatusResourceNotFound    = 0x0204 // 516
@@ -52,6 +53,10 @@ var (
 	ReasonOverrun      = Reason{Key: "browser_overrun", Status: StatusClientOverrun, Message: "The browser sent an instruction that is too large."}
 	ReasonUnresponsive = Reason{Key: "browser_unresponsive", Status: StatusClientTimeout, Message: "The browser stopped responding."}
 	ReasonInternal     = Reason{Key: "internal_error", Status: StatusServerError, Message: "racd could not start the session; try again."}
+	// Every property-mapping evaluation slot stayed taken (RACD_MAX_EVALUATIONS): the
+	// settings were not computed, and connecting without the mappings could loosen
+	// what they set.
+	ReasonBusy = Reason{Key: "busy", Status: StatusServerBusy, Message: "The server is busy; try again in a moment.", KeepsToken: true}
 )
 
 // Refusals of a browser before any session starts.

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -199,8 +200,21 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	settings := f.object("settings", false, racd.MsgNotADict)
+	if len(settings.V) > racd.MaxLaunchSettingsBytes {
+		errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
+	}
 	if !errs.Empty() {
 		return &errs
+	}
+	// Mappings are evaluated in a slot of the evaluator, taken before anything is
+	// written: when none frees up within the evaluation time limit, the answer is a
+	// 503 and no token was issued.
+	var slot *expr.Slot
+	if len(e.PropertyMappings) > 0 || (e.Provider != nil && len(e.Provider.PropertyMappings) > 0) {
+		if slot, err = s.evals.Reserve(c.ctx); err != nil {
+			return err
+		}
+		defer slot.Release()
 	}
 	secret, err := racd.NewConnectionSecret()
 	if err != nil {
@@ -214,7 +228,7 @@ func launchEndpoint(s *Server, c *call) error {
 	}
 	// The answer shows the settings without credentials: those reach guacd only, when
 	// the gateway computes the settings again at connect time.
-	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret)),
+	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret, slot)),
 		ConnectionToken: toConnectionTokenJSON(l.Token)}
 	if l.Token.Expires != nil {
 		x := racTimeJSON(*l.Token.Expires)
@@ -223,11 +237,17 @@ func launchEndpoint(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusCreated, out)
 }
 
-// connectionSettings merges the settings of a launched token (SPEC §4). Mappings that
-// fail are skipped and recorded as configuration_error events.
-func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[string]string {
-	return expr.LaunchSettings(c.ctx, l, secret, func(m *racd.PropertyMapping, err error) {
-		s.obs.Evaluation(expr.Outcome(err))
+// connectionSettings merges the settings of a launched token (SPEC §4), evaluating
+// its mappings in slot (nil when the endpoint had none as the launch began: one is
+// reserved now if it has some since). Mappings that fail, run into a limit or find no
+// free slot are skipped and recorded as configuration_error events. (The answer's
+// settings only describe the connection: the gateway computes them again at connect
+// time, and refuses to connect without a slot.)
+func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string, slot *expr.Slot) map[string]string {
+	settings, _ := s.evals.LaunchSettings(c.ctx, slot, l, secret, func(m *racd.PropertyMapping, err error) {
+		if !errors.Is(err, expr.ErrBusy) {
+			s.obs.Evaluation(expr.Outcome(err))
+		}
 		if err == nil {
 			return
 		}
@@ -235,4 +255,5 @@ func (s *Server) connectionSettings(c *call, l *racd.Launch, secret string) map[
 			s.log.Warn("recording configuration_error event failed", "err", err, "request_id", c.reqID)
 		}
 	})
+	return settings
 }

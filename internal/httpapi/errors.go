@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -19,6 +20,7 @@ const (
 	msgUnavailable      = "The database is unavailable; retry shortly."
 	msgConflict         = "The object was changed concurrently; retry the request."
 	msgTooLarge         = "Request body too large."
+	msgBusy             = "Too many property-mapping evaluations are running; retry shortly."
 )
 
 // apiError is an error with the status and body clients see.
@@ -65,6 +67,9 @@ func (s *Server) writeError(c *call, err error) {
 		c.errLog = err
 		c.w.Header().Set("Retry-After", "1")
 		s.writeDetail(c, http.StatusServiceUnavailable, msgUnavailable)
+	case errors.Is(err, expr.ErrBusy):
+		c.w.Header().Set("Retry-After", "1")
+		s.writeDetail(c, http.StatusServiceUnavailable, msgBusy)
 	case errors.Is(err, racd.ErrConflict):
 		s.writeDetail(c, http.StatusConflict, msgConflict)
 	case errors.Is(err, context.Canceled):

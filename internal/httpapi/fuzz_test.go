@@ -113,8 +113,8 @@ func jsonString(v any) string {
 }
 
 // FuzzSearchAndOrdering sends arbitrary query strings to every list, and arbitrary
-// path segments to every detail route, on SQLite and (when configured) PostgreSQL:
-// never a 500.
+// path segments to the providers', flows' and mappings' detail routes, on SQLite and
+// (when configured) PostgreSQL: never a 500.
 func FuzzSearchAndOrdering(f *testing.F) {
 	for _, s := range []string{
 		"", "search=alpha", "search=%22a%20b%22,c", "search='x'", "search=%00", "search=%ff%fe", "search=%", "search=%zz",
@@ -122,6 +122,9 @@ func FuzzSearchAndOrdering(f *testing.F) {
 		"page=last&page_size=1", "page=0", "page=-1", "page=abc", "page=99999999999999999999", "page_size=0", "page_size=1e3",
 		"name__iexact=%00", "name__iexact=%C3%28", "application__isnull=TRUE", "slug=%00", "designation=bogus", "flow_uuid=x",
 		"managed=%00&managed=x", "name=%ff", "search=a;b&ordering=name;pk", "&&&=&=", "search=\\", "search=_%25",
+		"search=" + strings.Repeat("a+", 3000), "search=" + strings.Repeat("%25", 30000), "ordering=" + strings.Repeat("name,", 3000),
+		"search=" + strings.Repeat("%22a+", 20), "username=%00&action=x&client_ip=%ff&context_model_pk=1", "user=abc&intent=api&identifier=%00",
+		"provider=x&endpoint=y&session__user=-1", "is_superuser=maybe&members_by_username=%00", "providers__isnull=1&type=rac",
 	} {
 		f.Add(s, "x")
 	}
@@ -134,7 +137,7 @@ func FuzzSearchAndOrdering(f *testing.F) {
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		fixtures = append(fixtures, listFixture(f, "postgres"))
 	}
-	lists := []string{provPath, flowPath, mappingPath}
+	lists := listPaths
 	details := []string{provPath, flowPath, mappingPath}
 	f.Fuzz(func(t *testing.T, rawQuery, segment string) {
 		for _, fx := range fixtures {

@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -14,6 +17,21 @@ import (
 const (
 	defaultPageSize = 100
 	maxPageSize     = 1000
+)
+
+// Bounds on search and ordering (racd's; DRF has none): each search term is one more
+// substring condition over every search field, and SQLite refuses a statement nested
+// too deep or a LIKE pattern over 50,000 bytes, which answered 500.
+const (
+	maxSearchTerms      = 16
+	maxSearchTermLength = 256 // characters
+	maxOrderingTerms    = 16
+)
+
+var (
+	msgSearchTerms      = fmt.Sprintf("Ensure this field has no more than %d terms.", maxSearchTerms)
+	msgSearchTermLength = fmt.Sprintf("Ensure each term has no more than %d characters.", maxSearchTermLength)
+	msgOrderingTerms    = fmt.Sprintf("Ensure this field has no more than %d terms.", maxOrderingTerms)
 )
 
 // lastValue returns the last value of a query parameter, as Django's QueryDict.get
@@ -103,8 +121,31 @@ func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 		}
 	}
 	lq.Search = searchTerms(lastValue(q, "search"))
-	lq.Ordering = orderingTerms(lastValue(q, "ordering"), allowed)
+	if len(lq.Search) > maxSearchTerms {
+		return lq, racd.FieldError("search", msgSearchTerms)
+	}
+	for _, t := range lq.Search {
+		if utf8.RuneCountInString(t) > maxSearchTermLength {
+			return lq, racd.FieldError("search", msgSearchTermLength)
+		}
+	}
+	ordering := lastValue(q, "ordering")
+	if strings.Count(ordering, ",") >= maxOrderingTerms && countTerms(ordering) > maxOrderingTerms {
+		return lq, racd.FieldError("ordering", msgOrderingTerms)
+	}
+	lq.Ordering = orderingTerms(ordering, allowed)
 	return lq, nil
+}
+
+// countTerms counts the non-blank comma-separated terms of an ordering.
+func countTerms(s string) int {
+	n := 0
+	for _, part := range strings.Split(s, ",") {
+		if strings.TrimSpace(part) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // pyInt parses an integer as Python's int() does for ASCII text: surrounding
@@ -175,7 +216,8 @@ func unquote(s string) string {
 	return r.Replace(inner)
 }
 
-// orderingTerms parses "a,-b" keeping only allowed fields.
+// orderingTerms parses "a,-b" keeping only allowed fields, each once (a repeated
+// field cannot change the order its first occurrence sets).
 func orderingTerms(s string, allowed []string) []racd.OrderTerm {
 	if s == "" {
 		return nil
@@ -185,12 +227,10 @@ func orderingTerms(s string, allowed []string) []racd.OrderTerm {
 		part = strings.TrimSpace(part)
 		desc := strings.HasPrefix(part, "-")
 		name := strings.TrimPrefix(part, "-")
-		for _, a := range allowed {
-			if a == name {
-				out = append(out, racd.OrderTerm{Field: name, Desc: desc})
-				break
-			}
+		if !slices.Contains(allowed, name) || slices.ContainsFunc(out, func(t racd.OrderTerm) bool { return t.Field == name }) {
+			continue
 		}
+		out = append(out, racd.OrderTerm{Field: name, Desc: desc})
 	}
 	return out
 }

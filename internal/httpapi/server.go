@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/authz"
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/password"
 	"github.com/racd/racd/internal/racd"
@@ -40,6 +41,8 @@ type Config struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed for the client
 	// address of the access log and audit events; nil trusts none.
 	TrustedProxies *realip.Proxies
+	// Evaluator runs property-mapping expressions (nil: one with the defaults).
+	Evaluator *expr.Evaluator
 	// Sessions authenticates browsers by their session cookie; nil accepts bearer
 	// tokens only.
 	Sessions *websession.Manager
@@ -61,6 +64,7 @@ type Server struct {
 	auth    *authCache
 	obs     Observer
 	proxies *realip.Proxies
+	evals   *expr.Evaluator
 
 	sessions *websession.Manager
 	verifier *password.Verifier
@@ -71,8 +75,11 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
-		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies,
+		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies, evals: cfg.Evaluator,
 		sessions: cfg.Sessions, verifier: cfg.Verifier,
+	}
+	if s.evals == nil {
+		s.evals = expr.NewEvaluator(0, expr.Limits{})
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}

@@ -124,7 +124,7 @@ func LoadOrCreateSecret(path string) (secret string, created bool, err error) {
 		return "", false, err
 	}
 	s := hex.EncodeToString(raw[:])
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return "", false, err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

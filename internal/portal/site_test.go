@@ -150,10 +150,11 @@ func startGateway(t *testing.T, st *sqlstore.Store, ring *keys.Keyring, sessions
 	if err != nil {
 		t.Fatal(err)
 	}
+	evals := expr.NewEvaluator(0, expr.Limits{})
 	g := gateway.New(gateway.Config{
 		Store: st, Notifier: n, Hash: ring.Hash, GuacdAddr: guacd,
-		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) map[string]string {
-			return expr.LaunchSettings(ctx, &gt.Launch, secret, nil)
+		Settings: func(ctx context.Context, gt *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
+			return evals.LaunchSettings(ctx, nil, &gt.Launch, secret, nil)
 		},
 		BrowserSession: func(r *http.Request) string {
 			if s, err := sessions.Lookup(r.Context(), r); err == nil && s != nil {

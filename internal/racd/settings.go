@@ -3,6 +3,7 @@ package racd
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -24,12 +25,38 @@ type SettingsLayers struct {
 // DefaultClientName is the client-name every connection announces unless overridden.
 const DefaultClientName = defaultClientName
 
+// Bounds on what a launch computes: one property mapping's result (its
+// static_settings, or the dict its expression returns) as JSON, and the merged
+// settings of a connection as JSON. A mapping over either is left out.
+const (
+	MaxMappingResultBytes  = 64 << 10
+	MaxMergedSettingsBytes = 256 << 10
+	// MaxLaunchSettingsBytes bounds the settings object of a launch request.
+	MaxLaunchSettingsBytes = 64 << 10
+)
+
+// MsgLaunchSettingsTooLarge refuses a launch's settings over MaxLaunchSettingsBytes.
+var MsgLaunchSettingsTooLarge = fmt.Sprintf("Ensure this value is no larger than %d KiB as JSON.", MaxLaunchSettingsBytes>>10)
+
+// ErrMergedSettingsTooLarge is why MergeSettingsChecked leaves a mapping out.
+var ErrMergedSettingsTooLarge = fmt.Errorf("the merged settings would be larger than %d KiB", MaxMergedSettingsBytes>>10)
+
 // MergeSettings computes a connection's settings: defaults (hostname, port when the
 // host has one, client-name) ← provider ← endpoint ← launch ← mappings in order ←
 // the forced drive-path and create-drive-path. Later layers win; objects present in
 // both are merged recursively. Finally every top-level value becomes a string:
 // booleans "true"/"false", numbers in decimal, null "", lists and objects JSON text.
+// Mappings that would take the settings over MaxMergedSettingsBytes are left out.
 func MergeSettings(l SettingsLayers) map[string]string {
+	out, _ := MergeSettingsChecked(l)
+	return out
+}
+
+// MergeSettingsChecked is MergeSettings that also returns the indexes (in
+// l.Mappings) of the mappings it left out because merging them would take the
+// settings over MaxMergedSettingsBytes. (The other layers are bounded where they are
+// written.)
+func MergeSettingsChecked(l SettingsLayers) (map[string]string, []int) {
 	hostname, port := SplitHost(l.Host)
 	out := map[string]any{"hostname": hostname}
 	if port != "" {
@@ -39,8 +66,17 @@ func MergeSettings(l SettingsLayers) map[string]string {
 	mergeInto(out, l.Provider)
 	mergeInto(out, l.Endpoint)
 	mergeInto(out, l.Launch)
-	for _, m := range l.Mappings {
-		mergeInto(out, m)
+	var skipped []int
+	for i, m := range l.Mappings {
+		// Merge into a copy: a mapping left out must leave no trace.
+		next := map[string]any{}
+		mergeInto(next, out)
+		mergeInto(next, m)
+		if jsonSize(next, MaxMergedSettingsBytes) > MaxMergedSettingsBytes {
+			skipped = append(skipped, i)
+			continue
+		}
+		out = next
 	}
 	out["drive-path"] = drivePathPrefix + l.Token
 	out["create-drive-path"] = "true"
@@ -48,7 +84,41 @@ func MergeSettings(l SettingsLayers) map[string]string {
 	for k, v := range out {
 		res[k] = settingString(v)
 	}
-	return res
+	return res, skipped
+}
+
+// jsonSize is about the length of v as JSON (strings without escapes), counting no
+// further than limit+1.
+func jsonSize(v any, limit int) int {
+	n := 0
+	var walk func(v any)
+	walk = func(v any) {
+		if n > limit {
+			return
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			n += 2
+			for k, e := range x {
+				n += len(k) + 4
+				walk(e)
+			}
+		case []any:
+			n += 2
+			for _, e := range x {
+				n++
+				walk(e)
+			}
+		case string:
+			n += len(x) + 2
+		case json.Number:
+			n += len(x)
+		default:
+			n += 24 // numbers, booleans, null
+		}
+	}
+	walk(v)
+	return n
 }
 
 // mergeInto merges src into dst: objects on both sides merge recursively, anything

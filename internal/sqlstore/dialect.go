@@ -170,6 +170,18 @@ func (d dialect) migrationLock(lock bool) string {
 	return "SELECT " + fn + "(hashtext('racd-migrate:' || current_schema()))"
 }
 
+// liftStatementTimeout lifts (or restores) PostgreSQL's statement_timeout on one
+// connection; "" on SQLite, which has none.
+func (d dialect) liftStatementTimeout(lift bool) string {
+	switch {
+	case d.sqlite():
+		return ""
+	case lift:
+		return "SET statement_timeout = 0"
+	}
+	return "RESET statement_timeout"
+}
+
 // likeEscape escapes LIKE wildcards in a search term; contains says ESCAPE '\'.
 func likeEscape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

@@ -28,7 +28,7 @@ func classify(err error) error {
 		return racd.ErrNotFound
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case unavailable(err):
+	case unavailable(err), queryCanceled(err):
 		return errors.Join(racd.ErrUnavailable, err)
 	}
 	if fe, ok := valueTooLong(err); ok {
@@ -55,6 +55,14 @@ func valueTooLong(err error) (*racd.FieldErrors, bool) {
 		field = racd.NonFieldErrors
 	}
 	return racd.FieldError(field, MsgTooLong), true
+}
+
+// queryCanceled reports a PostgreSQL statement cancelled because its request ended or
+// it ran past statement_timeout (SQLSTATE 57014): the database did not answer in time.
+// (Not a broken connection: running it again at once would not help.)
+func queryCanceled(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "57014"
 }
 
 // unavailable reports errors that mean "the database is not answering right now".

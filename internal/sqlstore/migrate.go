@@ -113,6 +113,14 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 		return nil, classify(err)
 	}
 	defer c.Close()
+	// Waiting for another replica's migrations, and migrating, may take longer than
+	// any request: lift the statement timeout on this connection while it migrates.
+	if lift := s.d.liftStatementTimeout(true); lift != "" {
+		if _, err := c.ExecContext(ctx, lift); err != nil {
+			return nil, classify(err)
+		}
+		defer func() { _, _ = c.ExecContext(context.WithoutCancel(ctx), s.d.liftStatementTimeout(false)) }()
+	}
 	if lock := s.d.migrationLock(true); lock != "" {
 		if _, err := c.ExecContext(ctx, lock); err != nil {
 			return nil, classify(err)

@@ -8,17 +8,19 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
+	_ "modernc.org/sqlite"           // registers the "sqlite" driver
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -30,6 +32,10 @@ type Options struct {
 	Rand   io.Reader        // randomness for UUIDs; nil means crypto/rand
 	// MaxConns caps the PostgreSQL pool and the SQLite read pool; 0 picks a default.
 	MaxConns int
+	// StatementTimeout, when positive, is PostgreSQL's statement_timeout on every
+	// connection: a backstop under the cancellation of a statement whose request
+	// ended (migrations lift it).
+	StatementTimeout time.Duration
 	// EventRetention is how long audit events are kept; 0 means racd.EventRetention.
 	EventRetention time.Duration
 	// Observer receives statement timings and committed audit events (metrics); nil
@@ -133,10 +139,8 @@ func (s *Store) openSQLite(dbURL string, o Options) error {
 	if err != nil {
 		return err
 	}
-	if dir := filepath.Dir(path); dir != "." {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return fmt.Errorf("create database directory: %w", err)
-		}
+	if err := s.createPrivate(path); err != nil {
+		return err
 	}
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
 		"&_pragma=foreign_keys(ON)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16000)"
@@ -185,10 +189,26 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 		q.Set("connect_timeout", "3")
 	}
 	u.RawQuery = q.Encode()
-	db, err := sql.Open("pgx", u.String())
+	cfg, err := pgx.ParseConfig(u.String())
 	if err != nil {
-		return err
+		return fmt.Errorf("database URL: %w", err) // pgx hides the password
 	}
+	// When a request's context ends, ask the server to cancel the statement at once,
+	// and give up on the connection if it has not answered a second later. (pgx's
+	// default lets the socket time out and closes the connection, sending a cancel
+	// request as it goes: the statement ends too, but the pool has to reconnect.)
+	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: cancelGrace}
+	}
+	if o.StatementTimeout > 0 {
+		cfg.RuntimeParams["statement_timeout"] = strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	}
+	// No JIT: racd's statements are short, and LLVM compiling a large expression
+	// checks for no interrupt (a statement with thousands of conditions kept a server
+	// process busy for over twenty minutes, deaf to cancellation and to
+	// pg_terminate_backend).
+	cfg.RuntimeParams["jit"] = "off"
+	db := stdlib.OpenDB(*cfg)
 	n := o.MaxConns
 	if n <= 0 {
 		n = 16
@@ -202,6 +222,11 @@ func (s *Store) openPostgres(dbURL string, o Options) error {
 	s.rw, s.ro = db, db
 	return nil
 }
+
+// cancelGrace is how long a PostgreSQL statement may outlive its request: the cancel
+// request goes out at once, and the connection is dropped if the server has not
+// answered it by then.
+const cancelGrace = time.Second
 
 // Dialect returns "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
