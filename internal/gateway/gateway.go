@@ -116,7 +116,7 @@ const (
 
 // maxBatch bounds one WebSocket message to the browser: instructions guacd sent
 // together travel together, up to this size.
-const maxBatch = 16 << 10
+const maxBatch = 64 << 10
 
 // New returns a gateway; Start begins its background work.
 func New(cfg Config) *Gateway {
@@ -165,8 +165,8 @@ func (g *Gateway) Start() {
 		g.unsubscribe = g.cfg.Notifier.Subscribe(g.onNotice)
 	}
 	g.loops.Add(2)
-	go g.watchBrowsers(ctx)
-	go g.sweepDisconnected(ctx)
+	go g.every(ctx, min(5*time.Second, g.cfg.BrowserTimeout/2), g.watchBrowsers)
+	go g.every(ctx, max(g.cfg.ReconnectGrace, 10*time.Second), g.sweepDisconnected)
 }
 
 // Shutdown ends every session with ReasonShutdown (the page says the server is
@@ -319,51 +319,46 @@ func (g *Gateway) recheck(ss []*session) {
 	}
 }
 
-// watchBrowsers ends sessions whose browser went silent (the page pings twice a
-// second, so silence means it is gone or stuck).
-func (g *Gateway) watchBrowsers(ctx context.Context) {
+// every calls fn every d until ctx ends.
+func (g *Gateway) every(ctx context.Context, d time.Duration, fn func(ctx context.Context)) {
 	defer g.loops.Done()
-	t := time.NewTicker(min(5*time.Second, g.cfg.BrowserTimeout/2))
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			fn(ctx)
 		}
-		cutoff := time.Now().Add(-g.cfg.BrowserTimeout).UnixNano()
-		g.mu.Lock()
-		var stale []*session
-		for _, s := range g.sessions {
-			if s.lastRead.Load() < cutoff {
-				stale = append(stale, s)
-			}
+	}
+}
+
+// watchBrowsers ends sessions whose browser went silent (the page pings twice a
+// second, so silence means it is gone or stuck).
+func (g *Gateway) watchBrowsers(context.Context) {
+	cutoff := time.Now().Add(-g.cfg.BrowserTimeout).UnixNano()
+	g.mu.Lock()
+	var stale []*session
+	for _, s := range g.sessions {
+		if s.lastRead.Load() < cutoff {
+			stale = append(stale, s)
 		}
-		g.mu.Unlock()
-		for _, s := range stale {
-			s.end(ReasonUnresponsive)
-		}
+	}
+	g.mu.Unlock()
+	for _, s := range stale {
+		s.end(ReasonUnresponsive)
 	}
 }
 
 // sweepDisconnected deletes tokens whose disconnect grace ran out while no replica
 // had a timer for them (the replica that held the session stopped meanwhile).
 func (g *Gateway) sweepDisconnected(ctx context.Context) {
-	defer g.loops.Done()
-	t := time.NewTicker(max(g.cfg.ReconnectGrace, 10*time.Second))
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := g.cfg.Store.DeleteDisconnectedTokens(ctx, g.cfg.Now().Add(-g.cfg.ReconnectGrace))
-		if err != nil && ctx.Err() == nil {
-			g.log.Warn("deleting disconnected connection tokens failed", "err", err)
-		} else if n > 0 {
-			g.log.Info("deleted connection tokens after their session ended", "tokens", n)
-		}
+	n, err := g.cfg.Store.DeleteDisconnectedTokens(ctx, g.cfg.Now().Add(-g.cfg.ReconnectGrace))
+	if err != nil && ctx.Err() == nil {
+		g.log.Warn("deleting disconnected connection tokens failed", "err", err)
+	} else if n > 0 {
+		g.log.Info("deleted connection tokens after their session ended", "tokens", n)
 	}
 }
 

@@ -31,7 +31,7 @@ import (
 // harness is one racd replica (API, session page, gateway) on a database, with a test
 // guacd.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	backend  string
 	dbURL    string
 	api      *apitest.Env
@@ -66,7 +66,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, backend string, o options) *harness {
+func newHarness(t testing.TB, backend string, o options) *harness {
 	t.Helper()
 	url := storetest.URL(t, backend)
 	h := &harness{t: t, backend: backend, dbURL: url, api: apitest.NewWithURL(t, url)}
@@ -193,7 +193,7 @@ func (b *browser) open(secret string) (int, string) {
 
 // tunnel is a page's WebSocket, read as Guacamole instructions.
 type tunnel struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *websocket.Conn
 	pending []guacproto.Instruction
 }

@@ -2,9 +2,12 @@ package gateway_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/racd/racd/internal/apitest"
 	"github.com/racd/racd/internal/gateway"
@@ -417,4 +420,43 @@ func TestAuditEvents(t *testing.T) {
 			t.Errorf("the token's secret reached the logs")
 		}
 	})
+}
+
+// TestCrossSiteRefused: a WebSocket opened from another site's page (its Origin is not
+// racd's) is refused before any session, even with the claim cookie.
+func TestCrossSiteRefused(t *testing.T) {
+	h := newHarness(t, "sqlite", options{})
+	secret, _ := h.session(nil, nil)
+	b := h.browser()
+	if st, _ := b.open(secret); st != 200 {
+		t.Fatalf("page: %d", st)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	url := "ws" + strings.TrimPrefix(h.url, "http") + "/ws/rac/" + secret + "/"
+	_, res, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: b.client, Subprotocols: []string{"guacamole"},
+		HTTPHeader: http.Header{"Origin": {"https://evil.example"}}})
+	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site WebSocket: %v %v, want 403", err, res)
+	}
+	if h.guacd.Count() != 0 || h.gw.Stats().Started != 0 {
+		t.Fatal("a cross-site WebSocket started a session")
+	}
+}
+
+// TestSilentBrowserEnds: a browser that sends nothing (the page pings twice a second)
+// is taken for gone, and its session ends.
+func TestSilentBrowserEnds(t *testing.T) {
+	h := newHarness(t, "sqlite", options{gateway: func(c *gateway.Config) { c.BrowserTimeout = 400 * time.Millisecond }})
+	secret, _ := h.session(nil, nil)
+	tn, conn := h.connect(h.browser(), secret, "")
+	in, err := tn.errorOf(5 * time.Second)
+	if err != nil || in.Args[1] != "776" {
+		t.Fatalf("error %q, %v; want 776", in, err)
+	}
+	select {
+	case <-conn.Done():
+	case <-time.After(3 * time.Second):
+		t.Fatal("guacd's connection stayed open")
+	}
 }

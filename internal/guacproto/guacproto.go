@@ -165,7 +165,9 @@ func forEachElement(raw []byte, fn func(v []byte)) {
 		}
 		i++
 		start := i
-		for ; n > 0; n-- {
+		ascii := asciiPrefix(raw[i:min(len(raw), i+n)])
+		i += ascii
+		for n -= ascii; n > 0; n-- {
 			if raw[i] < utf8.RuneSelf {
 				i++
 				continue
@@ -186,50 +188,65 @@ func scan(buf []byte, maxLen int) (int, error) {
 	return n, err
 }
 
-// resumePoint is where an incomplete instruction's scan stopped: the offset just after
-// its last complete element, and how many elements that was.
-type resumePoint struct{ off, elements int }
+// resumePoint is where an incomplete instruction's scan stopped: the offset it reached,
+// how many elements ended before it, and, when it stopped inside a value, how many code
+// points of that value are still to come (so a large value arriving in pieces is
+// scanned once).
+type resumePoint struct {
+	off, elements int
+	inValue       bool
+	remaining     int
+}
 
 // scanFrom is scan resuming at r; it also returns where to resume next time.
 func scanFrom(buf []byte, r resumePoint, maxLen int) (n int, resume resumePoint, err error) {
 	i, elements := r.off, r.elements
+	length, inValue := r.remaining, r.inValue
 	for {
-		resume = resumePoint{i, elements}
+		resume = resumePoint{off: i, elements: elements}
+		if inValue {
+			inValue = false
+			goto value
+		}
 		if i >= maxLen {
 			return 0, resume, ErrTooLong
 		}
 		// LENGTH
-		start, length := i, 0
-		for {
-			if i >= len(buf) {
-				if i-start > maxDigits {
+		{
+			start := i
+			length = 0
+			for {
+				if i >= len(buf) {
+					if i-start > maxDigits {
+						return 0, resume, &SyntaxError{Offset: start, Msg: "length too long"}
+					}
+					return 0, resume, nil
+				}
+				c := buf[i]
+				if c == '.' {
+					break
+				}
+				if c < '0' || c > '9' {
+					return 0, resume, &SyntaxError{Offset: i, Msg: fmt.Sprintf("unexpected %q in a length", c)}
+				}
+				if i-start >= maxDigits {
 					return 0, resume, &SyntaxError{Offset: start, Msg: "length too long"}
 				}
-				return 0, resume, nil
+				length = length*10 + int(c-'0')
+				i++
 			}
-			c := buf[i]
-			if c == '.' {
-				break
+			if i == start {
+				return 0, resume, &SyntaxError{Offset: i, Msg: "missing length"}
 			}
-			if c < '0' || c > '9' {
-				return 0, resume, &SyntaxError{Offset: i, Msg: fmt.Sprintf("unexpected %q in a length", c)}
+			if i-start > 1 && buf[start] == '0' {
+				return 0, resume, &SyntaxError{Offset: start, Msg: "length with a leading zero"}
 			}
-			if i-start >= maxDigits {
-				return 0, resume, &SyntaxError{Offset: start, Msg: "length too long"}
+			if length >= maxLen {
+				return 0, resume, ErrTooLong
 			}
-			length = length*10 + int(c-'0')
-			i++
+			i++ // '.'
 		}
-		if i == start {
-			return 0, resume, &SyntaxError{Offset: i, Msg: "missing length"}
-		}
-		if i-start > 1 && buf[start] == '0' {
-			return 0, resume, &SyntaxError{Offset: start, Msg: "length with a leading zero"}
-		}
-		if length >= maxLen {
-			return 0, resume, ErrTooLong
-		}
-		i++ // '.'
+	value:
 		// VALUE: length code points. Most values are ASCII (base64 image data, numbers):
 		// skip a run of ASCII bytes eight at a time first.
 		if ascii := asciiPrefix(buf[i:min(len(buf), i+length)]); ascii > 0 {
@@ -241,7 +258,7 @@ func scanFrom(buf []byte, r resumePoint, maxLen int) (n int, resume resumePoint,
 				if i >= maxLen {
 					return 0, resume, ErrTooLong
 				}
-				return 0, resume, nil
+				return 0, resumePoint{off: i, elements: elements, inValue: true, remaining: length}, nil
 			}
 			c := buf[i]
 			if c < utf8.RuneSelf {
@@ -251,7 +268,8 @@ func scanFrom(buf []byte, r resumePoint, maxLen int) (n int, resume resumePoint,
 			r, size := utf8.DecodeRune(buf[i:])
 			if r == utf8.RuneError && size <= 1 {
 				if !utf8.FullRune(buf[i:]) {
-					return 0, resume, nil // a code point cut by the end of the input
+					// A code point cut by the end of the input: resume at its start.
+					return 0, resumePoint{off: i, elements: elements, inValue: true, remaining: length}, nil
 				}
 				return 0, resume, &SyntaxError{Offset: i, Msg: "invalid UTF-8"}
 			}
@@ -261,7 +279,8 @@ func scanFrom(buf []byte, r resumePoint, maxLen int) (n int, resume resumePoint,
 			if i >= maxLen {
 				return 0, resume, ErrTooLong
 			}
-			return 0, resume, nil
+			// The value is complete; its separator has not arrived yet.
+			return 0, resumePoint{off: i, elements: elements, inValue: true}, nil
 		}
 		elements++
 		switch buf[i] {
@@ -281,11 +300,20 @@ func scanFrom(buf []byte, r resumePoint, maxLen int) (n int, resume resumePoint,
 	}
 }
 
-// asciiPrefix returns how many bytes at the start of b are ASCII.
+// asciiPrefix returns how many bytes at the start of b are ASCII: 32 bytes per step
+// while it can (a relay scans every byte of every blob it passes on), then 8, then 1.
 func asciiPrefix(b []byte) int {
+	const high = 0x8080808080808080
 	i := 0
+	for ; i+32 <= len(b); i += 32 {
+		w := b[i : i+32 : i+32]
+		if (binary.LittleEndian.Uint64(w[0:8])|binary.LittleEndian.Uint64(w[8:16])|
+			binary.LittleEndian.Uint64(w[16:24])|binary.LittleEndian.Uint64(w[24:32]))&high != 0 {
+			break
+		}
+	}
 	for ; i+8 <= len(b); i += 8 {
-		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+		if binary.LittleEndian.Uint64(b[i:i+8])&high != 0 {
 			break
 		}
 	}

@@ -6,8 +6,8 @@ import (
 )
 
 // Scanner reads whole instructions from a stream (a guacd connection) through a
-// buffer of fixed size: it never holds more than one maximum-size instruction plus one
-// read, whatever the peer sends.
+// bounded buffer: at most 64 KiB, or one maximum-size instruction plus one read if that
+// is more, whatever the peer sends.
 type Scanner struct {
 	r      io.Reader
 	buf    []byte
@@ -17,13 +17,18 @@ type Scanner struct {
 	resume resumePoint
 	maxLen int
 	err    error
+	full   bool // the last read filled the free space: more is probably waiting
+	small  bool // the last read used less than a quarter of the buffer
 }
 
-// minRead is the smallest free space the scanner reads into; idleBuffer is the buffer
-// size it starts with and returns to once a burst has been consumed.
+// Buffer sizes. A scanner starts small (an idle session holds little), doubles its
+// buffer while reads fill it (a stream of screen updates is read in large pieces, so
+// a relay makes few system calls and sends large messages), and drops back once a
+// small read has been consumed.
 const (
-	minRead    = 4 << 10
-	idleBuffer = 16 << 10
+	minRead = 4 << 10  // the least free space a read gets
+	minBuf  = 4 << 10  // the buffer of an idle scanner
+	maxRead = 64 << 10 // the buffer a stream grows to
 )
 
 // NewScanner returns a scanner of r whose instructions are at most maxLen bytes
@@ -109,8 +114,8 @@ func (s *Scanner) NextBatch(limit int, each func(raw []byte)) ([]byte, error) {
 
 // fill reads once into the buffer, moving the partial instruction to the front first.
 func (s *Scanner) fill() error {
-	if s.start == s.end && cap(s.buf) > idleBuffer {
-		// Everything was consumed after a burst: an idle session keeps a small buffer.
+	if s.start == s.end && s.small && cap(s.buf) > minBuf {
+		// Everything was consumed after a small read: the stream went quiet.
 		s.buf, s.start, s.end = nil, 0, 0
 	}
 	if s.start > 0 {
@@ -120,19 +125,24 @@ func (s *Scanner) fill() error {
 		s.end -= s.start
 		s.start = 0
 	}
-	if cap(s.buf)-s.end < minRead {
-		size := max(2*cap(s.buf), idleBuffer)
-		size = min(size, s.maxLen+minRead)
-		if size-s.end < 1 {
-			return ErrTooLong // cannot happen: scanFrom stops at maxLen first
-		}
+	size := cap(s.buf)
+	if s.full && size < maxRead {
+		size *= 2
+	}
+	for size-s.end < minRead {
+		size = max(2*size, minBuf)
+	}
+	size = max(min(size, max(maxRead, s.maxLen+minRead)), minBuf)
+	if size != cap(s.buf) {
 		nb := make([]byte, size)
 		copy(nb, s.buf[:s.end])
 		s.buf = nb
 	}
 	s.buf = s.buf[:cap(s.buf)]
+	free := len(s.buf) - s.end
 	n, err := s.r.Read(s.buf[s.end:])
 	s.end += n
+	s.full, s.small = n == free, n < len(s.buf)/4
 	if n > 0 {
 		return nil
 	}

@@ -3,7 +3,9 @@ package sqlstore
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/storetest"
 )
 
@@ -49,4 +51,44 @@ func TestNotifierConformance(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestNotifierReconnects: when PostgreSQL drops the listening connection, the notifier
+// reconnects by itself, tells subscribers to resync (notices sent meanwhile are lost),
+// and hears notices again.
+func TestNotifierReconnects(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	s := openMigrated(t, url)
+	n, err := s.NewNotifier(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	got := make(chan racd.Notice, 16)
+	defer n.Subscribe(func(nt racd.Notice) { got <- nt })()
+	var killed int64
+	if err := s.rw.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = $1`,
+		`LISTEN "`+n.channel+`"`).Scan(&killed); err != nil || killed != 1 {
+		t.Fatalf("terminating the listener: %d, %v", killed, err)
+	}
+	wait := func(want racd.Notice) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case nt := <-got:
+				if nt == want {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %+v", want)
+			}
+		}
+	}
+	wait(racd.Notice{Kind: racd.NoticeResync})
+	nt := racd.Notice{Kind: racd.NoticeSessionStarted, ID: "after", Seq: 3}
+	if err := n.Publish(context.Background(), nt); err != nil {
+		t.Fatal(err)
+	}
+	wait(nt)
 }
