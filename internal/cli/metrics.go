@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/metrics"
@@ -30,6 +31,15 @@ func newObservers(cfg Config) observers {
 	}
 	m := metrics.New()
 	return observers{m: m, store: m, api: m, gateway: m}
+}
+
+// evaluated counts a property mapping the gateway evaluated at connect time (the API
+// counts those of launches itself); a mapping left out for want of a free slot was not
+// evaluated.
+func (o observers) evaluated(err error) {
+	if o.m != nil && !errors.Is(err, expr.ErrBusy) {
+		o.m.Evaluation(expr.Outcome(err))
+	}
 }
 
 // watchGateway adds the gateway's own counters (live sessions, bytes relayed).

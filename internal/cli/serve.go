@@ -99,6 +99,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		},
 		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
 			return evals.LaunchSettings(ctx, nil, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
+				obs.evaluated(err)
 				if err == nil || errors.Is(err, expr.ErrBusy) {
 					return // busy: the connection is refused, nothing was evaluated
 				}

@@ -304,6 +304,10 @@ func TestGatewayMetrics(t *testing.T) {
 		r := Start(t, dbURL, "RACD_GUACD_ADDR="+guacd.Addr(), "RACD_METRICS_LISTEN=127.0.0.1:0")
 		addr := metricsListenRE.FindStringSubmatch(r.Logs())[1]
 		secret, tokenUUID := gatewayFixture(t, r, nil)
+		// A mapping on the provider, evaluated when the gateway connects.
+		pm := r.Must(t, 201, "POST", "/api/v3/propertymappings/rac/", `{"name":"at-connect","expression":"return {\"color-depth\": \"16\"}","static_settings":{}}`)["pk"].(string)
+		prov := r.Must(t, 200, "GET", "/api/v3/providers/rac/?name=gateway", "")["results"].([]any)[0].(map[string]any)["pk"]
+		r.Must(t, 200, "PATCH", fmt.Sprintf("/api/v3/providers/rac/%v/", prov), `{"property_mappings":["`+pm+`"]}`)
 		before := scrape(t, addr)
 		if v := gaugeValue(before, "racd_gateway_sessions_live", ""); v != 0 {
 			t.Fatalf("live sessions before: %v", v)
@@ -335,6 +339,7 @@ func TestGatewayMetrics(t *testing.T) {
 		if to <= 0 || from < float64(len(sent)) {
 			t.Errorf("relayed %v bytes to the browser and %v from it; want > 0 and >= %d", to, from, len(sent))
 		}
+		sameCounts(t, "racd_expression_evaluations_total", counterDelta(before, during, "racd_expression_evaluations_total"), map[string]float64{"outcome=ok": 1})
 		ws.Close(websocket.StatusNormalClosure, "")
 		var after map[string]*dto.MetricFamily
 		for deadline := time.Now().Add(5 * time.Second); ; {

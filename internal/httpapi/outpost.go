@@ -110,10 +110,14 @@ func createOutpost(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
+	if in.ServiceKey, err = s.newServiceKey(); err != nil {
+		return err
+	}
 	o, err := s.store.Outposts().Create(c.ctx, in, c.audit())
 	if err != nil {
 		return err
 	}
+	s.auth.clear() // a new user and token
 	return s.writeJSON(c, http.StatusCreated, toOutpostJSON(o))
 }
 
@@ -152,10 +156,14 @@ func updateOutpost(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
+	if in.ServiceKey, err = s.newServiceKey(); err != nil {
+		return err
+	}
 	o, err = s.store.Outposts().Update(c.ctx, o.UUID, in, c.audit())
 	if err != nil {
 		return err
 	}
+	s.auth.clear() // the service account's grants follow the providers
 	return s.writeJSON(c, http.StatusOK, toOutpostJSON(o))
 }
 
@@ -167,6 +175,7 @@ func deleteOutpost(s *Server, c *call) error {
 	if err := s.store.Outposts().Delete(c.ctx, o.UUID, c.audit()); err != nil {
 		return err
 	}
+	s.auth.clear() // its token is gone
 	return noContent(c)
 }
 

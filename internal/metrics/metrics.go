@@ -65,7 +65,7 @@ func New() *Metrics {
 	}, []string{"result"})
 	m.evaluations = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: namespace, Subsystem: "expression", Name: "evaluations_total",
-		Help: "Property-mapping evaluations at launch, by outcome: ok, failed, over_budget.",
+		Help: "Property-mapping evaluations (at launch and when the gateway connects), by outcome: ok, failed, over_budget.",
 	}, []string{"outcome"})
 	m.statements = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Namespace: namespace, Subsystem: "db", Name: "statement_duration_seconds",

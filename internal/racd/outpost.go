@@ -20,6 +20,11 @@ type Outpost struct {
 
 	// Loaded with the outpost for providers_obj.
 	ProviderObjs []*Provider
+
+	// ServiceKey is write-only: the key of the outpost's API token, made by the API
+	// for a write, which the store uses when it creates the outpost's service account
+	// (see ServiceAccountUsername). Never read back.
+	ServiceKey *SealedKey
 }
 
 // Outpost choices and defaults.
@@ -84,6 +89,8 @@ type OutpostInput struct {
 	ServiceConnection Opt[Ref] // ID "" means null
 	Config            Opt[json.RawMessage]
 	Managed           Opt[string] // "" with Set means null
+	// ServiceKey is not sent by clients: the API sets it (see Outpost.ServiceKey).
+	ServiceKey *SealedKey
 
 	Decoding
 }
@@ -96,6 +103,7 @@ func MsgOutpostType(outpostType string) string {
 
 // Apply implements Input.
 func (in *OutpostInput) Apply(o *Outpost, _ bool, errs *FieldErrors) {
+	o.ServiceKey = in.ServiceKey
 	if sent(errs, "name", in.Name) {
 		name := strings.TrimSpace(in.Name.V)
 		switch {

@@ -103,7 +103,7 @@ var applicationWriter = &writer[*racd.Application, *racd.ApplicationInput]{
 	},
 	// The backchannel providers point at their application: make exactly these point at
 	// this one (a provider listed by another application moves here, as in authentik).
-	saved: func(s *Store, ctx context.Context, c conn, a *racd.Application, changed func(string) bool) error {
+	saved: func(s *Store, ctx context.Context, c conn, a *racd.Application, _ bool, changed func(string) bool, _ racd.Audit) error {
 		if !changed("backchannel_providers") {
 			return nil
 		}

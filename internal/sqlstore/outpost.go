@@ -51,7 +51,8 @@ var outpostTable = &table[*racd.Outpost]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}, {Field: "service_connection"}},
 }
 
-// outpostWriter writes outposts; deleting one leaves its providers.
+// outpostWriter writes outposts; deleting one leaves its providers and removes its
+// service account and token (outpostaccount.go).
 var outpostWriter = &writer[*racd.Outpost, *racd.OutpostInput]{
 	t: outpostTable, key: "uuid", fields: racd.OutpostFields,
 	new: func(s *Store) *racd.Outpost { o := racd.NewOutpost(); o.UUID = s.newUUID(); return o },
@@ -74,6 +75,8 @@ var outpostWriter = &writer[*racd.Outpost, *racd.OutpostInput]{
 	links: func(o *racd.Outpost) []link {
 		return []link{{field: "providers", table: "outpost_providers", owner: "outpost_uuid", item: "provider_id", items: anys(o.Providers)}}
 	},
+	saved:    saveOutpostAccount,
+	removing: removeOutpostAccount,
 	diff: func(o *racd.Outpost) []racd.Field {
 		return []racd.Field{
 			{Name: "name", Value: o.Name}, {Name: "type", Value: o.Type},

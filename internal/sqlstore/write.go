@@ -46,8 +46,9 @@ type writer[T object, I racd.Input[T]] struct {
 	// extra is the columns a new row gets beyond row (nil: none).
 	extra func(s *Store, in I) []col
 	links func(obj T) []link
-	// saved writes what else follows from the object (nil: nothing).
-	saved func(s *Store, ctx context.Context, c conn, obj T, changed func(field string) bool) error
+	// saved writes what else follows from the object (nil: nothing), as a on behalf of
+	// the caller; created says the object is new.
+	saved func(s *Store, ctx context.Context, c conn, obj T, created bool, changed func(field string) bool, a racd.Audit) error
 	// diff lists the object's fields for the event's diff.
 	diff func(obj T) []racd.Field
 	// reread: the row shows data of other tables (a user's groups, a group's members),
@@ -83,7 +84,7 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 			return err
 		}
 		diff := racd.Diff(nil, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, true, diff)
+		written, err := w.finish(ctx, s, c, obj, true, diff, a)
 		out = written
 		if err != nil {
 			return err
@@ -118,7 +119,7 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 			return err
 		}
 		diff := racd.Diff(before, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, false, diff)
+		written, err := w.finish(ctx, s, c, obj, false, diff, a)
 		out = written
 		if err != nil {
 			return err
@@ -169,7 +170,7 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 
 // finish writes the link rows and whatever else follows from the written row, and
 // returns the object as reads return it.
-func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, created bool, diff []racd.Change) (T, error) {
+func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, created bool, diff []racd.Change, a racd.Audit) (T, error) {
 	changed := func(field string) bool {
 		for _, ch := range diff {
 			if ch.Field == field {
@@ -195,7 +196,7 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, crea
 		}
 	}
 	if w.saved != nil {
-		if err := w.saved(s, ctx, c, obj, changed); err != nil {
+		if err := w.saved(s, ctx, c, obj, created, changed, a); err != nil {
 			return obj, err
 		}
 	}
