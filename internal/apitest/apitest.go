@@ -6,6 +6,7 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -27,14 +28,25 @@ const AdminToken = "apitest-admin-token-0123456789"
 // Secret is the server secret every Env uses.
 const Secret = "apitest-secret-key-0123456789abcdef"
 
-// Env is one racd API on one fresh database.
+// Env is one racd API on one fresh database, and what tests do with it: requests as
+// any caller (this file), users and grants made through the API (identity.go), rows
+// arranged and counted with SQL (sql.go), scenario tables (scenario.go) and RBAC
+// matrices (rbac.go).
 type Env struct {
-	T      testing.TB
-	Store  *sqlstore.Store
-	Keys   *keys.Keyring
-	Server *httptest.Server
-	API    *httpapi.Server
-	URL    string
+	T       testing.TB
+	Store   *sqlstore.Store
+	Keys    *keys.Keyring
+	Server  *httptest.Server
+	API     *httpapi.Server
+	URL     string
+	Backend string // "sqlite" or "postgres"
+	// Vars are the named values scenarios refer to as {name} in paths and bodies.
+	Vars map[string]string
+	// CallerKeys are the keys of the callers scenarios act as (AddCallers).
+	CallerKeys map[string]string
+
+	dbURL string
+	db    *sql.DB // raw access (sql.go), opened on first use
 }
 
 // New starts an API on backend ("sqlite" or "postgres"; see storetest.URL).
@@ -58,6 +70,10 @@ func NewConfigured(t testing.TB, backend string, configure func(*httpapi.Config)
 
 func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
 	t.Helper()
+	backend, err := sqlstore.Kind(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	// A statement timeout, so that a test process killed mid-request leaves nothing
 	// running in a shared PostgreSQL for long.
@@ -87,7 +103,8 @@ func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
 	api := httpapi.New(cfg)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
-	return &Env{T: t, Store: st, Keys: ring, Server: srv, API: api, URL: srv.URL}
+	return &Env{T: t, Store: st, Keys: ring, Server: srv, API: api, URL: srv.URL, Backend: backend, dbURL: dbURL,
+		Vars: map[string]string{}, CallerKeys: map[string]string{}}
 }
 
 // Resp is an answer, its body read.
@@ -166,6 +183,13 @@ func (e *Env) Do(r Request) *Resp {
 // Admin sends method path body as the superuser.
 func (e *Env) Admin(method, path string, body any) *Resp {
 	e.T.Helper()
+	return e.As(AdminToken, method, path, body)
+}
+
+// As sends method path body with token key ("" sends none): a string body as it
+// is, anything else as JSON.
+func (e *Env) As(key, method, path string, body any) *Resp {
+	e.T.Helper()
 	var s string
 	switch b := body.(type) {
 	case nil:
@@ -178,7 +202,7 @@ func (e *Env) Admin(method, path string, body any) *Resp {
 		}
 		s = string(raw)
 	}
-	return e.Do(Request{Method: method, Path: path, Body: s, Token: AdminToken})
+	return e.Do(Request{Method: method, Path: path, Body: s, Token: key})
 }
 
 // MustAdmin is Admin that fails the test unless the status is want; it returns the body

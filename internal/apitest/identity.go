@@ -4,14 +4,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
-// User creates a user (no groups, no permissions) and returns its id and the key of a
-// non-expiring API token it owns.
-func (e *Env) User(username string) (int64, string) {
+// User creates a user holding grants (full codenames; "perm@pk" for a grant on one
+// object) and no groups, and returns its id and the key of a non-expiring API token it
+// owns — all through the users, tokens and permissions API.
+func (e *Env) User(username string, grants ...string) (int64, string) {
 	e.T.Helper()
 	u := e.MustAdmin(201, "POST", "/api/v3/core/users/", map[string]any{"username": username, "name": username})
 	id := int64(u["pk"].(float64))
+	for _, g := range grants {
+		perm, pk, _ := strings.Cut(g, "@")
+		model := ""
+		if pk != "" { // app.action_model → app.model
+			app, codename, _ := strings.Cut(perm, ".")
+			_, name, _ := strings.Cut(codename, "_")
+			model = app + "." + name
+		}
+		e.Grant(id, model, pk, perm)
+	}
 	return id, e.TokenFor(id, username+"-token")
 }
 
@@ -45,20 +57,6 @@ func assignBody(model, pk string, perms []string) map[string]any {
 		b["model"], b["object_pk"] = model, pk
 	}
 	return b
-}
-
-// As sends method path body with token key.
-func (e *Env) As(key, method, path string, body any) *Resp {
-	e.T.Helper()
-	var s string
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		s = string(raw)
-	}
-	return e.Do(Request{Method: method, Path: path, Body: s, Token: key})
 }
 
 // Count returns pagination.count of a list answer.

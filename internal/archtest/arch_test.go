@@ -54,11 +54,48 @@ func listPackages(t *testing.T) map[string]*pkg {
 	return pkgs
 }
 
+// allowedImports lists, for every package of the module, the module's packages it may
+// import (its non-test code; imports of others' packages follow from theirs). It is
+// the layering of ARCHITECTURE.md as a table: cmd → cli → the adapters (httpapi,
+// sqlstore, gateway, web, metrics) → authz, expr → racd, with racd on the standard
+// library alone. A package missing here fails the test: a new package, or a new
+// import between packages, is a decision made on this line.
+var allowedImports = map[string][]string{
+	"cmd/racd":           {"internal/cli"},
+	"internal/racd":      nil,
+	"internal/keys":      nil,
+	"internal/realip":    nil,
+	"internal/guacproto": nil,
+	"internal/metrics":   nil,
+	"internal/web":       nil,
+	"internal/authz":     {"internal/racd"},
+	"internal/expr":      {"internal/racd"},
+	"internal/sqlstore":  {"internal/racd"},
+	"internal/gateway":   {"internal/guacproto", "internal/racd"},
+	"internal/httpapi":   {"internal/authz", "internal/expr", "internal/keys", "internal/racd", "internal/realip"},
+	"internal/cli": {"internal/expr", "internal/gateway", "internal/httpapi", "internal/keys", "internal/metrics", "internal/racd",
+		"internal/realip", "internal/sqlstore", "internal/web"},
+	// The packages for tests.
+	"internal/storetest":   {"internal/racd"},
+	"internal/apitest":     {"internal/httpapi", "internal/keys", "internal/racd", "internal/sqlstore", "internal/storetest"},
+	"internal/guacdtest":   {"internal/guacproto"},
+	"internal/archtest":    nil,
+	"internal/e2e":         nil,
+	"internal/browsertest": nil,
+}
+
 // testOnly are the packages that exist for tests (helpers and test-only packages).
 var testOnly = map[string]bool{
 	"internal/apitest": true, "internal/storetest": true, "internal/guacdtest": true,
 	"internal/e2e": true, "internal/browsertest": true, "internal/archtest": true,
 }
+
+// testingThroughThirdParty are the packages of other modules that import the standard
+// library's testing package and that production code reaches anyway:
+// prometheus/common's expfmt (behind client_golang, the agreed metrics library)
+// imports go-abnf, which imports testing. Production code reaches testing through
+// these alone, never through a package of this module.
+var testingThroughThirdParty = map[string]bool{"github.com/pandatix/go-abnf": true}
 
 func ours(path string) bool { return path == module || strings.HasPrefix(path, module+"/") }
 
@@ -82,33 +119,35 @@ func violations(pkgs map[string]*pkg) []string {
 			}
 		}
 	}
-	// Forbidden dependencies, transitive, of the non-test code.
-	forbidden := map[string][]string{
-		"internal/httpapi":  {"internal/sqlstore", "internal/cli"},
-		"internal/sqlstore": {"internal/httpapi", "internal/authz", "internal/cli"},
-		"internal/authz":    {"internal/sqlstore", "internal/httpapi", "internal/cli"},
-	}
-	for from, tos := range forbidden {
-		p := pkgs[module+"/"+from]
-		if p == nil {
-			continue
-		}
-		for _, to := range tos {
-			if slices.Contains(p.Deps, module+"/"+to) {
-				bad("%s depends on %s", from, to)
-			}
-		}
-	}
 	for _, path := range names {
 		p := pkgs[path]
-		// The test guacd is for tests: no production package may depend on it.
-		if !testOnly[strings.TrimPrefix(path, module+"/")] && slices.Contains(p.Deps, module+"/internal/guacdtest") {
-			bad("%s depends on internal/guacdtest, which only tests may use", strings.TrimPrefix(path, module+"/"))
+		rel := strings.TrimPrefix(path, module+"/")
+		// Each package imports only what its line of allowedImports lists.
+		allowed, listed := allowedImports[rel]
+		if !listed && rel != "" {
+			bad("%s is not in allowedImports; add its line (the module's packages it may import)", rel)
+		}
+		for _, imp := range p.Imports {
+			if ours(imp) && listed && !slices.Contains(allowed, strings.TrimPrefix(imp, module+"/")) {
+				bad("%s imports %s, which its line of allowedImports does not list", rel, strings.TrimPrefix(imp, module+"/"))
+			}
+		}
+		// Production code depends on nothing made for tests: no test helper of ours,
+		// and the testing package only through testingThroughThirdParty.
+		if !testOnly[rel] {
+			for _, d := range append([]string{path}, p.Deps...) {
+				dp := pkgs[d]
+				switch {
+				case ours(d) && testOnly[strings.TrimPrefix(d, module+"/")]:
+					bad("%s depends on %s, which only tests may use", rel, strings.TrimPrefix(d, module+"/"))
+				case dp != nil && slices.Contains(dp.Imports, "testing") && !testingThroughThirdParty[d]:
+					bad("%s depends on testing (through %s); production code may not", rel, d)
+				}
+			}
 		}
 		// Prometheus stays in internal/metrics: the domain, the API, the store and the
 		// gateway report through small observer interfaces, and only cli (through
 		// metrics) and the binary link it.
-		rel := strings.TrimPrefix(path, module+"/")
 		for _, d := range p.Deps {
 			if !strings.HasPrefix(d, "github.com/prometheus/") {
 				continue
@@ -130,21 +169,22 @@ func violations(pkgs map[string]*pkg) []string {
 		if path != module+"/cmd/racd" && path != module+"/internal/cli" {
 			for _, imps := range [][]string{p.Imports, p.TestImports, p.XTestImports} {
 				if slices.Contains(imps, module+"/internal/cli") {
-					bad("%s imports internal/cli; only cmd/racd may", strings.TrimPrefix(path, module+"/"))
+					bad("%s imports internal/cli; only cmd/racd may", rel)
 					break
 				}
 			}
 		}
 		// Every package says what it is for.
 		if strings.TrimSpace(p.Doc) == "" {
-			bad("%s has no package doc comment", strings.TrimPrefix(path, module+"/"))
+			bad("%s has no package doc comment", rel)
 		}
 	}
 	return out
 }
 
-// TestImportRules keeps the dependency direction of ARCHITECTURE.md: cli → httpapi →
-// authz → racd and cli → sqlstore → racd, with racd on the standard library alone.
+// TestImportRules keeps the dependency direction of ARCHITECTURE.md (allowedImports),
+// production code free of test code, Prometheus in internal/metrics, cli for cmd/racd
+// alone and a doc comment on every package.
 func TestImportRules(t *testing.T) {
 	pkgs := listPackages(t)
 	n := 0
@@ -167,13 +207,16 @@ func TestImportRulesCanFail(t *testing.T) {
 	base := func() map[string]*pkg {
 		return map[string]*pkg{
 			"fmt":                  {ImportPath: "fmt", Standard: true},
+			"testing":              {ImportPath: "testing", Standard: true},
 			"example.com/x":        {ImportPath: "example.com/x"},
 			m("internal/racd"):     {ImportPath: m("internal/racd"), Doc: "Package racd.", Deps: []string{"fmt"}},
-			m("internal/authz"):    {ImportPath: m("internal/authz"), Doc: "Package authz.", Deps: []string{"fmt", m("internal/racd")}},
-			m("internal/httpapi"):  {ImportPath: m("internal/httpapi"), Doc: "Package httpapi.", Deps: []string{m("internal/authz"), m("internal/racd")}},
-			m("internal/sqlstore"): {ImportPath: m("internal/sqlstore"), Doc: "Package sqlstore.", Deps: []string{m("internal/racd")}},
+			m("internal/authz"):    {ImportPath: m("internal/authz"), Doc: "Package authz.", Imports: []string{m("internal/racd")}, Deps: []string{"fmt", m("internal/racd")}},
+			m("internal/httpapi"):  {ImportPath: m("internal/httpapi"), Doc: "Package httpapi.", Imports: []string{m("internal/authz")}, Deps: []string{m("internal/authz"), m("internal/racd")}},
+			m("internal/sqlstore"): {ImportPath: m("internal/sqlstore"), Doc: "Package sqlstore.", Imports: []string{m("internal/racd")}, Deps: []string{m("internal/racd")}},
 			m("internal/cli"):      {ImportPath: m("internal/cli"), Doc: "Package cli.", Imports: []string{m("internal/httpapi")}},
 			m("cmd/racd"):          {ImportPath: m("cmd/racd"), Doc: "Command racd.", Imports: []string{m("internal/cli")}},
+			m("internal/storetest"): {ImportPath: m("internal/storetest"), Doc: "Package storetest.", Imports: []string{"testing", m("internal/racd")},
+				Deps: []string{"testing", m("internal/racd")}},
 		}
 	}
 	if v := violations(base()); len(v) != 0 {
@@ -190,15 +233,26 @@ func TestImportRulesCanFail(t *testing.T) {
 		{"racd imports ours", func(p map[string]*pkg) {
 			p[m("internal/racd")].Deps = append(p[m("internal/racd")].Deps, m("internal/authz"))
 		}, "standard library only"},
-		{"httpapi reaches sqlstore", func(p map[string]*pkg) {
-			p[m("internal/httpapi")].Deps = append(p[m("internal/httpapi")].Deps, m("internal/sqlstore"))
-		}, "internal/httpapi depends on internal/sqlstore"},
-		{"sqlstore reaches authz", func(p map[string]*pkg) {
-			p[m("internal/sqlstore")].Deps = append(p[m("internal/sqlstore")].Deps, m("internal/authz"))
-		}, "internal/sqlstore depends on internal/authz"},
-		{"sqlstore reaches httpapi", func(p map[string]*pkg) {
-			p[m("internal/sqlstore")].Deps = append(p[m("internal/sqlstore")].Deps, m("internal/httpapi"))
-		}, "internal/sqlstore depends on internal/httpapi"},
+		{"httpapi imports sqlstore", func(p map[string]*pkg) {
+			p[m("internal/httpapi")].Imports = append(p[m("internal/httpapi")].Imports, m("internal/sqlstore"))
+		}, "internal/httpapi imports internal/sqlstore"},
+		{"sqlstore imports authz", func(p map[string]*pkg) {
+			p[m("internal/sqlstore")].Imports = append(p[m("internal/sqlstore")].Imports, m("internal/authz"))
+		}, "internal/sqlstore imports internal/authz"},
+		{"a package without a line", func(p map[string]*pkg) {
+			p[m("internal/newthing")] = &pkg{ImportPath: m("internal/newthing"), Doc: "Package newthing."}
+		}, "internal/newthing is not in allowedImports"},
+		{"production code imports testing", func(p map[string]*pkg) {
+			p[m("internal/sqlstore")].Imports = append(p[m("internal/sqlstore")].Imports, "testing")
+			p[m("internal/sqlstore")].Deps = append(p[m("internal/sqlstore")].Deps, "testing")
+		}, "internal/sqlstore depends on testing (through github.com/racd/racd/internal/sqlstore)"},
+		{"production code reaches testing through a module", func(p map[string]*pkg) {
+			p["example.com/x"].Imports = []string{"testing"}
+			p[m("internal/httpapi")].Deps = append(p[m("internal/httpapi")].Deps, "example.com/x")
+		}, "internal/httpapi depends on testing (through example.com/x)"},
+		{"production code reaches a test helper", func(p map[string]*pkg) {
+			p[m("internal/cli")].Deps = append(p[m("internal/cli")].Deps, m("internal/storetest"))
+		}, "internal/cli depends on internal/storetest"},
 		{"a test imports cli", func(p map[string]*pkg) {
 			p[m("internal/httpapi")].XTestImports = []string{m("internal/cli")}
 		}, "imports internal/cli"},
@@ -206,6 +260,9 @@ func TestImportRulesCanFail(t *testing.T) {
 		{"production code reaches the test guacd", func(p map[string]*pkg) {
 			p[m("internal/httpapi")].Deps = append(p[m("internal/httpapi")].Deps, m("internal/guacdtest"))
 		}, "internal/httpapi depends on internal/guacdtest"},
+		{"racd imports a package of ours", func(p map[string]*pkg) {
+			p[m("internal/racd")].Imports = append(p[m("internal/racd")].Imports, m("internal/keys"))
+		}, "internal/racd imports internal/keys"},
 		{"sqlstore reaches prometheus", func(p map[string]*pkg) {
 			p[m("internal/sqlstore")].Deps = append(p[m("internal/sqlstore")].Deps, "github.com/prometheus/client_golang/prometheus")
 		}, "internal/sqlstore depends on github.com/prometheus/client_golang/prometheus"},

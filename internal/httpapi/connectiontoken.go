@@ -1,16 +1,44 @@
 package httpapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"time"
+	"net/url"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
 )
+
+// connectionTokens is /api/v3/rac/connection_tokens/, by UUID. Launches create
+// tokens; a token's owner sees and manages it without any permission, others by the
+// model's permissions. Nothing depends on a token: its used_by is empty.
+var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery]{
+	model: racd.ConnectionTokenModel, path: "/api/v3/rac/connection_tokens/", param: "connection_token_uuid", key: uuidKey, keyIsPK: true,
+	store: func(st racd.Store) racd.Reader[*racd.ConnectionToken, string, racd.ConnectionTokenQuery] {
+		return st.ConnectionTokens()
+	},
+	order: racd.ConnectionTokenOrderFields,
+	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.ConnectionTokenQuery, error) {
+		// The caller's own tokens, plus those its view permission covers.
+		q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: lq.Visible}}
+		var fe racd.FieldErrors
+		if q.Endpoint = uuidFilter(qv, "endpoint", &fe); !fe.Empty() {
+			return q, &fe
+		}
+		q.Provider = intFilter(qv, "provider", &fe)
+		if fe.Empty() {
+			q.User = intFilter(qv, "session__user", &fe)
+		}
+		return q, fe.Err()
+	},
+	decode: func(f *form) *racd.ConnectionTokenInput {
+		return &racd.ConnectionTokenInput{Provider: f.racProviderRef("provider", 0), Endpoint: f.uuidRef("endpoint", required)}
+	},
+	noCreate: true,
+	wire:     func(c *call, t *racd.ConnectionToken) any { return toConnectionTokenJSON(c, t) },
+	rule:     ownerOrPermission,
+	owner:    func(t *racd.ConnectionToken) int64 { return t.User.ID },
+}
 
 // connectionTokenJSON is authentik's ConnectionToken.
 type connectionTokenJSON struct {
@@ -19,153 +47,18 @@ type connectionTokenJSON struct {
 	ProviderObj providerJSON    `json:"provider_obj"`
 	Endpoint    string          `json:"endpoint"`
 	EndpointObj endpointJSON    `json:"endpoint_obj"`
-	User        tokenMemberJSON `json:"user"`
+	User        groupMemberJSON `json:"user"`
 }
 
-// tokenMemberJSON is authentik's GroupMember, the user a connection token belongs to.
-type tokenMemberJSON struct {
-	PK         int64           `json:"pk"`
-	Username   string          `json:"username"`
-	Name       string          `json:"name"`
-	IsActive   bool            `json:"is_active"`
-	LastLogin  *string         `json:"last_login"`
-	Email      string          `json:"email"`
-	Attributes json.RawMessage `json:"attributes"`
-	UID        string          `json:"uid"`
-}
-
-// timeJSON renders a time as DRF does: RFC 3339 in UTC with a Z and microseconds.
-func racTimeJSON(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.999999Z07:00") }
-
-// userUID is the stable opaque user id GroupMember carries: the hex SHA-256 of the
-// user's UUID (authentik hashes its install id with the primary key).
-func memberUID(u *racd.User) string {
-	h := sha256.Sum256([]byte(u.UUID))
-	return hex.EncodeToString(h[:])
-}
-
-func toTokenMemberJSON(u *racd.User) tokenMemberJSON {
-	out := tokenMemberJSON{PK: u.ID, Username: u.Username, Name: u.Name, IsActive: u.IsActive, Email: u.Email,
-		Attributes: u.Attributes, UID: memberUID(u)}
-	if u.LastLogin != nil {
-		s := racTimeJSON(*u.LastLogin)
-		out.LastLogin = &s
-	}
-	if len(out.Attributes) == 0 {
-		out.Attributes = racd.EmptyObject
-	}
-	return out
-}
-
-func toConnectionTokenJSON(t *racd.ConnectionToken) connectionTokenJSON {
-	out := connectionTokenJSON{PK: t.UUID, Provider: t.ProviderID, Endpoint: t.Endpoint.UUID,
-		EndpointObj: toEndpointJSON(t.Endpoint), User: toTokenMemberJSON(&t.User)}
+func toConnectionTokenJSON(c *call, t *racd.ConnectionToken) connectionTokenJSON {
+	u := t.User
+	out := connectionTokenJSON{PK: t.UUID, Provider: t.ProviderID, Endpoint: t.Endpoint.UUID, EndpointObj: toEndpointJSON(t.Endpoint),
+		User: toMemberJSON(c, racd.GroupMember{ID: u.ID, UUID: u.UUID, Username: u.Username, Name: u.Name, IsActive: u.IsActive,
+			LastLogin: u.LastLogin, Email: u.Email, Attributes: u.Attributes})}
 	if t.Provider != nil {
 		out.ProviderObj = toProviderJSON(t.Provider)
 	}
 	return out
-}
-
-// tokenVisibility is what connection tokens the caller sees: its own, plus those its
-// view permission covers (superusers: all).
-func connTokenVisibility(c *call) racd.ConnectionTokenVisibility {
-	return racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: c.p.Visibility(racd.ConnectionTokenModel.Perm(racd.PermView))}
-}
-
-func listConnectionTokens(s *Server, c *call) error {
-	qv := c.query()
-	lq, err := listQuery(qv, racd.ConnectionTokenOrderFields)
-	if err != nil {
-		return err
-	}
-	q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: connTokenVisibility(c)}
-	if v := strFilter(qv, "endpoint"); v != nil {
-		id, ok := racd.ParseUUID(*v)
-		if !ok {
-			return racd.FieldError("endpoint", "Enter a valid UUID.")
-		}
-		q.Endpoint = &id
-	}
-	if q.Provider, err = racIntFilter(qv, "provider"); err != nil {
-		return err
-	}
-	if q.User, err = racIntFilter(qv, "session__user"); err != nil {
-		return err
-	}
-	ts, count, err := s.store.ConnectionTokens().List(c.ctx, q)
-	if err != nil {
-		return err
-	}
-	out := make([]connectionTokenJSON, len(ts))
-	for i, t := range ts {
-		out[i] = toConnectionTokenJSON(t)
-	}
-	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
-}
-
-// loadConnectionToken returns the token if the caller may see it (its owner, or view
-// permission; else 404) and may perform action on it (owner, or the permission; else 403).
-func (s *Server) loadConnectionToken(c *call, action string) (*racd.ConnectionToken, error) {
-	id, ok := racd.ParseUUID(c.param("connection_token_uuid"))
-	if !ok {
-		return nil, errNotFound
-	}
-	t, err := s.store.ConnectionTokens().Get(c.ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if t.User.ID == c.p.User.ID {
-		return t, nil
-	}
-	if err := requireObject(c, racd.ConnectionTokenModel, t.UUID, action); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-func getConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, racd.PermView)
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, toConnectionTokenJSON(t))
-}
-
-func updateConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, racd.PermChange)
-	if err != nil {
-		return err
-	}
-	in := &racd.ConnectionTokenInput{}
-	f, err := readForm(c, &in.Errors, c.r.Method == http.MethodPatch)
-	if err != nil {
-		return err
-	}
-	in.Provider = f.racProviderRef("provider", false)
-	in.Endpoint = f.uuidRef("endpoint", true, false)
-	t, err = s.store.ConnectionTokens().Update(c.ctx, t.UUID, in, c.audit())
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, toConnectionTokenJSON(t))
-}
-
-func deleteConnectionToken(s *Server, c *call) error {
-	t, err := s.loadConnectionToken(c, racd.PermDelete)
-	if err != nil {
-		return err
-	}
-	if err := s.store.ConnectionTokens().Delete(c.ctx, t.UUID, c.audit()); err != nil {
-		return err
-	}
-	return noContent(c)
-}
-
-func connectionTokenUsedBy(s *Server, c *call) error {
-	if _, err := s.loadConnectionToken(c, racd.PermView); err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, []usedByJSON{})
 }
 
 // launchJSON is the answer of POST /rac/endpoints/{pbm_uuid}/launch/.
@@ -178,12 +71,11 @@ type launchJSON struct {
 }
 
 // launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
-// on the endpoint, 404 for an unknown one, 400 at the connection limit.
+// on the endpoint (its route admits callers who may view any endpoint; [racd] one the
+// caller may not view is a 403, not a 404, as the launch is an action on it), 404 for
+// an unknown one, 400 at the connection limit.
 func launchEndpoint(s *Server, c *call) error {
-	if err := requireList(c, racd.EndpointModel); err != nil {
-		return err
-	}
-	id, ok := racd.ParseUUID(c.param("pbm_uuid"))
+	id, ok := uuidKey(c.param("pbm_uuid"))
 	if !ok {
 		return errNotFound
 	}
@@ -194,17 +86,16 @@ func launchEndpoint(s *Server, c *call) error {
 	if !c.p.Can(racd.EndpointModel.Perm(racd.PermView), e.UUID) {
 		return errForbidden
 	}
-	var errs racd.FieldErrors
-	f, err := readForm(c, &errs, true)
+	f, err := readForm(c, true)
 	if err != nil {
 		return err
 	}
-	settings := f.object("settings", false, racd.MsgNotADict)
+	settings := f.object("settings", 0)
 	if len(settings.V) > racd.MaxLaunchSettingsBytes {
-		errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
+		f.errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
 	}
-	if !errs.Empty() {
-		return &errs
+	if err := f.errs.Err(); err != nil {
+		return err
 	}
 	// Mappings are evaluated in a slot of the evaluator, taken before anything is
 	// written: when none frees up within the evaluation time limit, the answer is a
@@ -228,13 +119,8 @@ func launchEndpoint(s *Server, c *call) error {
 	}
 	// The answer shows the settings without credentials: those reach guacd only, when
 	// the gateway computes the settings again at connect time.
-	out := launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret, slot)),
-		ConnectionToken: toConnectionTokenJSON(l.Token)}
-	if l.Token.Expires != nil {
-		x := racTimeJSON(*l.Token.Expires)
-		out.Expires = &x
-	}
-	return s.writeJSON(c, http.StatusCreated, out)
+	return s.writeJSON(c, http.StatusCreated, launchJSON{Token: secret, URL: racd.SessionPagePath(secret), Expires: optTime(l.Token.Expires),
+		Settings: racd.WithoutSecrets(s.connectionSettings(c, l, secret, slot)), ConnectionToken: toConnectionTokenJSON(c, l.Token)})
 }
 
 // connectionSettings merges the settings of a launched token (SPEC §4), evaluating

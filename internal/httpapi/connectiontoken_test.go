@@ -23,7 +23,7 @@ type launchResp struct {
 
 func (f *racFixture) launch(key, endpoint, body string) (*apitest.Resp, launchResp) {
 	f.T.Helper()
-	r := f.as(key, "POST", "/api/v3/rac/endpoints/"+endpoint+"/launch/", body)
+	r := f.As(key, "POST", "/api/v3/rac/endpoints/"+endpoint+"/launch/", body)
 	var l launchResp
 	if r.Status == 201 {
 		if err := json.Unmarshal(r.Body, &l); err != nil {
@@ -80,17 +80,17 @@ func TestLaunchSettings(t *testing.T) {
 			}
 		}
 		// Two failing mappings, two configuration_error events with authentik's message.
-		if n := f.queryInt("SELECT count(*) FROM events WHERE action = 'configuration_error'"); n != 2 {
+		if n := f.QueryInt("SELECT count(*) FROM events WHERE action = 'configuration_error'"); n != 2 {
 			t.Errorf("configuration_error events: %d, want 2", n)
 		}
 		for _, name := range []string{"d-broken", "e-runaway"} {
-			if n := f.queryInt("SELECT count(*) FROM events WHERE action = 'configuration_error' AND CAST(context AS TEXT) LIKE $1",
+			if n := f.QueryInt("SELECT count(*) FROM events WHERE action = 'configuration_error' AND CAST(context AS TEXT) LIKE $1",
 				"%Failed to evaluate property-mapping: '"+name+"'%"); n != 1 {
 				t.Errorf("event for %s: %d", name, n)
 			}
 		}
 		// The secret is stored only as a keyed hash.
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens WHERE token_hash = $1", f.Keys.Hash(l.Token)); n != 1 {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens WHERE token_hash = $1", f.Keys.Hash(l.Token)); n != 1 {
 			t.Errorf("token hash rows: %d", n)
 		}
 		if strings.Contains(string(f.MustAdminRaw("GET", "/api/v3/rac/connection_tokens/")), l.Token) {
@@ -126,7 +126,7 @@ func TestLaunchBodyAndExpiry(t *testing.T) {
 				t.Errorf("%s: %d %s", body, r.Status, r.Body)
 			}
 		}
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
 			t.Errorf("invalid launches stored %d tokens", n)
 		}
 		before := time.Now().UTC()
@@ -165,7 +165,7 @@ func TestLaunchLimitConcurrent(t *testing.T) {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
-				r := f.as(apitest.AdminToken, "POST", "/api/v3/rac/endpoints/"+e+"/launch/", "")
+				r := f.As(apitest.AdminToken, "POST", "/api/v3/rac/endpoints/"+e+"/launch/", "")
 				statuses[i], bodies[i] = r.Status, string(r.Body)
 			}(i)
 		}
@@ -195,10 +195,10 @@ func TestConnectionTokenVisibility(t *testing.T) {
 		f := newRACFixture(t, backend)
 		e := f.endpoint(map[string]any{"maximum_connections": -1})["pk"].(string)
 		grant := "authentik_providers_rac.view_endpoint@" + e
-		aliceID, alice := f.user("alice", grant)
-		_, bob := f.user("bob", grant)
-		_, auditor := f.user("auditor", "authentik_providers_rac.view_connectiontoken")
-		_, revoker := f.user("revoker", "authentik_providers_rac.view_connectiontoken", "authentik_providers_rac.delete_connectiontoken")
+		aliceID, alice := f.User("alice", grant)
+		_, bob := f.User("bob", grant)
+		_, auditor := f.User("auditor", "authentik_providers_rac.view_connectiontoken")
+		_, revoker := f.User("revoker", "authentik_providers_rac.view_connectiontoken", "authentik_providers_rac.delete_connectiontoken")
 		_, la := f.launch(alice, e, "")
 		_, lb := f.launch(bob, e, "")
 		_, ladm := f.launch(apitest.AdminToken, e, "")
@@ -227,13 +227,13 @@ func TestConnectionTokenVisibility(t *testing.T) {
 			{"revoker", revoker, "DELETE", path(ladm.ConnectionToken["pk"].(string)), 204},
 		}
 		for _, c := range cases {
-			r := f.as(c.key, c.method, c.path, "")
+			r := f.As(c.key, c.method, c.path, "")
 			if r.Status != c.status {
 				t.Errorf("%s %s %s: %d %s, want %d", c.who, c.method, c.path, r.Status, r.Body, c.status)
 			}
 		}
 		count := func(key string) float64 {
-			r := f.as(key, "GET", "/api/v3/rac/connection_tokens/", "")
+			r := f.As(key, "GET", "/api/v3/rac/connection_tokens/", "")
 			var page struct {
 				Pagination struct{ Count float64 } `json:"pagination"`
 			}
@@ -247,45 +247,45 @@ func TestConnectionTokenVisibility(t *testing.T) {
 				t.Errorf("%s sees %v tokens, want %v", who, got, want)
 			}
 		}
-		r := f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=desk%20prov&endpoint="+e, "")
+		r := f.As(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=desk%20prov&endpoint="+e, "")
 		if r.Status != 200 || !strings.Contains(string(r.Body), `"count":0`) {
 			// "desk" is not the endpoint's name ("ep"): nothing matches.
 			t.Errorf("filtered list: %d %s", r.Status, r.Body)
 		}
-		r = f.as(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=ep%20prov", "")
+		r = f.As(apitest.AdminToken, "GET", "/api/v3/rac/connection_tokens/?session__user="+racItoa(aliceID)+"&search=ep%20prov", "")
 		if !strings.Contains(string(r.Body), `"count":1`) {
 			t.Errorf("search: %s", r.Body)
 		}
 		// PATCH by the owner validates references.
-		r = f.as(alice, "PATCH", path(aTok), `{"endpoint":"00000000-0000-4000-8000-000000000000","provider":999}`)
+		r = f.As(alice, "PATCH", path(aTok), `{"endpoint":"00000000-0000-4000-8000-000000000000","provider":999}`)
 		if r.Status != 400 || string(r.Body) != `{"provider":["Invalid pk \"999\" - object does not exist."],"endpoint":["Invalid pk \"00000000-0000-4000-8000-000000000000\" - object does not exist."]}` {
 			t.Errorf("patch: %d %s", r.Status, r.Body)
 		}
-		if r := f.as(alice, "PUT", path(aTok), `{}`); r.Status != 400 || string(r.Body) != `{"endpoint":["This field is required."]}` {
+		if r := f.As(alice, "PUT", path(aTok), `{}`); r.Status != 400 || string(r.Body) != `{"endpoint":["This field is required."]}` {
 			t.Errorf("put: %d %s", r.Status, r.Body)
 		}
-		if r := f.as(alice, "PUT", path(aTok), `{"endpoint":"`+e+`"}`); r.Status != 200 {
+		if r := f.As(alice, "PUT", path(aTok), `{"endpoint":"`+e+`"}`); r.Status != 200 {
 			t.Errorf("put: %d %s", r.Status, r.Body)
 		}
 		// The owner revokes its own token.
-		if r := f.as(alice, "DELETE", path(aTok), ""); r.Status != 204 {
+		if r := f.As(alice, "DELETE", path(aTok), ""); r.Status != 204 {
 			t.Errorf("revoke: %d %s", r.Status, r.Body)
 		}
-		if r := f.as(alice, "GET", path(aTok), ""); r.Status != 404 {
+		if r := f.As(alice, "GET", path(aTok), ""); r.Status != 404 {
 			t.Errorf("after revoke: %d", r.Status)
 		}
 		// Expired tokens are neither listed nor returned, then purged.
-		f.exec("UPDATE connection_tokens SET expires = 1")
+		f.Exec("UPDATE connection_tokens SET expires = 1")
 		if got := count(apitest.AdminToken); got != 0 {
 			t.Errorf("expired tokens listed: %v", got)
 		}
-		if r := f.as(bob, "GET", path(bTok), ""); r.Status != 404 {
+		if r := f.As(bob, "GET", path(bTok), ""); r.Status != 404 {
 			t.Errorf("expired token retrieved: %d", r.Status)
 		}
 		if n, err := f.Store.PurgeExpired(t.Context()); err != nil || n < 1 {
 			t.Errorf("purge: %d %v", n, err)
 		}
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
 			t.Errorf("left after purge: %d", n)
 		}
 	})

@@ -24,14 +24,14 @@ const (
 
 // baseFixture adds two flows, two mappings and one provider: {authz} {authn} {pm1}
 // {pm2} {p1}.
-func baseFixture(t testing.TB, backend string) *fixture {
-	f := newFixture(t, backend)
-	f.vars["authz"] = f.env.Flow("authz", "authorization")
-	f.vars["authn"] = f.env.Flow("authn", "authentication")
-	f.vars["pm1"] = f.env.Mapping("pm1", map[string]any{"a": "1"})
-	f.vars["pm2"] = f.env.Mapping("pm2", nil)
-	p := f.env.Provider(map[string]any{"name": "p1", "authorization_flow": f.vars["authz"]})
-	f.vars["p1"] = strconv.FormatInt(int64(p["pk"].(float64)), 10)
+func baseFixture(t testing.TB, backend string) *apitest.Env {
+	f := apitest.New(t, backend).AddCallers()
+	f.Vars["authz"] = f.Flow("authz", "authorization")
+	f.Vars["authn"] = f.Flow("authn", "authentication")
+	f.Vars["pm1"] = f.Mapping("pm1", map[string]any{"a": "1"})
+	f.Vars["pm2"] = f.Mapping("pm2", nil)
+	p := f.Provider(map[string]any{"name": "p1", "authorization_flow": f.Vars["authz"]})
+	f.Vars["p1"] = strconv.FormatInt(int64(p["pk"].(float64)), 10)
 	return f
 }
 
@@ -40,101 +40,101 @@ func baseFixture(t testing.TB, backend string) *fixture {
 func TestConventionScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := baseFixture(t, backend)
-		f.run(t, []scenario{
+		f.Run(t, []apitest.Scenario{
 			// Routing.
-			{name: "list without trailing slash", method: "GET", path: "/api/v3/providers/rac", status: 404, want: bodyNotFound},
-			{name: "detail without trailing slash", method: "GET", path: "/api/v3/providers/rac/{p1}", status: 404, want: bodyNotFound},
-			{name: "used_by without trailing slash", method: "GET", path: "/api/v3/providers/rac/{p1}/used_by", status: 404, want: bodyNotFound},
-			{name: "unknown path", method: "GET", path: "/api/v3/nothing/here/", status: 404, want: bodyNotFound},
-			{name: "unknown path without credentials", as: asNone, method: "GET", path: "/api/v3/nothing/", status: 404, want: bodyNotFound},
-			{name: "unknown sub-route", method: "GET", path: "/api/v3/providers/rac/{p1}/nothing/", status: 404, want: bodyNotFound},
-			{name: "double slash", method: "GET", path: "/api/v3/providers//rac/", status: 404, want: bodyNotFound},
-			{name: "root", method: "GET", path: "/", status: 404, want: bodyNotFound},
+			{Name: "list without trailing slash", Method: "GET", Path: "/api/v3/providers/rac", Status: 404, Want: bodyNotFound},
+			{Name: "detail without trailing slash", Method: "GET", Path: "/api/v3/providers/rac/{p1}", Status: 404, Want: bodyNotFound},
+			{Name: "used_by without trailing slash", Method: "GET", Path: "/api/v3/providers/rac/{p1}/used_by", Status: 404, Want: bodyNotFound},
+			{Name: "unknown path", Method: "GET", Path: "/api/v3/nothing/here/", Status: 404, Want: bodyNotFound},
+			{Name: "unknown path without credentials", As: apitest.AsNone, Method: "GET", Path: "/api/v3/nothing/", Status: 404, Want: bodyNotFound},
+			{Name: "unknown sub-route", Method: "GET", Path: "/api/v3/providers/rac/{p1}/nothing/", Status: 404, Want: bodyNotFound},
+			{Name: "double slash", Method: "GET", Path: "/api/v3/providers//rac/", Status: 404, Want: bodyNotFound},
+			{Name: "root", Method: "GET", Path: "/", Status: 404, Want: bodyNotFound},
 			// Ids.
-			{name: "unknown id", method: "GET", path: provPath + "999999/", status: 404, want: bodyNotFound},
-			{name: "non-numeric id", method: "GET", path: provPath + "abc/", status: 404, want: bodyNotFound},
-			{name: "negative id", method: "GET", path: provPath + "-1/", status: 404, want: bodyNotFound},
-			{name: "huge id", method: "GET", path: provPath + "99999999999999999999999/", status: 404, want: bodyNotFound},
-			{name: "float id", method: "GET", path: provPath + "1.0/", status: 404, want: bodyNotFound},
-			{name: "NUL in id", method: "GET", path: provPath + "%00/", status: 404, want: bodyNotFound},
-			{name: "invalid UTF-8 in id", method: "GET", path: provPath + "%ff/", status: 404, want: bodyNotFound},
-			{name: "unknown id on PATCH", method: "PATCH", path: provPath + "999999/", body: `{}`, status: 404, want: bodyNotFound, noWrite: true},
-			{name: "unknown id on PUT", method: "PUT", path: provPath + "999999/", body: `{}`, status: 404, want: bodyNotFound, noWrite: true},
-			{name: "unknown id on DELETE", method: "DELETE", path: provPath + "999999/", status: 404, want: bodyNotFound, noWrite: true},
-			{name: "unknown id on used_by", method: "GET", path: provPath + "999999/used_by/", status: 404, want: bodyNotFound},
-			{name: "unknown flow slug", method: "GET", path: "/api/v3/flows/instances/nope/", status: 404, want: bodyNotFound},
-			{name: "NUL in flow slug", method: "GET", path: "/api/v3/flows/instances/a%00b/", status: 404, want: bodyNotFound},
-			{name: "invalid UTF-8 in flow slug", method: "GET", path: "/api/v3/flows/instances/%ff%fe/", status: 404, want: bodyNotFound},
-			{name: "NUL in flow slug on PATCH", method: "PATCH", path: "/api/v3/flows/instances/%00/", body: `{}`, status: 404, want: bodyNotFound, noWrite: true},
-			{name: "non-UUID mapping id", method: "GET", path: "/api/v3/propertymappings/rac/nope/", status: 404, want: bodyNotFound},
-			{name: "unknown mapping id", method: "GET", path: "/api/v3/propertymappings/rac/00000000-0000-4000-8000-000000000000/", status: 404, want: bodyNotFound},
+			{Name: "unknown id", Method: "GET", Path: provPath + "999999/", Status: 404, Want: bodyNotFound},
+			{Name: "non-numeric id", Method: "GET", Path: provPath + "abc/", Status: 404, Want: bodyNotFound},
+			{Name: "negative id", Method: "GET", Path: provPath + "-1/", Status: 404, Want: bodyNotFound},
+			{Name: "huge id", Method: "GET", Path: provPath + "99999999999999999999999/", Status: 404, Want: bodyNotFound},
+			{Name: "float id", Method: "GET", Path: provPath + "1.0/", Status: 404, Want: bodyNotFound},
+			{Name: "NUL in id", Method: "GET", Path: provPath + "%00/", Status: 404, Want: bodyNotFound},
+			{Name: "invalid UTF-8 in id", Method: "GET", Path: provPath + "%ff/", Status: 404, Want: bodyNotFound},
+			{Name: "unknown id on PATCH", Method: "PATCH", Path: provPath + "999999/", Body: `{}`, Status: 404, Want: bodyNotFound, NoWrite: true},
+			{Name: "unknown id on PUT", Method: "PUT", Path: provPath + "999999/", Body: `{}`, Status: 404, Want: bodyNotFound, NoWrite: true},
+			{Name: "unknown id on DELETE", Method: "DELETE", Path: provPath + "999999/", Status: 404, Want: bodyNotFound, NoWrite: true},
+			{Name: "unknown id on used_by", Method: "GET", Path: provPath + "999999/used_by/", Status: 404, Want: bodyNotFound},
+			{Name: "unknown flow slug", Method: "GET", Path: "/api/v3/flows/instances/nope/", Status: 404, Want: bodyNotFound},
+			{Name: "NUL in flow slug", Method: "GET", Path: "/api/v3/flows/instances/a%00b/", Status: 404, Want: bodyNotFound},
+			{Name: "invalid UTF-8 in flow slug", Method: "GET", Path: "/api/v3/flows/instances/%ff%fe/", Status: 404, Want: bodyNotFound},
+			{Name: "NUL in flow slug on PATCH", Method: "PATCH", Path: "/api/v3/flows/instances/%00/", Body: `{}`, Status: 404, Want: bodyNotFound, NoWrite: true},
+			{Name: "non-UUID mapping id", Method: "GET", Path: "/api/v3/propertymappings/rac/nope/", Status: 404, Want: bodyNotFound},
+			{Name: "unknown mapping id", Method: "GET", Path: "/api/v3/propertymappings/rac/00000000-0000-4000-8000-000000000000/", Status: 404, Want: bodyNotFound},
 			// Methods.
-			{name: "DELETE on list", method: "DELETE", path: provPath, status: 405, want: `{"detail":"Method \"DELETE\" not allowed."}`},
-			{name: "PUT on list", method: "PUT", path: provPath, body: `{}`, status: 405, want: `{"detail":"Method \"PUT\" not allowed."}`, noWrite: true},
-			{name: "PATCH on list", method: "PATCH", path: provPath, body: `{}`, status: 405, want: `{"detail":"Method \"PATCH\" not allowed."}`},
-			{name: "POST on detail", method: "POST", path: provPath + "{p1}/", body: `{}`, status: 405, want: `{"detail":"Method \"POST\" not allowed."}`, noWrite: true},
-			{name: "POST on used_by", method: "POST", path: provPath + "{p1}/used_by/", status: 405, want: `{"detail":"Method \"POST\" not allowed."}`},
-			{name: "DELETE on used_by", method: "DELETE", path: provPath + "{p1}/used_by/", status: 405, want: `{"detail":"Method \"DELETE\" not allowed."}`},
-			{name: "odd method", method: "FROB", path: provPath, status: 405, want: `{"detail":"Method \"FROB\" not allowed."}`},
-			{name: "wrong method without credentials on list", as: asNone, method: "DELETE", path: provPath, status: 403, want: bodyNoCredentials},
-			{name: "wrong method without credentials on detail", as: asNone, method: "POST", path: provPath + "{p1}/", status: 403, want: bodyForbidden},
-			{name: "wrong method with an unknown key", as: asUnknown, method: "DELETE", path: provPath, status: 403, want: bodyTokenInvalid},
-			{name: "wrong method for a caller without permission", as: asNoPerm, method: "DELETE", path: provPath, status: 405, want: `{"detail":"Method \"DELETE\" not allowed."}`},
+			{Name: "DELETE on list", Method: "DELETE", Path: provPath, Status: 405, Want: `{"detail":"Method \"DELETE\" not allowed."}`},
+			{Name: "PUT on list", Method: "PUT", Path: provPath, Body: `{}`, Status: 405, Want: `{"detail":"Method \"PUT\" not allowed."}`, NoWrite: true},
+			{Name: "PATCH on list", Method: "PATCH", Path: provPath, Body: `{}`, Status: 405, Want: `{"detail":"Method \"PATCH\" not allowed."}`},
+			{Name: "POST on detail", Method: "POST", Path: provPath + "{p1}/", Body: `{}`, Status: 405, Want: `{"detail":"Method \"POST\" not allowed."}`, NoWrite: true},
+			{Name: "POST on used_by", Method: "POST", Path: provPath + "{p1}/used_by/", Status: 405, Want: `{"detail":"Method \"POST\" not allowed."}`},
+			{Name: "DELETE on used_by", Method: "DELETE", Path: provPath + "{p1}/used_by/", Status: 405, Want: `{"detail":"Method \"DELETE\" not allowed."}`},
+			{Name: "odd method", Method: "FROB", Path: provPath, Status: 405, Want: `{"detail":"Method \"FROB\" not allowed."}`},
+			{Name: "wrong method without credentials on list", As: apitest.AsNone, Method: "DELETE", Path: provPath, Status: 403, Want: bodyNoCredentials},
+			{Name: "wrong method without credentials on detail", As: apitest.AsNone, Method: "POST", Path: provPath + "{p1}/", Status: 403, Want: bodyForbidden},
+			{Name: "wrong method with an unknown key", As: apitest.AsUnknown, Method: "DELETE", Path: provPath, Status: 403, Want: bodyTokenInvalid},
+			{Name: "wrong method for a caller without permission", As: apitest.AsNoPerm, Method: "DELETE", Path: provPath, Status: 405, Want: `{"detail":"Method \"DELETE\" not allowed."}`},
 			// Media types.
-			{name: "text/plain", method: "POST", path: provPath, ct: "text/plain", body: `{"name":"x"}`, status: 415,
-				want: `{"detail":"Unsupported media type \"text/plain\" in request."}`, noWrite: true},
-			{name: "media type with parameters kept verbatim", method: "POST", path: provPath, ct: "text/plain; charset=utf-8", body: `{}`, status: 415,
-				want: `{"detail":"Unsupported media type \"text/plain; charset=utf-8\" in request."}`, noWrite: true},
-			{name: "form encoding", method: "POST", path: provPath, ct: "application/x-www-form-urlencoded", body: `name=x`, status: 415,
-				want: `{"detail":"Unsupported media type \"application/x-www-form-urlencoded\" in request."}`, noWrite: true},
-			{name: "no content type with a body", method: "POST", path: provPath, header: map[string]string{"Content-Type": ""}, body: `{}`, status: 415,
-				want: `{"detail":"Unsupported media type \"\" in request."}`, noWrite: true},
-			{name: "PATCH text/plain", method: "PATCH", path: provPath + "{p1}/", ct: "text/plain", body: `{}`, status: 415,
-				want: `{"detail":"Unsupported media type \"text/plain\" in request."}`, noWrite: true},
-			{name: "charset allowed", method: "PATCH", path: provPath + "{p1}/", ct: "application/json; charset=utf-8", body: `{"settings":{"c":1}}`, status: 200, subset: `{"settings":{"c":1}}`},
-			{name: "media type case-insensitive", method: "PATCH", path: provPath + "{p1}/", ct: "Application/JSON", body: `{"settings":{"c":2}}`, status: 200, subset: `{"settings":{"c":2}}`},
-			{name: "media type with a trailing semicolon", method: "PATCH", path: provPath + "{p1}/", ct: "application/json;", body: `{"settings":{"c":3}}`, status: 200, subset: `{"settings":{"c":3}}`},
-			{name: "malformed parameters are ignored", method: "PATCH", path: provPath + "{p1}/", ct: "application/json; charset", body: `{"settings":{"c":4}}`, status: 200, subset: `{"settings":{"c":4}}`},
-			{name: "wildcard media type", method: "PATCH", path: provPath + "{p1}/", ct: "*/*", body: `{"settings":{"c":5}}`, status: 200, subset: `{"settings":{"c":5}}`},
-			{name: "wildcard subtype", method: "PATCH", path: provPath + "{p1}/", ct: "application/*", body: `{"settings":{"c":6}}`, status: 200, subset: `{"settings":{"c":6}}`},
-			{name: "application without subtype", method: "PATCH", path: provPath + "{p1}/", ct: "application", body: `{}`, status: 415,
-				want: `{"detail":"Unsupported media type \"application\" in request."}`, noWrite: true},
-			{name: "json suffix types are not json", method: "PATCH", path: provPath + "{p1}/", ct: "application/merge-patch+json", body: `{}`, status: 415,
-				want: `{"detail":"Unsupported media type \"application/merge-patch+json\" in request."}`, noWrite: true},
-			{name: "wrong media type with an empty body is {}", method: "PATCH", path: provPath + "{p1}/", header: map[string]string{"Content-Type": "text/plain"}, status: 200, subset: `{"name":"p1"}`},
-			{name: "permission comes before the media type", as: asNoPerm, method: "POST", path: provPath, ct: "text/plain", body: `x`, status: 403, want: bodyForbidden, noWrite: true},
-			{name: "permission comes before the body", as: asNoPerm, method: "POST", path: provPath, body: `[`, status: 403, want: bodyForbidden, noWrite: true},
-			{name: "visibility comes before the body", as: asNoPerm, method: "PATCH", path: provPath + "{p1}/", body: `[`, status: 403, want: bodyForbidden, noWrite: true},
-			{name: "existence comes before the body", method: "PATCH", path: provPath + "424242/", body: `[`, status: 404, want: bodyNotFound, noWrite: true},
+			{Name: "text/plain", Method: "POST", Path: provPath, CT: "text/plain", Body: `{"name":"x"}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"text/plain\" in request."}`, NoWrite: true},
+			{Name: "media type with parameters kept verbatim", Method: "POST", Path: provPath, CT: "text/plain; charset=utf-8", Body: `{}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"text/plain; charset=utf-8\" in request."}`, NoWrite: true},
+			{Name: "form encoding", Method: "POST", Path: provPath, CT: "application/x-www-form-urlencoded", Body: `name=x`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"application/x-www-form-urlencoded\" in request."}`, NoWrite: true},
+			{Name: "no content type with a body", Method: "POST", Path: provPath, Header: map[string]string{"Content-Type": ""}, Body: `{}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"\" in request."}`, NoWrite: true},
+			{Name: "PATCH text/plain", Method: "PATCH", Path: provPath + "{p1}/", CT: "text/plain", Body: `{}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"text/plain\" in request."}`, NoWrite: true},
+			{Name: "charset allowed", Method: "PATCH", Path: provPath + "{p1}/", CT: "application/json; charset=utf-8", Body: `{"settings":{"c":1}}`, Status: 200, Subset: `{"settings":{"c":1}}`},
+			{Name: "media type case-insensitive", Method: "PATCH", Path: provPath + "{p1}/", CT: "Application/JSON", Body: `{"settings":{"c":2}}`, Status: 200, Subset: `{"settings":{"c":2}}`},
+			{Name: "media type with a trailing semicolon", Method: "PATCH", Path: provPath + "{p1}/", CT: "application/json;", Body: `{"settings":{"c":3}}`, Status: 200, Subset: `{"settings":{"c":3}}`},
+			{Name: "malformed parameters are ignored", Method: "PATCH", Path: provPath + "{p1}/", CT: "application/json; charset", Body: `{"settings":{"c":4}}`, Status: 200, Subset: `{"settings":{"c":4}}`},
+			{Name: "wildcard media type", Method: "PATCH", Path: provPath + "{p1}/", CT: "*/*", Body: `{"settings":{"c":5}}`, Status: 200, Subset: `{"settings":{"c":5}}`},
+			{Name: "wildcard subtype", Method: "PATCH", Path: provPath + "{p1}/", CT: "application/*", Body: `{"settings":{"c":6}}`, Status: 200, Subset: `{"settings":{"c":6}}`},
+			{Name: "application without subtype", Method: "PATCH", Path: provPath + "{p1}/", CT: "application", Body: `{}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"application\" in request."}`, NoWrite: true},
+			{Name: "json suffix types are not json", Method: "PATCH", Path: provPath + "{p1}/", CT: "application/merge-patch+json", Body: `{}`, Status: 415,
+				Want: `{"detail":"Unsupported media type \"application/merge-patch+json\" in request."}`, NoWrite: true},
+			{Name: "wrong media type with an empty body is {}", Method: "PATCH", Path: provPath + "{p1}/", Header: map[string]string{"Content-Type": "text/plain"}, Status: 200, Subset: `{"name":"p1"}`},
+			{Name: "permission comes before the media type", As: apitest.AsNoPerm, Method: "POST", Path: provPath, CT: "text/plain", Body: `x`, Status: 403, Want: bodyForbidden, NoWrite: true},
+			{Name: "permission comes before the body", As: apitest.AsNoPerm, Method: "POST", Path: provPath, Body: `[`, Status: 403, Want: bodyForbidden, NoWrite: true},
+			{Name: "visibility comes before the body", As: apitest.AsNoPerm, Method: "PATCH", Path: provPath + "{p1}/", Body: `[`, Status: 403, Want: bodyForbidden, NoWrite: true},
+			{Name: "existence comes before the body", Method: "PATCH", Path: provPath + "424242/", Body: `[`, Status: 404, Want: bodyNotFound, NoWrite: true},
 			// Body shapes.
-			{name: "malformed JSON", method: "POST", path: provPath, body: `{"name":`, status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "trailing garbage", method: "POST", path: provPath, body: `{} x`, status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "two values", method: "POST", path: provPath, body: `{}{}`, status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "whitespace body", method: "POST", path: provPath, body: "  \n", status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "NaN literal", method: "POST", path: provPath, body: `{"name":NaN}`, status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "invalid UTF-8", method: "POST", path: provPath, body: "{\"name\":\"\xff\"}", status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "malformed JSON on PATCH", method: "PATCH", path: provPath + "{p1}/", body: `[`, status: 400, prefix: `{"detail":"JSON parse error - `, noWrite: true},
-			{name: "array body", method: "POST", path: provPath, body: `[]`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`, noWrite: true},
-			{name: "array body on PATCH", method: "PATCH", path: provPath + "{p1}/", body: `[{"name":"x"}]`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`, noWrite: true},
-			{name: "string body", method: "POST", path: provPath, body: `"x"`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`, noWrite: true},
-			{name: "integer body", method: "POST", path: provPath, body: `1`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got int."]}`, noWrite: true},
-			{name: "float body", method: "POST", path: provPath, body: `1.5`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got float."]}`, noWrite: true},
-			{name: "boolean body", method: "POST", path: provPath, body: `true`, status: 400, want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got bool."]}`, noWrite: true},
-			{name: "null body", method: "POST", path: provPath, body: `null`, status: 400, want: `{"non_field_errors":["No data provided"]}`, noWrite: true},
-			{name: "null body on PATCH", method: "PATCH", path: provPath + "{p1}/", body: ` null `, status: 400, want: `{"non_field_errors":["No data provided"]}`, noWrite: true},
-			{name: "empty body is {} on POST", method: "POST", path: provPath, status: 400,
-				want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`, noWrite: true},
-			{name: "empty body is {} on PATCH", method: "PATCH", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`},
-			{name: "unknown and read-only keys ignored", method: "POST", path: provPath,
-				body:   `{"name":"ignored-keys","authorization_flow":"{authz}","pk":999,"component":"x","verbose_name":"y","outpost_set":["z"],"assigned_application_slug":"s","bogus":{"deep":[1]}}`,
-				status: 201, subset: `{"name":"ignored-keys","component":"ak-provider-rac-form","verbose_name":"RAC Provider","outpost_set":[],"assigned_application_slug":""}`,
-				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+			{Name: "malformed JSON", Method: "POST", Path: provPath, Body: `{"name":`, Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "trailing garbage", Method: "POST", Path: provPath, Body: `{} x`, Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "two values", Method: "POST", Path: provPath, Body: `{}{}`, Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "whitespace body", Method: "POST", Path: provPath, Body: "  \n", Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "NaN literal", Method: "POST", Path: provPath, Body: `{"name":NaN}`, Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "invalid UTF-8", Method: "POST", Path: provPath, Body: "{\"name\":\"\xff\"}", Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "malformed JSON on PATCH", Method: "PATCH", Path: provPath + "{p1}/", Body: `[`, Status: 400, Prefix: `{"detail":"JSON parse error - `, NoWrite: true},
+			{Name: "array body", Method: "POST", Path: provPath, Body: `[]`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`, NoWrite: true},
+			{Name: "array body on PATCH", Method: "PATCH", Path: provPath + "{p1}/", Body: `[{"name":"x"}]`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got list."]}`, NoWrite: true},
+			{Name: "string body", Method: "POST", Path: provPath, Body: `"x"`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got str."]}`, NoWrite: true},
+			{Name: "integer body", Method: "POST", Path: provPath, Body: `1`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got int."]}`, NoWrite: true},
+			{Name: "float body", Method: "POST", Path: provPath, Body: `1.5`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got float."]}`, NoWrite: true},
+			{Name: "boolean body", Method: "POST", Path: provPath, Body: `true`, Status: 400, Want: `{"non_field_errors":["Invalid data. Expected a dictionary, but got bool."]}`, NoWrite: true},
+			{Name: "null body", Method: "POST", Path: provPath, Body: `null`, Status: 400, Want: `{"non_field_errors":["No data provided"]}`, NoWrite: true},
+			{Name: "null body on PATCH", Method: "PATCH", Path: provPath + "{p1}/", Body: ` null `, Status: 400, Want: `{"non_field_errors":["No data provided"]}`, NoWrite: true},
+			{Name: "empty body is {} on POST", Method: "POST", Path: provPath, Status: 400,
+				Want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`, NoWrite: true},
+			{Name: "empty body is {} on PATCH", Method: "PATCH", Path: provPath + "{p1}/", Status: 200, Subset: `{"name":"p1"}`},
+			{Name: "unknown and read-only keys ignored", Method: "POST", Path: provPath,
+				Body:   `{"name":"ignored-keys","authorization_flow":"{authz}","pk":999,"component":"x","verbose_name":"y","outpost_set":["z"],"assigned_application_slug":"s","bogus":{"deep":[1]}}`,
+				Status: 201, Subset: `{"name":"ignored-keys","component":"ak-provider-rac-form","verbose_name":"RAC Provider","outpost_set":[],"assigned_application_slug":""}`,
+				Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 					if r.Map(t)["pk"] == float64(999) {
 						t.Error("pk was taken from the body")
 					}
 				}},
-			{name: "duplicate keys: the last wins", method: "POST", path: provPath, body: `{"name":"dup-a","name":"dup-b","authorization_flow":"{authz}"}`, status: 201, subset: `{"name":"dup-b"}`},
-			{name: "responses are compact", method: "GET", path: provPath + "{p1}/", status: 200, prefix: `{"pk":{p1},"name":"p1","authentication_flow":null,`},
+			{Name: "duplicate keys: the last wins", Method: "POST", Path: provPath, Body: `{"name":"dup-a","name":"dup-b","authorization_flow":"{authz}"}`, Status: 201, Subset: `{"name":"dup-b"}`},
+			{Name: "responses are compact", Method: "GET", Path: provPath + "{p1}/", Status: 200, Prefix: `{"pk":{p1},"name":"p1","authentication_flow":null,`},
 		})
 	})
 }
@@ -143,7 +143,7 @@ func TestConventionScenarios(t *testing.T) {
 func TestAuthScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := baseFixture(t, backend)
-		var rows []scenario
+		var rows []apitest.Scenario
 		routes := []struct {
 			kind, method, path, body string
 		}{
@@ -166,52 +166,52 @@ func TestAuthScenarios(t *testing.T) {
 				noCred = bodyNoCredentials
 			}
 			add := func(name, as string, header map[string]string, want string) {
-				rows = append(rows, scenario{name: rt.kind + ": " + name, as: as, header: header, method: rt.method, path: rt.path,
-					body: rt.body, status: 403, want: want, noWrite: true})
+				rows = append(rows, apitest.Scenario{Name: rt.kind + ": " + name, As: as, Header: header, Method: rt.method, Path: rt.path,
+					Body: rt.body, Status: 403, Want: want, NoWrite: true})
 			}
-			add("no credentials", asNone, nil, noCred)
-			add("empty header", asNone, map[string]string{"Authorization": ""}, noCred)
-			add("scheme only", asNone, map[string]string{"Authorization": "Bearer"}, noCred)
-			add("scheme and space only", asNone, map[string]string{"Authorization": "Bearer "}, noCred)
-			add("key without scheme", asNone, map[string]string{"Authorization": apitest.AdminToken}, noCred)
-			add("unknown key", asUnknown, nil, bodyTokenInvalid)
-			add("expired token", asExpired, nil, bodyTokenInvalid)
-			add("recovery token", asRecovery, nil, bodyTokenInvalid)
-			add("verification token", asVerify, nil, bodyTokenInvalid)
-			add("app_password token", asAppPass, nil, bodyTokenInvalid)
-			add("inactive user", asInactive, nil, bodyTokenInvalid)
-			add("Basic scheme", asNone, map[string]string{"Authorization": "Basic YWthZG1pbjpwYXNzd29yZA=="}, bodyUnsupported)
-			add("Token scheme", asNone, map[string]string{"Authorization": "Token " + apitest.AdminToken}, bodyUnsupported)
-			add("scheme and key separated by a tab", asNone, map[string]string{"Authorization": "Bearer\t" + apitest.AdminToken}, noCred)
-			add("two spaces", asNone, map[string]string{"Authorization": "Bearer  " + apitest.AdminToken}, bodyTokenInvalid)
-			add("no permission", asNoPerm, nil, bodyForbidden)
+			add("no credentials", apitest.AsNone, nil, noCred)
+			add("empty header", apitest.AsNone, map[string]string{"Authorization": ""}, noCred)
+			add("scheme only", apitest.AsNone, map[string]string{"Authorization": "Bearer"}, noCred)
+			add("scheme and space only", apitest.AsNone, map[string]string{"Authorization": "Bearer "}, noCred)
+			add("key without scheme", apitest.AsNone, map[string]string{"Authorization": apitest.AdminToken}, noCred)
+			add("unknown key", apitest.AsUnknown, nil, bodyTokenInvalid)
+			add("expired token", apitest.AsExpired, nil, bodyTokenInvalid)
+			add("recovery token", apitest.AsRecovery, nil, bodyTokenInvalid)
+			add("verification token", apitest.AsVerify, nil, bodyTokenInvalid)
+			add("app_password token", apitest.AsAppPass, nil, bodyTokenInvalid)
+			add("inactive user", apitest.AsInactive, nil, bodyTokenInvalid)
+			add("Basic scheme", apitest.AsNone, map[string]string{"Authorization": "Basic YWthZG1pbjpwYXNzd29yZA=="}, bodyUnsupported)
+			add("Token scheme", apitest.AsNone, map[string]string{"Authorization": "Token " + apitest.AdminToken}, bodyUnsupported)
+			add("scheme and key separated by a tab", apitest.AsNone, map[string]string{"Authorization": "Bearer\t" + apitest.AdminToken}, noCred)
+			add("two spaces", apitest.AsNone, map[string]string{"Authorization": "Bearer  " + apitest.AdminToken}, bodyTokenInvalid)
+			add("no permission", apitest.AsNoPerm, nil, bodyForbidden)
 		}
 		for _, scheme := range []string{"bearer", "BEARER", "BeArEr"} {
-			rows = append(rows, scenario{name: "scheme " + scheme, as: asNone, header: map[string]string{"Authorization": scheme + " " + apitest.AdminToken},
-				method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`})
+			rows = append(rows, apitest.Scenario{Name: "scheme " + scheme, As: apitest.AsNone, Header: map[string]string{"Authorization": scheme + " " + apitest.AdminToken},
+				Method: "GET", Path: provPath + "{p1}/", Status: 200, Subset: `{"name":"p1"}`})
 		}
 		rows = append(rows,
-			scenario{name: "expiring token without an expiry time", as: asNoExpiry, method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`},
-			scenario{name: "past expiry on a non-expiring token", as: asExpiredNonExpiring, method: "GET", path: provPath + "{p1}/", status: 200, subset: `{"name":"p1"}`},
+			apitest.Scenario{Name: "expiring token without an expiry time", As: apitest.AsNoExpiry, Method: "GET", Path: provPath + "{p1}/", Status: 200, Subset: `{"name":"p1"}`},
+			apitest.Scenario{Name: "past expiry on a non-expiring token", As: apitest.AsExpiredNonExpiring, Method: "GET", Path: provPath + "{p1}/", Status: 200, Subset: `{"name":"p1"}`},
 		)
-		f.run(t, rows)
+		f.Run(t, rows)
 	})
 }
 
 // TestPaginationScenarios pins the envelope and the page / page_size rules.
 func TestPaginationScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
-		f := newFixture(t, backend)
-		f.run(t, []scenario{
-			{name: "empty list exact", method: "GET", path: provPath, status: 200,
-				want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
-			{name: "empty list page=last", method: "GET", path: provPath + "?page=last", status: 200,
-				want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
-			{name: "empty list page=2", method: "GET", path: provPath + "?page=2", status: 404, want: bodyInvalidPage},
+		f := apitest.New(t, backend).AddCallers()
+		f.Run(t, []apitest.Scenario{
+			{Name: "empty list exact", Method: "GET", Path: provPath, Status: 200,
+				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
+			{Name: "empty list page=last", Method: "GET", Path: provPath + "?page=last", Status: 200,
+				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
+			{Name: "empty list page=2", Method: "GET", Path: provPath + "?page=2", Status: 404, Want: bodyInvalidPage},
 		})
-		flow := f.env.Flow("authz", "authorization")
+		flow := f.Flow("authz", "authorization")
 		for i := 1; i <= 5; i++ {
-			f.env.Provider(map[string]any{"name": fmt.Sprintf("p%d", i), "authorization_flow": flow})
+			f.Provider(map[string]any{"name": fmt.Sprintf("p%d", i), "authorization_flow": flow})
 		}
 		pag := func(next, prev, count, cur, total, start, end int) string {
 			return fmt.Sprintf(`{"pagination":{"next":%d,"previous":%d,"count":%d,"current":%d,"total_pages":%d,"start_index":%d,"end_index":%d}}`,
@@ -227,37 +227,37 @@ func TestPaginationScenarios(t *testing.T) {
 			}
 			return s + "]}"
 		}
-		f.run(t, []scenario{
-			{name: "first page", method: "GET", path: provPath + "?page_size=2", status: 200, subset: pag(2, 0, 5, 1, 3, 1, 2)},
-			{name: "first page names", method: "GET", path: provPath + "?page_size=2", status: 200, subset: names("p1", "p2")},
-			{name: "middle page", method: "GET", path: provPath + "?page_size=2&page=2", status: 200, subset: pag(3, 1, 5, 2, 3, 3, 4)},
-			{name: "last page", method: "GET", path: provPath + "?page_size=2&page=3", status: 200, subset: pag(0, 2, 5, 3, 3, 5, 5)},
-			{name: "page=last", method: "GET", path: provPath + "?page_size=2&page=last", status: 200, subset: pag(0, 2, 5, 3, 3, 5, 5)},
-			{name: "page=last names", method: "GET", path: provPath + "?page_size=2&page=last", status: 200, subset: names("p5")},
-			{name: "page=last single page", method: "GET", path: provPath + "?page=last", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page past the end", method: "GET", path: provPath + "?page_size=2&page=4", status: 404, want: bodyInvalidPage},
-			{name: "page far past the end", method: "GET", path: provPath + "?page=99999999999", status: 404, want: bodyInvalidPage},
-			{name: "page huge", method: "GET", path: provPath + "?page=999999999999999999999999", status: 404, want: bodyInvalidPage},
-			{name: "page=0", method: "GET", path: provPath + "?page=0", status: 404, want: bodyInvalidPage},
-			{name: "page negative", method: "GET", path: provPath + "?page=-1", status: 404, want: bodyInvalidPage},
-			{name: "page non-numeric", method: "GET", path: provPath + "?page=abc", status: 404, want: bodyInvalidPage},
-			{name: "page float", method: "GET", path: provPath + "?page=1.0", status: 404, want: bodyInvalidPage},
-			{name: "page empty means 1", method: "GET", path: provPath + "?page_size=2&page=", status: 200, subset: pag(2, 0, 5, 1, 3, 1, 2)},
-			{name: "page blank", method: "GET", path: provPath + "?page=%20", status: 404, want: bodyInvalidPage},
-			{name: "page last with spaces", method: "GET", path: provPath + "?page=%20last", status: 404, want: bodyInvalidPage},
-			{name: "page with semicolon", method: "GET", path: provPath + "?page=1;2", status: 404, want: bodyInvalidPage},
-			{name: "bad percent escape in page", method: "GET", path: provPath + "?page=%zz", status: 404, want: bodyInvalidPage},
-			{name: "page LAST is not last", method: "GET", path: provPath + "?page=LAST", status: 404, want: bodyInvalidPage},
-			{name: "page with spaces", method: "GET", path: provPath + "?page=%201%20", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size default 100", method: "GET", path: provPath, status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size 0 means 100", method: "GET", path: provPath + "?page_size=0", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size negative means 100", method: "GET", path: provPath + "?page_size=-3", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size non-numeric means 100", method: "GET", path: provPath + "?page_size=x", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size huge is capped", method: "GET", path: provPath + "?page_size=99999999999999999999", status: 200, subset: pag(0, 0, 5, 1, 1, 1, 5)},
-			{name: "page_size with underscores", method: "GET", path: provPath + "?page_size=0_2", status: 200, subset: pag(2, 0, 5, 1, 3, 1, 2)},
-			{name: "page_size 1", method: "GET", path: provPath + "?page_size=1&page=5", status: 200, subset: pag(0, 4, 5, 5, 5, 5, 5)},
-			{name: "last page_size wins", method: "GET", path: provPath + "?page_size=1&page_size=2", status: 200, subset: pag(2, 0, 5, 1, 3, 1, 2)},
-			{name: "last page wins", method: "GET", path: provPath + "?page_size=2&page=1&page=2", status: 200, subset: pag(3, 1, 5, 2, 3, 3, 4)},
+		f.Run(t, []apitest.Scenario{
+			{Name: "first page", Method: "GET", Path: provPath + "?page_size=2", Status: 200, Subset: pag(2, 0, 5, 1, 3, 1, 2)},
+			{Name: "first page names", Method: "GET", Path: provPath + "?page_size=2", Status: 200, Subset: names("p1", "p2")},
+			{Name: "middle page", Method: "GET", Path: provPath + "?page_size=2&page=2", Status: 200, Subset: pag(3, 1, 5, 2, 3, 3, 4)},
+			{Name: "last page", Method: "GET", Path: provPath + "?page_size=2&page=3", Status: 200, Subset: pag(0, 2, 5, 3, 3, 5, 5)},
+			{Name: "page=last", Method: "GET", Path: provPath + "?page_size=2&page=last", Status: 200, Subset: pag(0, 2, 5, 3, 3, 5, 5)},
+			{Name: "page=last names", Method: "GET", Path: provPath + "?page_size=2&page=last", Status: 200, Subset: names("p5")},
+			{Name: "page=last single page", Method: "GET", Path: provPath + "?page=last", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page past the end", Method: "GET", Path: provPath + "?page_size=2&page=4", Status: 404, Want: bodyInvalidPage},
+			{Name: "page far past the end", Method: "GET", Path: provPath + "?page=99999999999", Status: 404, Want: bodyInvalidPage},
+			{Name: "page huge", Method: "GET", Path: provPath + "?page=999999999999999999999999", Status: 404, Want: bodyInvalidPage},
+			{Name: "page=0", Method: "GET", Path: provPath + "?page=0", Status: 404, Want: bodyInvalidPage},
+			{Name: "page negative", Method: "GET", Path: provPath + "?page=-1", Status: 404, Want: bodyInvalidPage},
+			{Name: "page non-numeric", Method: "GET", Path: provPath + "?page=abc", Status: 404, Want: bodyInvalidPage},
+			{Name: "page float", Method: "GET", Path: provPath + "?page=1.0", Status: 404, Want: bodyInvalidPage},
+			{Name: "page empty means 1", Method: "GET", Path: provPath + "?page_size=2&page=", Status: 200, Subset: pag(2, 0, 5, 1, 3, 1, 2)},
+			{Name: "page blank", Method: "GET", Path: provPath + "?page=%20", Status: 404, Want: bodyInvalidPage},
+			{Name: "page last with spaces", Method: "GET", Path: provPath + "?page=%20last", Status: 404, Want: bodyInvalidPage},
+			{Name: "page with semicolon", Method: "GET", Path: provPath + "?page=1;2", Status: 404, Want: bodyInvalidPage},
+			{Name: "bad percent escape in page", Method: "GET", Path: provPath + "?page=%zz", Status: 404, Want: bodyInvalidPage},
+			{Name: "page LAST is not last", Method: "GET", Path: provPath + "?page=LAST", Status: 404, Want: bodyInvalidPage},
+			{Name: "page with spaces", Method: "GET", Path: provPath + "?page=%201%20", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size default 100", Method: "GET", Path: provPath, Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size 0 means 100", Method: "GET", Path: provPath + "?page_size=0", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size negative means 100", Method: "GET", Path: provPath + "?page_size=-3", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size non-numeric means 100", Method: "GET", Path: provPath + "?page_size=x", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size huge is capped", Method: "GET", Path: provPath + "?page_size=99999999999999999999", Status: 200, Subset: pag(0, 0, 5, 1, 1, 1, 5)},
+			{Name: "page_size with underscores", Method: "GET", Path: provPath + "?page_size=0_2", Status: 200, Subset: pag(2, 0, 5, 1, 3, 1, 2)},
+			{Name: "page_size 1", Method: "GET", Path: provPath + "?page_size=1&page=5", Status: 200, Subset: pag(0, 4, 5, 5, 5, 5, 5)},
+			{Name: "last page_size wins", Method: "GET", Path: provPath + "?page_size=1&page_size=2", Status: 200, Subset: pag(2, 0, 5, 1, 3, 1, 2)},
+			{Name: "last page wins", Method: "GET", Path: provPath + "?page_size=2&page=1&page=2", Status: 200, Subset: pag(3, 1, 5, 2, 3, 3, 4)},
 		})
 	})
 }
@@ -267,18 +267,18 @@ func TestPageSizeCap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates 1001 providers")
 	}
-	f := newFixture(t, "sqlite")
-	flow := f.env.Flow("authz", "authorization")
+	f := apitest.New(t, "sqlite").AddCallers()
+	flow := f.Flow("authz", "authorization")
 	for i := 0; i < 1001; i++ {
-		f.exec("INSERT INTO providers (name, authorization_flow) VALUES ($1, $2)", fmt.Sprintf("bulk-%04d", i), flow)
+		f.Exec("INSERT INTO providers (name, authorization_flow) VALUES ($1, $2)", fmt.Sprintf("bulk-%04d", i), flow)
 	}
-	f.run(t, []scenario{
-		{name: "page_size 5000 is 1000", method: "GET", path: provPath + "?page_size=5000", status: 200,
-			subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":2,"start_index":1,"end_index":1000}}`},
-		{name: "page_size beyond int64 is 1000", method: "GET", path: provPath + "?page_size=99999999999999999999999", status: 200,
-			subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":2,"start_index":1,"end_index":1000}}`},
-		{name: "default is 100", method: "GET", path: provPath, status: 200,
-			subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":11,"start_index":1,"end_index":100}}`},
+	f.Run(t, []apitest.Scenario{
+		{Name: "page_size 5000 is 1000", Method: "GET", Path: provPath + "?page_size=5000", Status: 200,
+			Subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":2,"start_index":1,"end_index":1000}}`},
+		{Name: "page_size beyond int64 is 1000", Method: "GET", Path: provPath + "?page_size=99999999999999999999999", Status: 200,
+			Subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":2,"start_index":1,"end_index":1000}}`},
+		{Name: "default is 100", Method: "GET", Path: provPath, Status: 200,
+			Subset: `{"pagination":{"next":2,"previous":0,"count":1001,"current":1,"total_pages":11,"start_index":1,"end_index":100}}`},
 	})
 }
 
@@ -286,15 +286,15 @@ func TestPageSizeCap(t *testing.T) {
 func TestBodyTooLarge(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := baseFixture(t, backend)
-		before := f.counts()
-		big := `{"name":"big","authorization_flow":"` + f.vars["authz"] + `","settings":{"x":"` + strings.Repeat("a", 5<<20) + `"}}`
-		for _, c := range []struct{ method, path string }{{"POST", provPath}, {"PATCH", provPath + f.vars["p1"] + "/"}} {
+		before := f.Counts()
+		big := `{"name":"big","authorization_flow":"` + f.Vars["authz"] + `","settings":{"x":"` + strings.Repeat("a", 5<<20) + `"}}`
+		for _, c := range []struct{ method, path string }{{"POST", provPath}, {"PATCH", provPath + f.Vars["p1"] + "/"}} {
 			rec := serve(f, c.method, c.path, "", "application/json", []byte(big))
 			if rec.Code != 413 || rec.Body.String() != `{"detail":"Request body too large."}` {
 				t.Errorf("%s: %d %s", c.method, rec.Code, rec.Body)
 			}
 		}
-		if after := f.counts(); !reflect.DeepEqual(before, after) {
+		if after := f.Counts(); !reflect.DeepEqual(before, after) {
 			t.Errorf("rows changed: %v -> %v", before, after)
 		}
 	})

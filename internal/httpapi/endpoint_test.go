@@ -11,17 +11,17 @@ import (
 
 // racFixture is a flow, a provider and a property mapping to build endpoints on.
 type racFixture struct {
-	*racEnv
+	*apitest.Env
 	providerID int64
 	mapping    string
 }
 
 func newRACFixture(t *testing.T, backend string) *racFixture {
-	e := newRACEnv(t, backend)
+	e := apitest.New(t, backend)
 	flow := e.Flow("authz", "authorization")
 	pm := e.Mapping("pm1", map[string]any{"a": "1"})
 	p := e.Provider(map[string]any{"name": "prov", "authorization_flow": flow})
-	return &racFixture{racEnv: e, providerID: int64(p["pk"].(float64)), mapping: pm}
+	return &racFixture{Env: e, providerID: int64(p["pk"].(float64)), mapping: pm}
 }
 
 func (f *racFixture) endpoint(fields map[string]any) map[string]any {
@@ -77,7 +77,7 @@ func TestEndpointValidation(t *testing.T) {
 			}
 		}
 		// Invalid input wrote nothing but the three 201 cases.
-		if n := f.queryInt("SELECT count(*) FROM endpoints"); n != 3 {
+		if n := f.QueryInt("SELECT count(*) FROM endpoints"); n != 3 {
 			t.Errorf("endpoints stored: %d, want 3", n)
 		}
 	})
@@ -103,7 +103,7 @@ func TestEndpointCRUD(t *testing.T) {
 			t.Errorf("retrieve: %s", r.Body)
 		}
 		// launch_url appears once the provider has an application.
-		f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, 'App', 'app-slug', $2)", racTestUUID(t), f.providerID)
+		f.Exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, 'App', 'app-slug', $2)", racTestUUID(t), f.providerID)
 		got := f.MustAdmin(200, "GET", "/api/v3/rac/endpoints/"+id+"/", nil)
 		if got["launch_url"] != "/application/rac/app-slug/"+id+"/" {
 			t.Errorf("launch_url: %v", got["launch_url"])
@@ -143,10 +143,10 @@ func TestEndpointCRUD(t *testing.T) {
 		f.MustAdmin(201, "POST", "/api/v3/rac/endpoints/"+id+"/launch/", nil)
 		f.MustAdmin(204, "DELETE", "/api/v3/rac/endpoints/"+id+"/", nil)
 		f.MustAdmin(404, "GET", "/api/v3/rac/endpoints/"+id+"/", nil)
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens"); n != 0 {
 			t.Errorf("tokens left after endpoint delete: %d", n)
 		}
-		if n := f.queryInt("SELECT count(*) FROM events WHERE model_name = 'endpoint'"); n != 6 {
+		if n := f.QueryInt("SELECT count(*) FROM events WHERE model_name = 'endpoint'"); n != 6 {
 			t.Errorf("endpoint events: %d, want 6", n)
 		}
 		for _, p := range []string{"nope", "00000000-0000-4000-8000-000000000000"} {
@@ -182,9 +182,9 @@ func TestEndpointPermissions(t *testing.T) {
 		f := newRACFixture(t, backend)
 		e1 := f.endpoint(map[string]any{"name": "one"})["pk"].(string)
 		e2 := f.endpoint(map[string]any{"name": "two"})["pk"].(string)
-		_, none := f.user("none")
-		_, viewer := f.user("viewer", "authentik_providers_rac.view_endpoint@"+e1)
-		_, global := f.user("global", "authentik_providers_rac.view_endpoint")
+		_, none := f.User("none")
+		_, viewer := f.User("viewer", "authentik_providers_rac.view_endpoint@"+e1)
+		_, global := f.User("global", "authentik_providers_rac.view_endpoint")
 		cases := []struct {
 			who, key, method, path string
 			status                 int
@@ -204,12 +204,12 @@ func TestEndpointPermissions(t *testing.T) {
 			{"anonymous", "", "POST", "/api/v3/rac/endpoints/" + e2 + "/launch/", 403},
 		}
 		for _, c := range cases {
-			r := f.as(c.key, c.method, c.path, "")
+			r := f.As(c.key, c.method, c.path, "")
 			if r.Status != c.status {
 				t.Errorf("%s %s %s: %d %s, want %d", c.who, c.method, c.path, r.Status, r.Body, c.status)
 			}
 		}
-		list := f.as(viewer, "GET", "/api/v3/rac/endpoints/", "")
+		list := f.As(viewer, "GET", "/api/v3/rac/endpoints/", "")
 		var page struct {
 			Results []struct{ PK string } `json:"results"`
 		}
@@ -219,7 +219,7 @@ func TestEndpointPermissions(t *testing.T) {
 		}
 		// Deleting the endpoint drops the grants on it.
 		f.MustAdmin(204, "DELETE", "/api/v3/rac/endpoints/"+e1+"/", nil)
-		if n := f.queryInt("SELECT count(*) FROM user_permissions WHERE object_pk = $1", e1); n != 0 {
+		if n := f.QueryInt("SELECT count(*) FROM user_permissions WHERE object_pk = $1", e1); n != 0 {
 			t.Errorf("grants left on a deleted endpoint: %d", n)
 		}
 	})

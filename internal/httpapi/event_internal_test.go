@@ -5,8 +5,10 @@ import (
 	"time"
 )
 
-// TestDRFTime pins the datetime text of events to Python's isoformat as DRF renders it.
-func TestDRFTime(t *testing.T) {
+// TestISOTime pins the datetime text of every answer (events, users, tokens,
+// connection tokens, launches) to Python's isoformat as DRF renders it: six digits of
+// microseconds, never trimmed.
+func TestISOTime(t *testing.T) {
 	cases := []struct {
 		in   time.Time
 		want string
@@ -15,10 +17,11 @@ func TestDRFTime(t *testing.T) {
 		{time.Date(2024, 6, 1, 12, 30, 5, 1000, time.UTC), "2024-06-01T12:30:05.000001Z"},
 		{time.Date(2024, 6, 1, 12, 30, 5, 123456789, time.UTC), "2024-06-01T12:30:05.123456Z"},
 		{time.Date(2024, 6, 1, 14, 30, 5, 500000000, time.FixedZone("CEST", 2*3600)), "2024-06-01T12:30:05.500000Z"},
+		{time.Date(2024, 6, 1, 12, 30, 5, 120000000, time.UTC), "2024-06-01T12:30:05.120000Z"},
 	}
 	for _, c := range cases {
-		if got := drfTime(c.in); got != c.want {
-			t.Errorf("drfTime(%v) = %s, want %s", c.in, got, c.want)
+		if got := isoTime(c.in); got != c.want {
+			t.Errorf("isoTime(%v) = %s, want %s", c.in, got, c.want)
 		}
 	}
 }

@@ -19,7 +19,7 @@ import (
 
 // serve runs one request through the handler in-process (no network), as the
 // superuser.
-func serve(f *fixture, method, path, rawQuery, contentType string, body []byte) *httptest.ResponseRecorder {
+func serve(f *apitest.Env, method, path, rawQuery, contentType string, body []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, "/", bytes.NewReader(body))
 	req.URL.Path = path
 	req.URL.RawQuery = rawQuery
@@ -28,7 +28,7 @@ func serve(f *fixture, method, path, rawQuery, contentType string, body []byte) 
 		req.Header.Set("Content-Type", contentType)
 	}
 	rec := httptest.NewRecorder()
-	f.env.API.ServeHTTP(rec, req)
+	f.API.ServeHTTP(rec, req)
 	return rec
 }
 
@@ -54,19 +54,19 @@ func FuzzProviderBody(f *testing.F) {
 	f.Add([]byte(`{}`), uint8(0), uint8(1))
 	f.Add([]byte(`{}`), uint8(2), uint8(2))
 	fx := baseFixture(f, "sqlite")
-	ids := strings.NewReplacer("AUTHZ", fx.vars["authz"], "AUTHN", fx.vars["authn"], "PM1", fx.vars["pm1"], "PM2", fx.vars["pm2"])
+	ids := strings.NewReplacer("AUTHZ", fx.Vars["authz"], "AUTHN", fx.Vars["authn"], "PM1", fx.Vars["pm1"], "PM2", fx.Vars["pm2"])
 	f.Fuzz(func(t *testing.T, body []byte, method, ctype uint8) {
-		fx.t = t
+		fx.T = t
 		body = []byte(ids.Replace(string(body)))
 		m, path := "POST", provPath
 		switch method % 3 {
 		case 1:
-			m, path = "PATCH", provPath+fx.vars["p1"]+"/"
+			m, path = "PATCH", provPath+fx.Vars["p1"]+"/"
 		case 2:
-			m, path = "PUT", provPath+fx.vars["p1"]+"/"
+			m, path = "PUT", provPath+fx.Vars["p1"]+"/"
 		}
 		ct := []string{"application/json", "text/plain", "application/json; charset=utf-8", ""}[ctype%4]
-		before := fx.counts()
+		before := fx.Counts()
 		start := time.Now()
 		rec := serve(fx, m, path, "", ct, body)
 		if d := time.Since(start); d > 10*time.Second {
@@ -93,7 +93,7 @@ func FuzzProviderBody(f *testing.F) {
 				}
 			}
 		case 400:
-			if after := fx.counts(); !reflect.DeepEqual(before, after) {
+			if after := fx.Counts(); !reflect.DeepEqual(before, after) {
 				t.Fatalf("%s %q: 400 %s but rows changed: %v -> %v", m, body, rec.Body, before, after)
 			}
 			var v map[string]any
@@ -132,7 +132,7 @@ func FuzzSearchAndOrdering(f *testing.F) {
 	f.Add("", "%ff")
 	f.Add("", "a/used_by")
 	f.Add("", "{00000000-0000-4000-8000-000000000000}")
-	var fixtures []*fixture
+	var fixtures []*apitest.Env
 	fixtures = append(fixtures, listFixture(f, "sqlite"))
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		fixtures = append(fixtures, listFixture(f, "postgres"))
@@ -141,16 +141,16 @@ func FuzzSearchAndOrdering(f *testing.F) {
 	details := []string{provPath, flowPath, mappingPath}
 	f.Fuzz(func(t *testing.T, rawQuery, segment string) {
 		for _, fx := range fixtures {
-			fx.t = t
+			fx.T = t
 			for _, p := range lists {
 				rec := serve(fx, "GET", p, rawQuery, "", nil)
 				switch rec.Code {
 				case 200, 400, 404:
 				default:
-					t.Fatalf("%s GET %s?%s: %d %s", fx.backend, p, rawQuery, rec.Code, rec.Body)
+					t.Fatalf("%s GET %s?%s: %d %s", fx.Backend, p, rawQuery, rec.Code, rec.Body)
 				}
 				if !json.Valid(rec.Body.Bytes()) {
-					t.Fatalf("%s GET %s?%s: invalid JSON %s", fx.backend, p, rawQuery, rec.Body)
+					t.Fatalf("%s GET %s?%s: invalid JSON %s", fx.Backend, p, rawQuery, rec.Body)
 				}
 			}
 			for _, p := range details {
@@ -164,7 +164,7 @@ func FuzzSearchAndOrdering(f *testing.F) {
 					}
 					rec := serve(fx, method, path, rawQuery, "", nil)
 					if rec.Code >= 500 && rec.Code != http.StatusServiceUnavailable {
-						t.Fatalf("%s %s %q: %d %s", fx.backend, method, path, rec.Code, rec.Body)
+						t.Fatalf("%s %s %q: %d %s", fx.Backend, method, path, rec.Code, rec.Body)
 					}
 				}
 			}
@@ -190,17 +190,17 @@ func FuzzRelatedBodies(f *testing.F) {
 	}
 	fx := baseFixture(f, "sqlite")
 	f.Fuzz(func(t *testing.T, body []byte, target uint8) {
-		fx.t = t
+		fx.T = t
 		m, path := "POST", mappingPath
 		switch target % 4 {
 		case 1:
-			m, path = "PATCH", mappingPath+fx.vars["pm2"]+"/"
+			m, path = "PATCH", mappingPath+fx.Vars["pm2"]+"/"
 		case 2:
 			m, path = "POST", flowPath
 		case 3:
 			m, path = "PATCH", flowPath+"authn/"
 		}
-		before := fx.counts()
+		before := fx.Counts()
 		rec := serve(fx, m, path, "", "application/json", body)
 		switch rec.Code {
 		case 200, 201:
@@ -225,7 +225,7 @@ func FuzzRelatedBodies(f *testing.F) {
 				}
 			}
 		case 400:
-			if after := fx.counts(); !reflect.DeepEqual(before, after) {
+			if after := fx.Counts(); !reflect.DeepEqual(before, after) {
 				t.Fatalf("%s %s %q: 400 %s but rows changed: %v -> %v", m, path, body, rec.Body, before, after)
 			}
 		case 415:
@@ -244,12 +244,12 @@ func FuzzAuthorizationHeader(f *testing.F) {
 	}
 	fx := baseFixture(f, "sqlite")
 	f.Fuzz(func(t *testing.T, h string) {
-		fx.t = t
+		fx.T = t
 		req := httptest.NewRequest("GET", "/", nil)
 		req.URL.Path = provPath
 		req.Header["Authorization"] = []string{h}
 		rec := httptest.NewRecorder()
-		fx.env.API.ServeHTTP(rec, req)
+		fx.API.ServeHTTP(rec, req)
 		// authentik strips the value (Python white space) before splitting it.
 		v := strings.TrimFunc(h, func(r rune) bool { return unicode.IsSpace(r) || (r >= 0x1c && r <= 0x1f) })
 		scheme, key, _ := strings.Cut(v, " ")

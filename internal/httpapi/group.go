@@ -3,12 +3,38 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/racd/racd/internal/racd"
 )
 
-// groupMemberJSON is authentik's GroupMember.
+// groups is /api/v3/core/groups/, by UUID.
+var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
+	model: racd.GroupModel, path: "/api/v3/core/groups/", param: "group_uuid", key: uuidKey, keyIsPK: true,
+	store: func(st racd.Store) racd.Reader[*racd.Group, string, racd.GroupQuery] { return st.Groups() },
+	order: racd.GroupOrderFields,
+	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.GroupQuery, error) {
+		var fe racd.FieldErrors
+		q := racd.GroupQuery{ListQuery: lq, Name: strFilter(qv, "name"), IsSuperuser: boolFilter(qv, "is_superuser"),
+			MemberIDs: intsFilter(qv, "members_by_pk", &fe)}
+		return q, fe.Err()
+	},
+	decode: func(f *form) *racd.GroupInput {
+		return &racd.GroupInput{
+			Name: f.text("name", required|trim), IsSuperuser: f.boolean("is_superuser", 0), Parent: f.uuidRef("parent", nullable),
+			Users: f.intRefs("users", 0), Attributes: f.object("attributes", jsonField), Roles: f.uuidRefs("roles", 0),
+		}
+	},
+	// A write answers with the members; a read only unless ?include_users= says not.
+	wire: func(c *call, g *racd.Group) any {
+		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeUsers(c.query()))
+	},
+	prepare:       guardGroupInput,
+	changesAccess: true,
+}
+
+// groupMemberJSON is authentik's GroupMember: a group's member, a connection token's user.
 type groupMemberJSON struct {
 	PK         int64           `json:"pk"`
 	Username   string          `json:"username"`
@@ -18,6 +44,11 @@ type groupMemberJSON struct {
 	Email      string          `json:"email"`
 	Attributes json.RawMessage `json:"attributes"`
 	UID        string          `json:"uid"`
+}
+
+func toMemberJSON(c *call, m racd.GroupMember) groupMemberJSON {
+	return groupMemberJSON{PK: m.ID, Username: m.Username, Name: m.Name, IsActive: m.IsActive, LastLogin: optTime(m.LastLogin),
+		Email: m.Email, Attributes: objectOrEmpty(m.Attributes), UID: c.uid(m.ID)}
 }
 
 // groupJSON is authentik's Group, keys in the schema's order.
@@ -35,23 +66,17 @@ type groupJSON struct {
 	RolesObj    []roleJSON         `json:"roles_obj"`
 }
 
-func toGroupJSON(g *racd.Group, includeUsers bool) groupJSON {
+func toGroupJSON(c *call, g *racd.Group, includeUsers bool) groupJSON {
 	out := groupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser, Parent: optStr(g.Parent),
-		ParentName: optStr(g.ParentName), Users: g.Users, Attributes: objectOrEmpty(g.Attributes), Roles: g.Roles, RolesObj: []roleJSON{}}
-	if out.Users == nil {
-		out.Users = []int64{}
-	}
-	if out.Roles == nil {
-		out.Roles = []string{}
-	}
+		ParentName: optStr(g.ParentName), Users: orEmpty(g.Users), Attributes: objectOrEmpty(g.Attributes), Roles: orEmpty(g.Roles),
+		RolesObj: []roleJSON{}}
 	for _, r := range g.RoleObjs {
 		out.RolesObj = append(out.RolesObj, roleJSON{PK: r.UUID, Name: r.Name})
 	}
 	if includeUsers {
 		ms := make([]groupMemberJSON, len(g.Members))
 		for i, m := range g.Members {
-			ms[i] = groupMemberJSON{PK: m.ID, Username: m.Username, Name: m.Name, IsActive: m.IsActive, LastLogin: optTime(m.LastLogin),
-				Email: m.Email, Attributes: objectOrEmpty(m.Attributes), UID: userUID(m.UUID)}
+			ms[i] = toMemberJSON(c, m)
 		}
 		out.UsersObj = &ms
 	}
@@ -59,34 +84,15 @@ func toGroupJSON(g *racd.Group, includeUsers bool) groupJSON {
 }
 
 // includeUsers reads ?include_users= (default true; only "true" in any case keeps it).
-func includeUsers(c *call) bool {
-	v, ok := c.query()["include_users"]
-	if !ok || len(v) == 0 {
-		return true
-	}
-	return strings.EqualFold(v[len(v)-1], "true")
-}
-
-// decodeGroup reads a GroupRequest (PatchedGroupRequest when partial).
-func decodeGroup(c *call, partial bool) (*racd.GroupInput, error) {
-	in := &racd.GroupInput{}
-	f, err := readForm(c, &in.Errors, partial)
-	if err != nil {
-		return nil, err
-	}
-	in.Name, _ = f.str("name", true, false, true)
-	in.IsSuperuser = f.boolean("is_superuser", false)
-	in.Parent = f.uuidRef("parent", false, true)
-	in.Users = f.intRefs("users", false)
-	in.Attributes = f.object("attributes", false, func(string) string { return racd.MsgNotDictStatic })
-	in.Roles = f.uuidRefs("roles", false)
-	return in, nil
+func includeUsers(qv url.Values) bool {
+	v, ok := qv["include_users"]
+	return !ok || len(v) == 0 || strings.EqualFold(v[len(v)-1], "true")
 }
 
 // guardGroupInput applies racd's rule for callers who are not superusers: the superuser
 // flag, the parent (members inherit the parent's roles), the members and the roles of a
 // group decide what its members may do, so only superusers change them.
-func guardGroupInput(c *call, in *racd.GroupInput, cur *racd.Group) error {
+func guardGroupInput(_ *Server, c *call, in *racd.GroupInput, cur *racd.Group) error {
 	if c.p.Superuser {
 		return nil
 	}
@@ -98,190 +104,58 @@ func guardGroupInput(c *call, in *racd.GroupInput, cur *racd.Group) error {
 			in.Errors.Add("is_superuser", "User does not have permission to set superuser status to "+pyBool(in.IsSuperuser.V)+".")
 		}
 	}
-	if in.Parent.Set && !in.Errors.Has("parent") && in.Parent.V.ID != cur.Parent {
-		return errForbidden
-	}
+	changes := in.Parent.Set && !in.Errors.Has("parent") && in.Parent.V.ID != cur.Parent
 	if in.Users.Set && !in.Errors.Has("users") {
-		want := map[int64]bool{}
-		for _, r := range in.Users.V {
-			want[r.ID] = true
-		}
-		same := len(want) == len(cur.Users)
-		for _, id := range cur.Users {
-			same = same && want[id]
-		}
-		if !same {
-			return errForbidden
-		}
+		changes = changes || !sameSet(setOf(cur.Users), setOf(idsOf(in.Users.V, func(r racd.IntRef) int64 { return r.ID })))
 	}
 	if in.Roles.Set && !in.Errors.Has("roles") {
-		want := map[string]bool{}
-		for _, r := range in.Roles.V {
-			want[r.ID] = true
-		}
-		same := len(want) == len(cur.Roles)
-		for _, id := range cur.Roles {
-			same = same && want[id]
-		}
-		if !same {
-			return errForbidden
-		}
+		changes = changes || !sameSet(setOf(cur.Roles), setOf(idsOf(in.Roles.V, func(r racd.Ref) string { return r.ID })))
+	}
+	if changes {
+		return errForbidden
 	}
 	return nil
 }
 
-func pyBool(b bool) string {
-	if b {
-		return "True"
+// setOf returns the set of the values of s.
+func setOf[K comparable](s []K) map[K]bool {
+	out := make(map[K]bool, len(s))
+	for _, v := range s {
+		out[v] = true
 	}
-	return "False"
+	return out
 }
 
-func listGroups(s *Server, c *call) error {
-	if err := requireList(c, racd.GroupModel); err != nil {
-		return err
+// idsOf returns id(r) of every reference.
+func idsOf[R, K any](refs []R, id func(R) K) []K {
+	out := make([]K, len(refs))
+	for i, r := range refs {
+		out[i] = id(r)
 	}
-	qv := c.query()
-	lq, err := listQuery(qv, racd.GroupOrderFields)
-	if err != nil {
-		return err
-	}
-	lq.Visible = c.p.Visibility(racd.GroupModel.Perm(racd.PermView))
-	q := racd.GroupQuery{ListQuery: lq, Name: strFilter(qv, "name"), IsSuperuser: boolFilter(qv, "is_superuser")}
-	for _, v := range qv["members_by_pk"] {
-		if n, ok := pyInt(v); ok {
-			q.MemberIDs = append(q.MemberIDs, n)
-		} else if v != "" {
-			return racd.FieldError("members_by_pk", `“`+v+`” is not a valid value.`)
+	return out
+}
+
+// setGroupMember answers add_user (racd.Join) and remove_user (racd.Leave) of a
+// group. authentik lets holders of add_user_to_group / remove_user_from_group do it;
+// racd superusers only (membership decides permissions). 204; 404 when the user does
+// not exist.
+func setGroupMember(m racd.Membership) func(s *Server, c *call) error {
+	return func(s *Server, c *call) error {
+		if !c.p.Superuser {
+			return errForbidden
 		}
+		f, err := readForm(c, false)
+		if err != nil {
+			return err
+		}
+		pk := f.integer("pk", required, -1<<63, 1<<63-1)
+		if err := f.errs.Err(); err != nil {
+			return err
+		}
+		if err := s.store.SetGroupMember(c.ctx, c.target.pk, pk.V, m, c.audit()); err != nil {
+			return err
+		}
+		s.auth.clear()
+		return noContent(c)
 	}
-	gs, count, err := s.store.Groups().List(c.ctx, q)
-	if err != nil {
-		return err
-	}
-	inc := includeUsers(c)
-	out := make([]groupJSON, len(gs))
-	for i, g := range gs {
-		out[i] = toGroupJSON(g, inc)
-	}
-	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
-}
-
-func createGroup(s *Server, c *call) error {
-	if err := requireAdd(c, racd.GroupModel); err != nil {
-		return err
-	}
-	in, err := decodeGroup(c, false)
-	if err != nil {
-		return err
-	}
-	if err := guardGroupInput(c, in, nil); err != nil {
-		return err
-	}
-	g, err := s.store.Groups().Create(c.ctx, in, c.audit())
-	if err != nil {
-		return err
-	}
-	s.auth.clear()
-	return s.writeJSON(c, http.StatusCreated, toGroupJSON(g, true))
-}
-
-func (s *Server) loadGroup(c *call, action string) (*racd.Group, error) {
-	if err := requireList(c, racd.GroupModel); err != nil {
-		return nil, err
-	}
-	id, ok := racd.ParseUUID(c.param("group_uuid"))
-	if !ok {
-		return nil, errNotFound
-	}
-	g, err := s.store.Groups().Get(c.ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := requireObject(c, racd.GroupModel, g.UUID, action); err != nil {
-		return nil, err
-	}
-	return g, nil
-}
-
-func getGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, racd.PermView)
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, toGroupJSON(g, includeUsers(c)))
-}
-
-func updateGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, racd.PermChange)
-	if err != nil {
-		return err
-	}
-	in, err := decodeGroup(c, c.r.Method == http.MethodPatch)
-	if err != nil {
-		return err
-	}
-	if err := guardGroupInput(c, in, g); err != nil {
-		return err
-	}
-	g, err = s.store.Groups().Update(c.ctx, g.UUID, in, c.audit())
-	if err != nil {
-		return err
-	}
-	s.auth.clear()
-	return s.writeJSON(c, http.StatusOK, toGroupJSON(g, true))
-}
-
-func deleteGroup(s *Server, c *call) error {
-	g, err := s.loadGroup(c, racd.PermDelete)
-	if err != nil {
-		return err
-	}
-	if err := s.store.Groups().Delete(c.ctx, g.UUID, c.audit()); err != nil {
-		return err
-	}
-	s.auth.clear()
-	return noContent(c)
-}
-
-func groupUsedBy(s *Server, c *call) error {
-	g, err := s.loadGroup(c, racd.PermView)
-	if err != nil {
-		return err
-	}
-	used, err := s.store.Groups().UsedBy(c.ctx, g.UUID, c.vis())
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, toUsedByJSON(used))
-}
-
-// groupAddUser and groupRemoveUser change one membership. authentik requires the
-// add_user_to_group / remove_user_from_group permissions; racd lets superusers only
-// (membership decides permissions). 204; 404 when the user does not exist.
-func groupAddUser(s *Server, c *call) error    { return setGroupMember(s, c, true) }
-func groupRemoveUser(s *Server, c *call) error { return setGroupMember(s, c, false) }
-
-func setGroupMember(s *Server, c *call, member bool) error {
-	g, err := s.loadGroup(c, racd.PermView)
-	if err != nil {
-		return err
-	}
-	if !c.p.Superuser {
-		return errForbidden
-	}
-	var errs racd.FieldErrors
-	f, err := readForm(c, &errs, false)
-	if err != nil {
-		return err
-	}
-	pk, _ := f.integer("pk", true, false, -1<<63, 1<<63-1)
-	if err := errs.Err(); err != nil {
-		return err
-	}
-	if err := s.store.SetGroupMember(c.ctx, g.UUID, pk.V, member, c.audit()); err != nil {
-		return err
-	}
-	s.auth.clear()
-	return noContent(c)
 }

@@ -53,22 +53,22 @@ func TestLaunchBounds(t *testing.T) {
 			t.Errorf("a small mapping after the skipped ones was not merged: %q", l.Settings["small"])
 		}
 		for name, why := range map[string]string{"m5": "merged settings would be larger than 256 KiB", "m6-too-large": "result larger than 64 KiB"} {
-			if n := f.queryInt("SELECT count(*) FROM events WHERE action = 'configuration_error' AND CAST(context AS TEXT) LIKE $1 AND CAST(context AS TEXT) LIKE $2",
+			if n := f.QueryInt("SELECT count(*) FROM events WHERE action = 'configuration_error' AND CAST(context AS TEXT) LIKE $1 AND CAST(context AS TEXT) LIKE $2",
 				"%Failed to evaluate property-mapping: '"+name+"'%", "%"+why+"%"); n != 1 {
 				t.Errorf("configuration_error events for %s (%s): %d, want 1", name, why, n)
 			}
 		}
-		if n := f.queryInt("SELECT count(*) FROM events WHERE action = 'configuration_error'"); n != 2 {
+		if n := f.QueryInt("SELECT count(*) FROM events WHERE action = 'configuration_error'"); n != 2 {
 			t.Errorf("configuration_error events: %d, want 2", n)
 		}
 
 		// The launch's own settings.
-		tokens := f.queryInt("SELECT count(*) FROM connection_tokens")
+		tokens := f.QueryInt("SELECT count(*) FROM connection_tokens")
 		big := `{"settings":{"x":"` + strings.Repeat("a", racd.MaxLaunchSettingsBytes) + `"}}`
 		if r, _ := f.launch(apitest.AdminToken, e, big); r.Status != 400 || string(r.Body) != `{"settings":["Ensure this value is no larger than 64 KiB as JSON."]}` {
 			t.Errorf("launch with large settings: %d %.200s", r.Status, r.Body)
 		}
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens"); n != tokens {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens"); n != tokens {
 			t.Errorf("a refused launch stored a token: %d -> %d", tokens, n)
 		}
 		fits := `{"settings":{"x":"` + strings.Repeat("a", racd.MaxLaunchSettingsBytes-20) + `"}}`
@@ -106,7 +106,7 @@ func TestLaunchBusy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tokens := f.queryInt("SELECT count(*) FROM connection_tokens")
+		tokens := f.QueryInt("SELECT count(*) FROM connection_tokens")
 		resp, took := launch(withMapping)
 		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" {
 			t.Errorf("launch while busy: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
@@ -114,7 +114,7 @@ func TestLaunchBusy(t *testing.T) {
 		if took < 250*time.Millisecond || took > 1500*time.Millisecond {
 			t.Errorf("launch while busy answered after %v, want about 300ms", took)
 		}
-		if n := f.queryInt("SELECT count(*) FROM connection_tokens"); n != tokens {
+		if n := f.QueryInt("SELECT count(*) FROM connection_tokens"); n != tokens {
 			t.Errorf("a launch refused as busy stored a token: %d -> %d", tokens, n)
 		}
 		if resp, _ := launch(plain); resp.StatusCode != 201 {

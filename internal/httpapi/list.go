@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -148,27 +146,6 @@ func countTerms(s string) int {
 	return n
 }
 
-// pyInt parses an integer as Python's int() does for ASCII text: surrounding
-// whitespace, an optional sign, digits with single underscores between them. Values
-// beyond the int64 range are clamped to it.
-func pyInt(s string) (int64, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, false
-	}
-	body := strings.TrimLeft(s, "+-")
-	if len(s)-len(body) > 1 || body == "" || body[0] == '_' || body[len(body)-1] == '_' || strings.Contains(body, "__") {
-		return 0, false
-	}
-	// Python's ints do not overflow; a value beyond int64 is clamped (ParseInt returns
-	// the bound with ErrRange), which every caller treats as "too large".
-	n, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 10, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, false
-	}
-	return n, true
-}
-
 // searchTerms splits a search the way DRF does: on whitespace, keeping quoted
 // phrases together, then unquoted tokens on commas; empty terms are dropped.
 //
@@ -262,6 +239,70 @@ func strFilter(q url.Values, name string) *string {
 	}
 	v = cleanQueryValue(v)
 	return &v
+}
+
+// choiceFilter reads a django-filter ChoiceFilter: a value outside choices is a 400.
+func choiceFilter(qv url.Values, name string, choices []string, fe *racd.FieldErrors) *string {
+	v := lastValue(qv, name)
+	switch {
+	case v == "":
+		return nil
+	case slices.Contains(choices, v):
+		return &v
+	}
+	fe.Add(name, "Select a valid choice. "+v+" is not one of the available choices.")
+	return nil
+}
+
+// uuidFilter reads a UUID filter: a value that is not a UUID is a 400.
+func uuidFilter(qv url.Values, name string, fe *racd.FieldErrors) *string {
+	v := strFilter(qv, name)
+	if v == nil {
+		return nil
+	}
+	id, ok := racd.ParseUUID(*v)
+	if !ok {
+		fe.Add(name, "Enter a valid UUID.")
+		return nil
+	}
+	return &id
+}
+
+// intFilter reads an integer filter; a value that is not an integer is django-filter's
+// 400 "Enter a number.".
+func intFilter(qv url.Values, name string, fe *racd.FieldErrors) *int64 {
+	s := strings.TrimSpace(lastValue(qv, name))
+	if s == "" {
+		return nil
+	}
+	n, ok := pyInt(s)
+	if !ok {
+		if digits := strings.TrimLeft(s, "+-"); digits != "" && strings.Trim(digits, "0123456789") == "" {
+			n = -1 // a number beyond int64: no object has that key
+			return &n
+		}
+		fe.Add(name, "Enter a number.")
+		return nil
+	}
+	return &n
+}
+
+// intsFilter reads a repeated integer filter (django-filter's ModelMultipleChoice of
+// integer keys); empty values are skipped, and the first that is no integer is a 400.
+func intsFilter(qv url.Values, name string, fe *racd.FieldErrors) []int64 {
+	var out []int64
+	for _, v := range qv[name] {
+		if v == "" {
+			continue
+		}
+		n, ok := pyInt(v)
+		if !ok {
+			fe.Add(name, "“"+v+"” is not a valid value.")
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // cleanQueryValue makes a query-string value safe to compare with stored text:

@@ -15,37 +15,37 @@ import (
 // listFixture holds providers that differ in every ordering field, an application, a
 // backchannel application and an outpost (the last three inserted with SQL: their
 // APIs are not this package's).
-func listFixture(t testing.TB, backend string) *fixture {
-	f := newFixture(t, backend)
-	f.vars["authz"] = f.env.Flow("authz", "authorization")
-	f.vars["authz2"] = f.env.Flow("authz2", "authorization")
-	f.vars["authn"] = f.env.Flow("authn", "authentication")
+func listFixture(t testing.TB, backend string) *apitest.Env {
+	f := apitest.New(t, backend).AddCallers()
+	f.Vars["authz"] = f.Flow("authz", "authorization")
+	f.Vars["authz2"] = f.Flow("authz2", "authorization")
+	f.Vars["authn"] = f.Flow("authn", "authentication")
 	mk := func(name string, extra map[string]any) string {
-		body := map[string]any{"name": name, "authorization_flow": f.vars["authz"]}
+		body := map[string]any{"name": name, "authorization_flow": f.Vars["authz"]}
 		for k, v := range extra {
 			body[k] = v
 		}
-		p := f.env.Provider(body)
+		p := f.Provider(body)
 		id := fmt.Sprint(p["pk"])
-		f.vars[name] = id
+		f.Vars[name] = id
 		return id
 	}
-	mk("Alpha One", map[string]any{"connection_expiry": "hours=2", "delete_token_on_disconnect": true, "authentication_flow": f.vars["authn"]})
-	mk("alpha two", map[string]any{"connection_expiry": "hours=1", "authorization_flow": f.vars["authz2"]})
+	mk("Alpha One", map[string]any{"connection_expiry": "hours=2", "delete_token_on_disconnect": true, "authentication_flow": f.Vars["authn"]})
+	mk("alpha two", map[string]any{"connection_expiry": "hours=1", "authorization_flow": f.Vars["authz2"]})
 	mk("Beta_50%", map[string]any{"connection_expiry": "hours=2"})
 	mk("gamma", map[string]any{"connection_expiry": "days=1", "delete_token_on_disconnect": true})
 	mk("delta \"quoted\" one", nil)
 	mk("École", nil)
 	app1, _ := racd.NewUUID(nil)
 	app2, _ := racd.NewUUID(nil)
-	f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, $2, $3, $4)", app1, "Zeta App", "a-zeta", f.vars["gamma"])
-	f.exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, $2, $3, $4)", app2, "Able App", "z-able", f.vars["alpha two"])
-	f.exec("UPDATE providers SET backchannel_application = $1 WHERE id = $2", app1, f.vars["Beta_50%"])
+	f.Exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, $2, $3, $4)", app1, "Zeta App", "a-zeta", f.Vars["gamma"])
+	f.Exec("INSERT INTO applications (uuid, name, slug, provider_id) VALUES ($1, $2, $3, $4)", app2, "Able App", "z-able", f.Vars["alpha two"])
+	f.Exec("UPDATE providers SET backchannel_application = $1 WHERE id = $2", app1, f.Vars["Beta_50%"])
 	for _, o := range []string{"zulu", "echo"} {
 		ou, _ := racd.NewUUID(nil)
-		f.exec("INSERT INTO outposts (uuid, name, type) VALUES ($1, $2, 'rac')", ou, o)
-		f.exec("INSERT INTO outpost_providers (outpost_uuid, provider_id) VALUES ($1, $2)", ou, f.vars["gamma"])
-		f.vars["outpost-"+o] = ou
+		f.Exec("INSERT INTO outposts (uuid, name, type) VALUES ($1, $2, 'rac')", ou, o)
+		f.Exec("INSERT INTO outpost_providers (outpost_uuid, provider_id) VALUES ($1, $2)", ou, f.Vars["gamma"])
+		f.Vars["outpost-"+o] = ou
 	}
 	return f
 }
@@ -68,16 +68,16 @@ func names(t *testing.T, r *apitest.Resp) []string {
 	return out
 }
 
-func wantNames(want ...string) func(t *testing.T, f *fixture, r *apitest.Resp) {
-	return func(t *testing.T, f *fixture, r *apitest.Resp) {
+func wantNames(want ...string) func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
+	return func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 		if got := names(t, r); strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("names %q, want %q", got, want)
 		}
 	}
 }
 
-func list(name, query string, want ...string) scenario {
-	return scenario{name: name, method: "GET", path: provPath + "?" + query, status: 200, check: wantNames(want...)}
+func list(name, query string, want ...string) apitest.Scenario {
+	return apitest.Scenario{Name: name, Method: "GET", Path: provPath + "?" + query, Status: 200, Check: wantNames(want...)}
 }
 
 // TestProviderSearchFilterScenarios pins search, name__iexact and application__isnull.
@@ -86,7 +86,7 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 		f := listFixture(t, backend)
 		// Names order by code point (both databases compare bytes).
 		all := []string{"Alpha One", "Beta_50%", "alpha two", "delta \"quoted\" one", "gamma", "École"}
-		f.run(t, []scenario{
+		f.Run(t, []apitest.Scenario{
 			list("no search", "", all...),
 			list("empty search", "search=", all...),
 			list("blank search", "search=%20%20", all...),
@@ -135,12 +135,12 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 			list("application__isnull=2 is ignored", "application__isnull=2", all...),
 			list("application__isnull with spaces is ignored", "application__isnull=%20true", all...),
 			list("filters combine", "application__isnull=false&search=a", "alpha two", "gamma"),
-			{name: "derived keys", method: "GET", path: provPath + "{gamma}/", status: 200,
-				subset: `{"assigned_application_slug":"a-zeta","assigned_application_name":"Zeta App","assigned_backchannel_application_slug":"","outpost_set":["Outpost echo","Outpost zulu"]}`},
-			{name: "backchannel keys", method: "GET", path: provPath + "{Beta_50%}/", status: 200,
-				subset: `{"assigned_application_slug":"","assigned_backchannel_application_slug":"a-zeta","assigned_backchannel_application_name":"Zeta App","outpost_set":[]}`},
-			{name: "used_by kinds and order", method: "GET", path: provPath + "{gamma}/used_by/", status: 200,
-				want: `[{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-echo}","name":"Outpost echo","action":"cascade_many"},` +
+			{Name: "derived keys", Method: "GET", Path: provPath + "{gamma}/", Status: 200,
+				Subset: `{"assigned_application_slug":"a-zeta","assigned_application_name":"Zeta App","assigned_backchannel_application_slug":"","outpost_set":["Outpost echo","Outpost zulu"]}`},
+			{Name: "backchannel keys", Method: "GET", Path: provPath + "{Beta_50%}/", Status: 200,
+				Subset: `{"assigned_application_slug":"","assigned_backchannel_application_slug":"a-zeta","assigned_backchannel_application_name":"Zeta App","outpost_set":[]}`},
+			{Name: "used_by kinds and order", Method: "GET", Path: provPath + "{gamma}/used_by/", Status: 200,
+				Want: `[{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-echo}","name":"Outpost echo","action":"cascade_many"},` +
 					`{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-zulu}","name":"Outpost zulu","action":"cascade_many"}]`},
 		})
 	})
@@ -151,7 +151,7 @@ func TestProviderSearchFilterScenarios(t *testing.T) {
 func TestProviderOrderingScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := listFixture(t, backend)
-		r := f.env.Admin("GET", provPath, nil)
+		r := f.Admin("GET", provPath, nil)
 		var page struct {
 			Results []map[string]any `json:"results"`
 		}
@@ -227,7 +227,7 @@ func TestProviderOrderingScenarios(t *testing.T) {
 			}
 			return out
 		}
-		var rows []scenario
+		var rows []apitest.Scenario
 		for _, term := range racd.ProviderOrderFields {
 			rows = append(rows, list("ordering "+term, "ordering="+term, expected(term)...))
 			rows = append(rows, list("ordering -"+term, "ordering=-"+term, expected("-"+term)...))
@@ -245,18 +245,18 @@ func TestProviderOrderingScenarios(t *testing.T) {
 		// Pages never overlap or skip, whatever the ordering.
 		for _, term := range []string{"connection_expiry", "-delete_token_on_disconnect", "application__slug", "-authentication_flow"} {
 			term := term
-			rows = append(rows, scenario{name: "paging by " + term, method: "GET", path: provPath + "?page_size=2&ordering=" + term, status: 200,
-				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+			rows = append(rows, apitest.Scenario{Name: "paging by " + term, Method: "GET", Path: provPath + "?page_size=2&ordering=" + term, Status: 200,
+				Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 					var got []string
 					for p := 1; p <= 3; p++ {
-						got = append(got, names(t, f.env.Admin("GET", fmt.Sprintf("%s?page_size=2&page=%d&ordering=%s", provPath, p, term), nil))...)
+						got = append(got, names(t, f.Admin("GET", fmt.Sprintf("%s?page_size=2&page=%d&ordering=%s", provPath, p, term), nil))...)
 					}
 					if want := expected(term); strings.Join(got, "|") != strings.Join(want, "|") {
 						t.Errorf("pages %q, want %q", got, want)
 					}
 				}})
 		}
-		f.run(t, rows)
+		f.Run(t, rows)
 	})
 }
 
@@ -267,26 +267,26 @@ func TestProviderOrderingScenarios(t *testing.T) {
 func TestProviderDeletionEffects(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := listFixture(t, backend)
-		pm := f.env.Mapping("gm", nil)
-		f.vars["gm"] = pm
-		f.env.MustAdmin(200, "PATCH", provPath+f.vars["gamma"]+"/", map[string]any{"property_mappings": []string{pm}})
+		pm := f.Mapping("gm", nil)
+		f.Vars["gm"] = pm
+		f.MustAdmin(200, "PATCH", provPath+f.Vars["gamma"]+"/", map[string]any{"property_mappings": []string{pm}})
 		ep, _ := racd.NewUUID(nil)
 		ct, _ := racd.NewUUID(nil)
-		f.vars["ep"], f.vars["ct"] = ep, ct
-		f.exec("INSERT INTO endpoints (uuid, name, provider_id, protocol, host, auth_mode) VALUES ($1, 'e1', $2, 'rdp', 'h:3389', 'static')", ep, f.vars["gamma"])
+		f.Vars["ep"], f.Vars["ct"] = ep, ct
+		f.Exec("INSERT INTO endpoints (uuid, name, provider_id, protocol, host, auth_mode) VALUES ($1, 'e1', $2, 'rdp', 'h:3389', 'static')", ep, f.Vars["gamma"])
 		var admin int64
-		f.queryRow("SELECT id FROM users WHERE username = 'akadmin'", nil, &admin)
-		f.exec("INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, created) VALUES ($1, $2, $3, $4, $5, 0)",
-			ct, []byte("hash-of-a-connection-token"), f.vars["gamma"], ep, admin)
-		f.run(t, []scenario{
-			{name: "used_by lists every kind in order", method: "GET", path: provPath + "{gamma}/used_by/", status: 200,
-				subset: `[{"app":"authentik_providers_rac","model_name":"connectiontoken","pk":"{ct}","action":"cascade"},` +
+		f.QueryRow("SELECT id FROM users WHERE username = 'akadmin'", nil, &admin)
+		f.Exec("INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, created) VALUES ($1, $2, $3, $4, $5, 0)",
+			ct, []byte("hash-of-a-connection-token"), f.Vars["gamma"], ep, admin)
+		f.Run(t, []apitest.Scenario{
+			{Name: "used_by lists every kind in order", Method: "GET", Path: provPath + "{gamma}/used_by/", Status: 200,
+				Subset: `[{"app":"authentik_providers_rac","model_name":"connectiontoken","pk":"{ct}","action":"cascade"},` +
 					`{"app":"authentik_providers_rac","model_name":"endpoint","pk":"{ep}","name":"RAC Endpoint e1","action":"cascade"},` +
 					`{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-echo}","name":"Outpost echo","action":"cascade_many"},` +
 					`{"app":"authentik_outposts","model_name":"outpost","pk":"{outpost-zulu}","name":"Outpost zulu","action":"cascade_many"},` +
 					`{"app":"authentik_core","model_name":"propertymapping","pk":"{gm}","name":"Property Mapping gm","action":"cascade_many"}]`},
-			{name: "delete", method: "DELETE", path: provPath + "{gamma}/", status: 204, wantEmpty: true,
-				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+			{Name: "delete", Method: "DELETE", Path: provPath + "{gamma}/", Status: 204, WantEmpty: true,
+				Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 					for q, want := range map[string]int{
 						"SELECT count(*) FROM endpoints":                                  0,
 						"SELECT count(*) FROM connection_tokens":                          0,
@@ -297,13 +297,13 @@ func TestProviderDeletionEffects(t *testing.T) {
 						"SELECT count(*) FROM property_mappings WHERE name = 'gm'":        1,
 					} {
 						var n int
-						f.queryRow(q, nil, &n)
+						f.QueryRow(q, nil, &n)
 						if n != want {
 							t.Errorf("%s: %d, want %d", q, n, want)
 						}
 					}
 				}},
-			{name: "the mapping is no longer used", method: "GET", path: mappingPath + "{gm}/used_by/", status: 200, want: `[]`},
+			{Name: "the mapping is no longer used", Method: "GET", Path: mappingPath + "{gm}/used_by/", Status: 200, Want: `[]`},
 		})
 	})
 }

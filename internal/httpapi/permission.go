@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -22,75 +23,62 @@ type permissionAssign struct {
 // permission must be a codename racd knows, of the given model when one is given, and
 // an object-level grant must name an existing object.
 func (s *Server) decodePermissionAssign(c *call) (*permissionAssign, error) {
-	var errs racd.FieldErrors
-	f, err := readForm(c, &errs, false)
+	f, err := readForm(c, false)
 	if err != nil {
 		return nil, err
 	}
+	errs := &f.errs
 	var perms []string
-	if raw, ok := f.get("permissions", true); ok {
-		switch {
-		case isNull(raw):
-			errs.Add("permissions", racd.MsgNull)
-		case raw[0] != '[':
-			errs.Add("permissions", racd.MsgNotAList(pyType(raw)))
-		default:
-			var items []json.RawMessage
-			_ = json.Unmarshal(raw, &items)
-			for _, it := range items {
-				var p string
-				if it[0] != '"' || json.Unmarshal(it, &p) != nil || strings.ContainsRune(p, 0) {
-					errs.Add("permissions", racd.MsgNotString)
-					break
-				}
-				if strings.TrimSpace(p) == "" {
-					errs.Add("permissions", racd.MsgBlank)
-					break
-				}
-				perms = append(perms, strings.TrimSpace(p))
-			}
+	items, _ := f.items("permissions", required)
+	for _, it := range items {
+		var p string
+		if it[0] != '"' || json.Unmarshal(it, &p) != nil || strings.ContainsRune(p, 0) {
+			errs.Add("permissions", racd.MsgNotString)
+			break
 		}
+		if strings.TrimSpace(p) == "" {
+			errs.Add("permissions", racd.MsgBlank)
+			break
+		}
+		perms = append(perms, strings.TrimSpace(p))
 	}
-	modelOpt := f.choice("model", false)
-	model := ""
+	modelOpt := f.choice("model", 0)
+	var model racd.Model
 	if modelOpt.Set && !errs.Has("model") {
-		if _, ok := racd.ModelByName(modelOpt.V); ok {
-			model = modelOpt.V
-		} else {
+		var ok bool
+		if model, ok = racd.ModelByName(modelOpt.V); !ok {
 			errs.Add("model", racd.MsgInvalidChoice(modelOpt.V))
 		}
 	}
-	pkOpt, _ := f.str("object_pk", false, false, true)
-	if pkOpt.Set && pkOpt.V == "" {
-		errs.Add("object_pk", racd.MsgBlank)
-	}
+	pkOpt := f.text("object_pk", trim|notBlank)
 	if !errs.Empty() {
 		errs.SortBy([]string{"permissions", "model", "object_pk"})
-		return nil, &errs
+		return nil, errs
 	}
 	if modelOpt.Set != pkOpt.Set {
 		return nil, racd.FieldError(racd.NonFieldErrors, racd.MsgPermsTogether)
 	}
 	out := &permissionAssign{}
+	global := model.Name == ""
 	for _, p := range perms {
-		if model == "" && !strings.Contains(p, ".") {
+		if global && !strings.Contains(p, ".") {
 			return nil, racd.FieldError("permissions", racd.MsgGlobalPermCodename)
 		}
 		if !strings.Contains(p, ".") {
-			p = strings.SplitN(model, ".", 2)[0] + "." + p
+			p = model.App + "." + p
 		}
 		// [racd] authentik answers an unknown codename with a 500; racd with a 400.
 		if !authz.ValidPermission(p) {
 			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not exist.`)
 		}
-		if m, _ := authz.PermissionModel(p); model != "" && m.String() != model {
-			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not apply to `+model+`.`)
+		if m, _ := authz.PermissionModel(p); !global && m.String() != model.String() {
+			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not apply to `+model.String()+`.`)
 		}
 		out.perms = append(out.perms, p)
 	}
-	if model != "" {
+	if !global {
 		// [racd] authentik silently grants globally when the object does not exist.
-		canonical, ok, err := s.store.ObjectExists(c.ctx, model, pkOpt.V)
+		canonical, ok, err := s.store.ObjectExists(c.ctx, model.String(), pkOpt.V)
 		if err != nil {
 			return nil, err
 		}
@@ -102,52 +90,45 @@ func (s *Server) decodePermissionAssign(c *call) (*permissionAssign, error) {
 	return out, nil
 }
 
-func assignToUser(s *Server, c *call) error   { return changeUserPerms(s, c, true) }
-func unassignToUser(s *Server, c *call) error { return changeUserPerms(s, c, false) }
-func assignToRole(s *Server, c *call) error   { return changeRolePerms(s, c, true) }
-func unassignToRole(s *Server, c *call) error { return changeRolePerms(s, c, false) }
+// grantChange is the store's AssignPermissions or UnassignPermissions.
+type grantChange func(st racd.Store, ctx context.Context, h racd.PermissionHolder, perms []string, objectPK string, a racd.Audit) error
 
-func changeUserPerms(s *Server, c *call, assign bool) error {
-	if !c.p.Superuser {
-		return errForbidden
-	}
+// userHolder and roleHolder find the holder a permission route names: a user by id,
+// a role by UUID.
+func userHolder(s *Server, c *call) (racd.PermissionHolder, error) {
 	id, ok := pyInt(c.param("id"))
 	if !ok {
-		return errNotFound
+		return racd.PermissionHolder{}, errNotFound
 	}
-	if _, err := s.store.Users().Get(c.ctx, id); err != nil {
-		return err
-	}
-	return s.changePerms(c, racd.PermissionHolder{UserID: id}, assign)
+	_, err := s.store.Users().Get(c.ctx, id)
+	return racd.PermissionHolder{UserID: id}, err
 }
 
-func changeRolePerms(s *Server, c *call, assign bool) error {
-	if !c.p.Superuser {
-		return errForbidden
-	}
-	id, ok := racd.ParseUUID(c.param("uuid"))
+func roleHolder(s *Server, c *call) (racd.PermissionHolder, error) {
+	id, ok := uuidKey(c.param("uuid"))
 	if !ok {
-		return errNotFound
+		return racd.PermissionHolder{}, errNotFound
 	}
-	if _, err := s.store.Roles().Get(c.ctx, id); err != nil {
-		return err
-	}
-	return s.changePerms(c, racd.PermissionHolder{RoleUUID: id}, assign)
+	_, err := s.store.Roles().Get(c.ctx, id)
+	return racd.PermissionHolder{RoleUUID: id}, err
 }
 
-func (s *Server) changePerms(c *call, h racd.PermissionHolder, assign bool) error {
-	pa, err := s.decodePermissionAssign(c)
-	if err != nil {
-		return err
+// changePermissions answers assign/ and unassign/ of a holder. Its routes admit
+// superusers only.
+func changePermissions(change grantChange, holder func(s *Server, c *call) (racd.PermissionHolder, error)) func(s *Server, c *call) error {
+	return func(s *Server, c *call) error {
+		h, err := holder(s, c)
+		if err != nil {
+			return err
+		}
+		pa, err := s.decodePermissionAssign(c)
+		if err != nil {
+			return err
+		}
+		if err := change(s.store, c.ctx, h, pa.perms, pa.objectPK, c.audit()); err != nil {
+			return err
+		}
+		s.auth.clear()
+		return noContent(c)
 	}
-	if assign {
-		err = s.store.AssignPermissions(c.ctx, h, pa.perms, pa.objectPK, c.audit())
-	} else {
-		err = s.store.UnassignPermissions(c.ctx, h, pa.perms, pa.objectPK, c.audit())
-	}
-	if err != nil {
-		return err
-	}
-	s.auth.clear()
-	return noContent(c)
 }

@@ -42,12 +42,12 @@ func TestProviderObjectExact(t *testing.T) {
 			`"assigned_application_slug":"","assigned_application_name":"","assigned_backchannel_application_slug":"","assigned_backchannel_application_name":"",` +
 			`"verbose_name":"RAC Provider","verbose_name_plural":"RAC Providers","meta_model_name":"authentik_providers_rac.racprovider","settings":{},` +
 			`"outpost_set":[],"connection_expiry":"hours=8","delete_token_on_disconnect":false}`
-		f.run(t, []scenario{
-			{name: "retrieve", method: "GET", path: provPath + "{p1}/", status: 200, want: want},
-			{name: "list", method: "GET", path: provPath, status: 200,
-				want: `{"pagination":{"next":0,"previous":0,"count":1,"current":1,"total_pages":1,"start_index":1,"end_index":1},"results":[` + want + `]}`},
-			{name: "key order", method: "GET", path: provPath + "{p1}/", status: 200, check: func(t *testing.T, f *fixture, r *apitest.Resp) {
-				got := keyOrder(t, r.Body)
+		f.Run(t, []apitest.Scenario{
+			{Name: "retrieve", Method: "GET", Path: provPath + "{p1}/", Status: 200, Want: want},
+			{Name: "list", Method: "GET", Path: provPath, Status: 200,
+				Want: `{"pagination":{"next":0,"previous":0,"count":1,"current":1,"total_pages":1,"start_index":1,"end_index":1},"results":[` + want + `]}`},
+			{Name: "key order", Method: "GET", Path: provPath + "{p1}/", Status: 200, Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
+				got := apitest.KeyOrder(t, r.Body)
 				wantKeys := []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "component",
 					"assigned_application_slug", "assigned_application_name", "assigned_backchannel_application_slug",
 					"assigned_backchannel_application_name", "verbose_name", "verbose_name_plural", "meta_model_name", "settings",
@@ -56,13 +56,13 @@ func TestProviderObjectExact(t *testing.T) {
 					t.Errorf("keys %v", got)
 				}
 			}},
-			{name: "used_by of an unused provider", method: "GET", path: provPath + "{p1}/used_by/", status: 200, want: `[]`},
-			{name: "full create echoes every field", method: "POST", path: provPath,
-				body: `{"name":"full","authentication_flow":"{authn}","authorization_flow":"{authz}","property_mappings":["{pm1}"],` +
+			{Name: "used_by of an unused provider", Method: "GET", Path: provPath + "{p1}/used_by/", Status: 200, Want: `[]`},
+			{Name: "full create echoes every field", Method: "POST", Path: provPath,
+				Body: `{"name":"full","authentication_flow":"{authn}","authorization_flow":"{authz}","property_mappings":["{pm1}"],` +
 					`"settings":{"a":{"b":[1,2.5,"x",null,true]}},"connection_expiry":"minutes=5","delete_token_on_disconnect":true}`,
-				status: 201, subset: `{"name":"full","authentication_flow":"{authn}","authorization_flow":"{authz}","property_mappings":["{pm1}"],` +
+				Status: 201, Subset: `{"name":"full","authentication_flow":"{authn}","authorization_flow":"{authz}","property_mappings":["{pm1}"],` +
 					`"settings":{"a":{"b":[1,2.5,"x",null,true]}},"connection_expiry":"minutes=5","delete_token_on_disconnect":true}`,
-				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+				Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 					if !strings.Contains(string(r.Body), `"settings":{"a":{"b":[1,2.5,"x",null,true]}}`) {
 						t.Errorf("settings not kept verbatim: %s", r.Body)
 					}
@@ -75,23 +75,23 @@ func TestProviderObjectExact(t *testing.T) {
 func TestProviderFieldScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := baseFixture(t, backend)
-		post := func(name, body string, status int, want string) scenario {
-			s := scenario{name: name, method: "POST", path: provPath, body: body, status: status}
+		post := func(name, body string, status int, want string) apitest.Scenario {
+			s := apitest.Scenario{Name: name, Method: "POST", Path: provPath, Body: body, Status: status}
 			if status == 400 {
-				s.want, s.noWrite = want, true
+				s.Want, s.NoWrite = want, true
 			} else {
-				s.subset = want
+				s.Subset = want
 			}
 			return s
 		}
-		bad := func(name, field, extra, msg string) scenario {
+		bad := func(name, field, extra, msg string) apitest.Scenario {
 			return post(name, providerBody("bad-"+strings.ReplaceAll(name, " ", "-"), extra), 400, fieldErr(field, msg))
 		}
 		notUUID := func(v string) string { return "“" + v + "” is not a valid UUID." }
 		noPK := func(v string) string { return `Invalid pk "` + v + `" - object does not exist.` }
 		const missing = "00000000-0000-4000-8000-000000000000"
 		badFormat := func(v string) string { return v + " is not in the correct format of 'hours=3;minutes=1'." }
-		f.run(t, []scenario{
+		f.Run(t, []apitest.Scenario{
 			// name
 			post("name missing", `{"authorization_flow":"{authz}"}`, 400, fieldErr("name", msgRequired)),
 			post("name empty", `{"name":"","authorization_flow":"{authz}"}`, 400, fieldErr("name", msgBlank)),
@@ -217,14 +217,14 @@ func TestProviderFieldScenarios(t *testing.T) {
 			post("required fields missing with other errors", `{"settings":[]}`, 400,
 				`{"name":["This field is required."],"authorization_flow":["This field is required."],"settings":["Expected a dictionary of items but got type \"list\"."]}`),
 		})
-		var rows []scenario
+		var rows []apitest.Scenario
 		for i, v := range []string{`true`, `"true"`, `"True"`, `"TRUE"`, `1`, `1.0`, `"1"`, `"yes"`, `"Yes"`, `"YES"`, `"on"`, `"On"`, `"ON"`, `"t"`, `"T"`, `"y"`, `"Y"`} {
 			rows = append(rows, post("delete_token_on_disconnect true "+v, providerBody(fmt.Sprintf("dtod-t%d", i), `"delete_token_on_disconnect":`+v), 201, `{"delete_token_on_disconnect":true}`))
 		}
 		for i, v := range []string{`false`, `"false"`, `"False"`, `"FALSE"`, `0`, `0.0`, `-0`, `"0"`, `"no"`, `"No"`, `"NO"`, `"off"`, `"Off"`, `"OFF"`, `"f"`, `"F"`, `"n"`, `"N"`} {
 			rows = append(rows, post("delete_token_on_disconnect false "+v, providerBody(fmt.Sprintf("dtod-f%d", i), `"delete_token_on_disconnect":`+v), 201, `{"delete_token_on_disconnect":false}`))
 		}
-		f.run(t, rows)
+		f.Run(t, rows)
 	})
 }
 
@@ -232,55 +232,55 @@ func TestProviderFieldScenarios(t *testing.T) {
 func TestProviderUpdateScenarios(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		f := baseFixture(t, backend)
-		p := f.env.Provider(map[string]any{"name": "full", "authorization_flow": f.vars["authz"], "authentication_flow": f.vars["authn"],
-			"property_mappings": []string{f.vars["pm1"]}, "settings": map[string]any{"k": "v"}, "connection_expiry": "minutes=3",
+		p := f.Provider(map[string]any{"name": "full", "authorization_flow": f.Vars["authz"], "authentication_flow": f.Vars["authn"],
+			"property_mappings": []string{f.Vars["pm1"]}, "settings": map[string]any{"k": "v"}, "connection_expiry": "minutes=3",
 			"delete_token_on_disconnect": true})
-		f.vars["full"] = fmt.Sprint(p["pk"])
+		f.Vars["full"] = fmt.Sprint(p["pk"])
 		full := provPath + "{full}/"
-		f.run(t, []scenario{
-			{name: "PUT requires name and authorization_flow", method: "PUT", path: full, body: `{}`, status: 400, noWrite: true,
-				want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`},
-			{name: "PUT requires authorization_flow", method: "PUT", path: full, body: `{"name":"full"}`, status: 400, noWrite: true,
-				want: fieldErr("authorization_flow", msgRequired)},
-			{name: "PUT empty body", method: "PUT", path: full, status: 400, noWrite: true,
-				want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`},
-			{name: "PUT keeps omitted optional fields", method: "PUT", path: full, body: `{"name":"full2","authorization_flow":"{authz}"}`, status: 200,
-				subset: `{"name":"full2","authentication_flow":"{authn}","property_mappings":["{pm1}"],"settings":{"k":"v"},"connection_expiry":"minutes=3","delete_token_on_disconnect":true}`},
-			{name: "PUT may keep its own name", method: "PUT", path: full, body: `{"name":"full2","authorization_flow":"{authz}"}`, status: 200, subset: `{"name":"full2"}`},
-			{name: "PUT cannot take another's name", method: "PUT", path: full, body: `{"name":"p1","authorization_flow":"{authz}"}`, status: 400, noWrite: true,
-				want: fieldErr("name", "provider with this name already exists.")},
-			{name: "PATCH cannot take another's name", method: "PATCH", path: full, body: `{"name":"p1"}`, status: 400, noWrite: true,
-				want: fieldErr("name", "provider with this name already exists.")},
-			{name: "PATCH {} is a no-op", method: "PATCH", path: full, body: `{}`, status: 200,
-				subset: `{"name":"full2","authentication_flow":"{authn}","property_mappings":["{pm1}"],"settings":{"k":"v"},"connection_expiry":"minutes=3","delete_token_on_disconnect":true}`},
-			{name: "PATCH validates only what is sent", method: "PATCH", path: full, body: `{"connection_expiry":"hours=-2"}`, status: 400, noWrite: true,
-				want: fieldErr("connection_expiry", "Duration must not be negative.")},
-			{name: "PATCH name null", method: "PATCH", path: full, body: `{"name":null}`, status: 400, noWrite: true, want: fieldErr("name", msgNull)},
-			{name: "PATCH authorization_flow null", method: "PATCH", path: full, body: `{"authorization_flow":null}`, status: 400, noWrite: true, want: fieldErr("authorization_flow", msgNull)},
-			{name: "PATCH authentication_flow null clears it", method: "PATCH", path: full, body: `{"authentication_flow":null}`, status: 200, subset: `{"authentication_flow":null,"name":"full2"}`},
-			{name: "PATCH authentication_flow back", method: "PATCH", path: full, body: `{"authentication_flow":"{authn}"}`, status: 200, subset: `{"authentication_flow":"{authn}"}`},
-			{name: "PATCH authentication_flow empty clears it", method: "PATCH", path: full, body: `{"authentication_flow":""}`, status: 200, subset: `{"authentication_flow":null}`},
-			{name: "PATCH property_mappings replaces", method: "PATCH", path: full, body: `{"property_mappings":["{pm2}"]}`, status: 200, subset: `{"property_mappings":["{pm2}"]}`},
-			{name: "PATCH property_mappings [] clears", method: "PATCH", path: full, body: `{"property_mappings":[]}`, status: 200, subset: `{"property_mappings":[]}`},
-			{name: "PATCH bad mapping writes nothing", method: "PATCH", path: full, body: `{"name":"renamed","property_mappings":["{pm1}","nope"]}`, status: 400, noWrite: true,
-				want: fieldErr("property_mappings", "“nope” is not a valid UUID.")},
-			{name: "PATCH settings replaces", method: "PATCH", path: full, body: `{"settings":{"x":1}}`, status: 200, subset: `{"settings":{"x":1}}`},
-			{name: "PATCH delete_token_on_disconnect", method: "PATCH", path: full, body: `{"delete_token_on_disconnect":"off"}`, status: 200, subset: `{"delete_token_on_disconnect":false}`},
-			{name: "after the failed PATCH", method: "GET", path: full, status: 200, subset: `{"name":"full2","property_mappings":[],"settings":{"x":1},"connection_expiry":"minutes=3","delete_token_on_disconnect":false}`},
-			{name: "PUT with every field", method: "PUT", path: full,
-				body:   `{"name":"full3","authorization_flow":"{authn}","authentication_flow":null,"property_mappings":["{pm1}","{pm2}"],"settings":{},"connection_expiry":"days=1","delete_token_on_disconnect":"yes"}`,
-				status: 200, subset: `{"name":"full3","authorization_flow":"{authn}","authentication_flow":null,"settings":{},"connection_expiry":"days=1","delete_token_on_disconnect":true}`,
-				check: func(t *testing.T, f *fixture, r *apitest.Resp) {
+		f.Run(t, []apitest.Scenario{
+			{Name: "PUT requires name and authorization_flow", Method: "PUT", Path: full, Body: `{}`, Status: 400, NoWrite: true,
+				Want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`},
+			{Name: "PUT requires authorization_flow", Method: "PUT", Path: full, Body: `{"name":"full"}`, Status: 400, NoWrite: true,
+				Want: fieldErr("authorization_flow", msgRequired)},
+			{Name: "PUT empty body", Method: "PUT", Path: full, Status: 400, NoWrite: true,
+				Want: `{"name":["This field is required."],"authorization_flow":["This field is required."]}`},
+			{Name: "PUT keeps omitted optional fields", Method: "PUT", Path: full, Body: `{"name":"full2","authorization_flow":"{authz}"}`, Status: 200,
+				Subset: `{"name":"full2","authentication_flow":"{authn}","property_mappings":["{pm1}"],"settings":{"k":"v"},"connection_expiry":"minutes=3","delete_token_on_disconnect":true}`},
+			{Name: "PUT may keep its own name", Method: "PUT", Path: full, Body: `{"name":"full2","authorization_flow":"{authz}"}`, Status: 200, Subset: `{"name":"full2"}`},
+			{Name: "PUT cannot take another's name", Method: "PUT", Path: full, Body: `{"name":"p1","authorization_flow":"{authz}"}`, Status: 400, NoWrite: true,
+				Want: fieldErr("name", "provider with this name already exists.")},
+			{Name: "PATCH cannot take another's name", Method: "PATCH", Path: full, Body: `{"name":"p1"}`, Status: 400, NoWrite: true,
+				Want: fieldErr("name", "provider with this name already exists.")},
+			{Name: "PATCH {} is a no-op", Method: "PATCH", Path: full, Body: `{}`, Status: 200,
+				Subset: `{"name":"full2","authentication_flow":"{authn}","property_mappings":["{pm1}"],"settings":{"k":"v"},"connection_expiry":"minutes=3","delete_token_on_disconnect":true}`},
+			{Name: "PATCH validates only what is sent", Method: "PATCH", Path: full, Body: `{"connection_expiry":"hours=-2"}`, Status: 400, NoWrite: true,
+				Want: fieldErr("connection_expiry", "Duration must not be negative.")},
+			{Name: "PATCH name null", Method: "PATCH", Path: full, Body: `{"name":null}`, Status: 400, NoWrite: true, Want: fieldErr("name", msgNull)},
+			{Name: "PATCH authorization_flow null", Method: "PATCH", Path: full, Body: `{"authorization_flow":null}`, Status: 400, NoWrite: true, Want: fieldErr("authorization_flow", msgNull)},
+			{Name: "PATCH authentication_flow null clears it", Method: "PATCH", Path: full, Body: `{"authentication_flow":null}`, Status: 200, Subset: `{"authentication_flow":null,"name":"full2"}`},
+			{Name: "PATCH authentication_flow back", Method: "PATCH", Path: full, Body: `{"authentication_flow":"{authn}"}`, Status: 200, Subset: `{"authentication_flow":"{authn}"}`},
+			{Name: "PATCH authentication_flow empty clears it", Method: "PATCH", Path: full, Body: `{"authentication_flow":""}`, Status: 200, Subset: `{"authentication_flow":null}`},
+			{Name: "PATCH property_mappings replaces", Method: "PATCH", Path: full, Body: `{"property_mappings":["{pm2}"]}`, Status: 200, Subset: `{"property_mappings":["{pm2}"]}`},
+			{Name: "PATCH property_mappings [] clears", Method: "PATCH", Path: full, Body: `{"property_mappings":[]}`, Status: 200, Subset: `{"property_mappings":[]}`},
+			{Name: "PATCH bad mapping writes nothing", Method: "PATCH", Path: full, Body: `{"name":"renamed","property_mappings":["{pm1}","nope"]}`, Status: 400, NoWrite: true,
+				Want: fieldErr("property_mappings", "“nope” is not a valid UUID.")},
+			{Name: "PATCH settings replaces", Method: "PATCH", Path: full, Body: `{"settings":{"x":1}}`, Status: 200, Subset: `{"settings":{"x":1}}`},
+			{Name: "PATCH delete_token_on_disconnect", Method: "PATCH", Path: full, Body: `{"delete_token_on_disconnect":"off"}`, Status: 200, Subset: `{"delete_token_on_disconnect":false}`},
+			{Name: "after the failed PATCH", Method: "GET", Path: full, Status: 200, Subset: `{"name":"full2","property_mappings":[],"settings":{"x":1},"connection_expiry":"minutes=3","delete_token_on_disconnect":false}`},
+			{Name: "PUT with every field", Method: "PUT", Path: full,
+				Body:   `{"name":"full3","authorization_flow":"{authn}","authentication_flow":null,"property_mappings":["{pm1}","{pm2}"],"settings":{},"connection_expiry":"days=1","delete_token_on_disconnect":"yes"}`,
+				Status: 200, Subset: `{"name":"full3","authorization_flow":"{authn}","authentication_flow":null,"settings":{},"connection_expiry":"days=1","delete_token_on_disconnect":true}`,
+				Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 					got := r.Map(t)["property_mappings"].([]any)
-					want := []string{f.vars["pm1"], f.vars["pm2"]}
+					want := []string{f.Vars["pm1"], f.Vars["pm2"]}
 					sort.Strings(want)
 					if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 						t.Errorf("property_mappings %v, want %v", got, want)
 					}
 				}},
-			{name: "DELETE", method: "DELETE", path: full, status: 204, wantEmpty: true},
-			{name: "DELETE twice", method: "DELETE", path: full, status: 404, want: bodyNotFound, noWrite: true},
-			{name: "GET after DELETE", method: "GET", path: full, status: 404, want: bodyNotFound},
+			{Name: "DELETE", Method: "DELETE", Path: full, Status: 204, WantEmpty: true},
+			{Name: "DELETE twice", Method: "DELETE", Path: full, Status: 404, Want: bodyNotFound, NoWrite: true},
+			{Name: "GET after DELETE", Method: "GET", Path: full, Status: 404, Want: bodyNotFound},
 		})
 	})
 }

@@ -25,9 +25,8 @@ type route struct {
 	method  string
 	pattern string // e.g. /api/v3/providers/rac/{id}/
 	access  access
-	// perm documents the permission the handler checks (for the route listing and the
-	// RBAC tests); "" for routes open to any authenticated caller.
-	perm    string
+	// perm is the permission the route needs; serve enforces it before the handler.
+	perm    perm
 	handler func(s *Server, c *call) error
 }
 

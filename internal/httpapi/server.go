@@ -65,6 +65,8 @@ type Server struct {
 	obs     Observer
 	proxies *realip.Proxies
 	evals   *expr.Evaluator
+	// installID names this installation in user uids (keys.Keyring.InstallID).
+	installID string
 
 	sessions *websession.Manager
 	verifier *password.Verifier
@@ -83,6 +85,9 @@ func New(cfg Config) *Server {
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
+	}
+	if s.keys != nil {
+		s.installID = s.keys.InstallID()
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -119,6 +124,10 @@ type call struct {
 	proxies *realip.Proxies
 	// session is the browser session the request came with ("" for a bearer token).
 	session *racd.BrowserSession
+	// target is the object a detail route addresses, once authorize has found it.
+	target target
+	// installID names this installation in user uids.
+	installID string
 }
 
 // param returns a path parameter by name.
@@ -134,7 +143,7 @@ func (c *call) param(name string) string {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
-	c := &call{w: cw, r: r, started: s.now(), reqID: RequestID(r), proxies: s.proxies}
+	c := &call{w: cw, r: r, started: s.now(), reqID: RequestID(r), proxies: s.proxies, installID: s.installID}
 	w.Header().Set("X-Request-Id", c.reqID)
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -197,6 +206,11 @@ func (s *Server) serve(c *call) error {
 	}
 	c.route = rt
 	c.names = paramNames(rt.pattern)
+	if acc != public {
+		if err := s.authorize(c, rt.perm); err != nil {
+			return err
+		}
+	}
 	return rt.handler(s, c)
 }
 

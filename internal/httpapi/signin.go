@@ -18,28 +18,23 @@ import (
 // password is hashed with Argon2id, recorded as password_set (never the password),
 // and the user's other browser sessions end.
 func setUserPassword(s *Server, c *call) error {
-	u, err := s.loadUser(c, racd.PermView)
+	u, err := users.current(s, c)
 	if err != nil {
 		return err
 	}
 	if !c.p.Can(racd.PermResetUserPassword, strconv.FormatInt(u.ID, 10)) || (u.IsSuperuser && !c.p.Superuser) {
 		return errForbidden
 	}
-	var errs racd.FieldErrors
-	f, err := readForm(c, &errs, false)
+	f, err := readForm(c, false)
 	if err != nil {
 		return err
 	}
-	pw, _ := f.str("password", true, false, false)
-	switch {
-	case !errs.Empty():
-	case pw.V == "":
-		errs.Add("password", racd.MsgBlank)
-	case len(pw.V) > racd.MaxPasswordLength:
-		errs.Add("password", "Ensure this field has no more than "+strconv.Itoa(racd.MaxPasswordLength)+" characters.")
+	pw := f.text("password", required|notBlank)
+	if pw.Set && len(pw.V) > racd.MaxPasswordLength {
+		f.errs.Add("password", "Ensure this field has no more than "+strconv.Itoa(racd.MaxPasswordLength)+" characters.")
 	}
-	if !errs.Empty() {
-		return &errs
+	if !f.errs.Empty() {
+		return &f.errs
 	}
 	params := password.Default
 	if s.verifier != nil {
@@ -74,20 +69,32 @@ type authenticatedSessionJSON struct {
 }
 
 func (s *Server) toSessionJSON(c *call, bs *racd.BrowserSession) authenticatedSessionJSON {
-	exp := racTimeJSON(bs.End(s.sessions.IdleTimeout()))
+	exp := isoTime(bs.End(s.sessions.IdleTimeout()))
 	return authenticatedSessionJSON{
 		UUID: bs.UUID, Current: c.session != nil && c.session.UUID == bs.UUID, UserAgent: parseUserAgent(bs.LastUserAgent),
-		User: bs.User.ID, LastIP: bs.LastIP, LastUserAgent: bs.LastUserAgent, LastUsed: racTimeJSON(bs.LastUsed), Expires: &exp,
+		User: bs.User.ID, LastIP: bs.LastIP, LastUserAgent: bs.LastUserAgent, LastUsed: isoTime(bs.LastUsed), Expires: &exp,
 	}
 }
 
-// sessionOwner is the user whose sessions the caller sees: its own, or everyone's (0)
-// for a superuser, as authentik's viewset filters them.
-func sessionOwner(c *call) int64 {
-	if c.p.Superuser {
-		return 0
+// sessionPerm is the rule of the session routes: a user's own sessions, a superuser's
+// all; another user's session is 404, as authentik's viewset filters them.
+var sessionPerm = perm{model: racd.AuthenticatedSessionModel, rule: ownerOnly, object: sessionFinder{}}
+
+// sessionFinder finds the live session of a detail route ({uuid}).
+type sessionFinder struct{}
+
+func (sessionFinder) find(s *Server, c *call, _ bool) (target, error) {
+	if s.sessions == nil {
+		return target{}, errNotFound
 	}
-	return c.p.User.ID
+	bs, err := s.store.GetBrowserSession(c.ctx, c.param("uuid"))
+	if err != nil {
+		return target{}, err
+	}
+	if !s.now().Before(bs.End(s.sessions.IdleTimeout())) {
+		return target{}, errNotFound
+	}
+	return target{pk: bs.UUID, owner: bs.User.ID, obj: bs}, nil
 }
 
 func listAuthenticatedSessions(s *Server, c *call) error {
@@ -100,9 +107,12 @@ func listAuthenticatedSessions(s *Server, c *call) error {
 		return err
 	}
 	now := s.now()
-	q := racd.BrowserSessionQuery{ListQuery: lq, OwnerID: sessionOwner(c), Username: strFilter(qv, "user__username"),
+	q := racd.BrowserSessionQuery{ListQuery: lq, Username: strFilter(qv, "user__username"),
 		LastIP: strFilter(qv, "last_ip"), LastUserAgent: strFilter(qv, "last_user_agent"),
 		IdleBefore: now.Add(-s.sessions.IdleTimeout()), Now: now}
+	if !c.p.Superuser {
+		q.OwnerID = c.p.User.ID
+	}
 	list, count, err := s.store.ListBrowserSessions(c.ctx, q)
 	if err != nil {
 		return err
@@ -114,38 +124,15 @@ func listAuthenticatedSessions(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
 }
 
-// loadSession returns the live session {uuid} if it is the caller's or the caller is a
-// superuser; anything else is 404.
-func (s *Server) loadSession(c *call) (*racd.BrowserSession, error) {
-	if s.sessions == nil {
-		return nil, errNotFound
-	}
-	bs, err := s.store.GetBrowserSession(c.ctx, c.param("uuid"))
-	if err != nil {
-		return nil, err
-	}
-	if owner := sessionOwner(c); owner != 0 && bs.User.ID != owner || !s.now().Before(bs.End(s.sessions.IdleTimeout())) {
-		return nil, errNotFound
-	}
-	return bs, nil
-}
-
 func getAuthenticatedSession(s *Server, c *call) error {
-	bs, err := s.loadSession(c)
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, s.toSessionJSON(c, bs))
+	return s.writeJSON(c, http.StatusOK, s.toSessionJSON(c, c.target.obj.(*racd.BrowserSession)))
 }
 
 // deleteAuthenticatedSession revokes a session: the browser holding it is signed out,
 // and the connection tokens launched from it are deleted, which ends their live RAC
 // connections on whichever replica holds them.
 func deleteAuthenticatedSession(s *Server, c *call) error {
-	bs, err := s.loadSession(c)
-	if err != nil {
-		return err
-	}
+	bs := c.target.obj.(*racd.BrowserSession)
 	if err := s.store.EndBrowserSession(c.ctx, bs.UUID, racd.EventModelDeleted, c.audit()); err != nil {
 		return err
 	}
@@ -153,8 +140,5 @@ func deleteAuthenticatedSession(s *Server, c *call) error {
 }
 
 func authenticatedSessionUsedBy(s *Server, c *call) error {
-	if _, err := s.loadSession(c); err != nil {
-		return err
-	}
 	return s.writeJSON(c, http.StatusOK, []usedByJSON{})
 }

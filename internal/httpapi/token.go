@@ -1,19 +1,44 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
-	"time"
-	"unicode/utf8"
+	"net/url"
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 )
 
-// Tokens follow authentik's owner rules rather than model permissions: every
-// authenticated caller may list, create and manage its own tokens; superusers see and
-// manage all. Another user's token is 404 to a caller who is not a superuser.
+// tokens is /api/v3/core/tokens/, by identifier. Tokens follow authentik's owner
+// rules rather than model permissions: every authenticated caller may list, create and
+// manage its own tokens; superusers see and manage all. Another user's token is 404 to
+// a caller who is not a superuser. Nothing depends on a token: its used_by is empty.
+var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
+	model: racd.TokenModel, path: "/api/v3/core/tokens/", param: "identifier", key: textKey,
+	store: func(st racd.Store) racd.Reader[*racd.Token, string, racd.TokenQuery] { return st.Tokens() },
+	order: racd.TokenOrderFields,
+	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.TokenQuery, error) {
+		q := racd.TokenQuery{ListQuery: lq, Identifier: strFilter(qv, "identifier"), UserUsername: strFilter(qv, "user__username"),
+			Description: strFilter(qv, "description"), Managed: strFilter(qv, "managed"), Expiring: boolFilter(qv, "expiring")}
+		var fe racd.FieldErrors
+		q.Intent = choiceFilter(qv, "intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification}, &fe)
+		if !c.p.Superuser {
+			q.OwnerID = &c.p.User.ID
+		}
+		return q, fe.Err()
+	},
+	decode: func(f *form) *racd.TokenInput {
+		return &racd.TokenInput{
+			Managed: f.text("managed", nullable|trim|notBlank), Identifier: f.text("identifier", required|trim),
+			Intent: f.choice("intent", 0), User: f.intRef("user", 0), Description: f.text("description", 0),
+			Expires: f.datetime("expires", nullable), Expiring: f.boolean("expiring", 0),
+		}
+	},
+	wire:          func(c *call, t *racd.Token) any { return toTokenJSON(c, t) },
+	prepare:       prepareToken,
+	rule:          ownerOnly,
+	owner:         func(t *racd.Token) int64 { return t.UserID },
+	changesAccess: true,
+}
 
 // tokenJSON is authentik's Token, keys in the schema's order.
 type tokenJSON struct {
@@ -28,11 +53,11 @@ type tokenJSON struct {
 	Expiring    bool     `json:"expiring"`
 }
 
-func toTokenJSON(t *racd.Token) tokenJSON {
+func toTokenJSON(c *call, t *racd.Token) tokenJSON {
 	out := tokenJSON{PK: t.UUID, Managed: optStr(t.Managed), Identifier: t.Identifier, Intent: t.Intent, User: t.UserID,
 		Description: t.Description, Expires: optTime(t.Expires), Expiring: t.Expiring}
 	if t.User != nil {
-		out.UserObj = toUserJSON(t.User)
+		out.UserObj = toUserJSON(c, t.User)
 	}
 	return out
 }
@@ -40,60 +65,26 @@ func toTokenJSON(t *racd.Token) tokenJSON {
 // tokenKeyLength is the length of a generated key, as authentik's default.
 const tokenKeyLength = 60
 
-// decodeToken reads a TokenRequest (PatchedTokenRequest when partial).
-func decodeToken(c *call, partial bool) (*racd.TokenInput, error) {
-	in := &racd.TokenInput{}
-	f, err := readForm(c, &in.Errors, partial)
+// prepareToken applies the owner rules to a write and gives a new token its key.
+func prepareToken(s *Server, c *call, in *racd.TokenInput, cur *racd.Token) error {
+	if cur != nil {
+		ownTokens(c, in)
+		return nil
+	}
+	if !in.User.Set && !in.Errors.Has("user") {
+		in.User = racd.Some(racd.IntRef{ID: c.p.User.ID})
+	}
+	ownTokens(c, in)
+	key, err := keys.RandomKey(tokenKeyLength)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if m, null := f.str("managed", false, true, true); m.Set {
-		if !null && m.V == "" {
-			in.Errors.Add("managed", racd.MsgBlank)
-		} else {
-			in.Managed = m
-		}
+	sealed, err := s.keys.Seal(key)
+	if err != nil {
+		return err
 	}
-	in.Identifier, _ = f.str("identifier", true, false, true)
-	in.Intent = f.choice("intent", false)
-	in.User = f.intRef("user", false, false)
-	in.Description, _ = f.str("description", false, false, false)
-	in.Expires = f.datetime("expires")
-	in.Expiring = f.boolean("expiring", false)
-	return in, nil
-}
-
-// datetime decodes a nullable DRF DateTimeField (ISO 8601; naive times are UTC).
-func (f *form) datetime(name string) racd.Opt[*time.Time] {
-	raw, ok := f.get(name, false)
-	if !ok {
-		return racd.Opt[*time.Time]{}
-	}
-	if isNull(raw) {
-		return racd.Some[*time.Time](nil)
-	}
-	var s string
-	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
-		f.errs.Add(name, racd.MsgBadDatetime)
-		return racd.Opt[*time.Time]{}
-	}
-	t, ok := parseISOTime(strings.TrimSpace(s))
-	if !ok {
-		f.errs.Add(name, racd.MsgBadDatetime)
-		return racd.Opt[*time.Time]{}
-	}
-	return racd.Some(&t)
-}
-
-// parseISOTime accepts what Django's parse_datetime does, in the common forms.
-func parseISOTime(s string) (time.Time, bool) {
-	s = strings.Replace(s, " ", "T", 1)
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC().Truncate(time.Microsecond), true
-		}
-	}
-	return time.Time{}, false
+	in.Key = racd.SealedKey{Hash: s.keys.Hash(key), Ciphertext: sealed}
+	return nil
 }
 
 // ownTokens applies the owner rule to a caller who is not a superuser: the token's user
@@ -125,132 +116,10 @@ func dropField(errs racd.FieldErrors, field string) racd.FieldErrors {
 	return out
 }
 
-func listTokens(s *Server, c *call) error {
-	qv := c.query()
-	lq, err := listQuery(qv, racd.TokenOrderFields)
-	if err != nil {
-		return err
-	}
-	q := racd.TokenQuery{ListQuery: lq, Identifier: strFilter(qv, "identifier"), UserUsername: strFilter(qv, "user__username"),
-		Description: strFilter(qv, "description"), Managed: strFilter(qv, "managed"), Expiring: boolFilter(qv, "expiring")}
-	var fe racd.FieldErrors
-	q.Intent = choiceFilter(qv, "intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification}, &fe)
-	if err := fe.Err(); err != nil {
-		return err
-	}
-	if !c.p.Superuser {
-		id := c.p.User.ID
-		q.OwnerID = &id
-	}
-	ts, count, err := s.store.Tokens().List(c.ctx, q)
-	if err != nil {
-		return err
-	}
-	out := make([]tokenJSON, len(ts))
-	for i, t := range ts {
-		out[i] = toTokenJSON(t)
-	}
-	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
-}
-
-func createToken(s *Server, c *call) error {
-	in, err := decodeToken(c, false)
-	if err != nil {
-		return err
-	}
-	if !in.User.Set && !in.Errors.Has("user") {
-		in.User = racd.Some(racd.IntRef{ID: c.p.User.ID})
-	}
-	ownTokens(c, in)
-	key, err := keys.RandomKey(tokenKeyLength)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.keys.Seal(key)
-	if err != nil {
-		return err
-	}
-	in.Key = racd.SealedKey{Hash: s.keys.Hash(key), Ciphertext: sealed}
-	t, err := s.store.Tokens().Create(c.ctx, in, c.audit())
-	if err != nil {
-		return err
-	}
-	s.auth.clear()
-	return s.writeJSON(c, http.StatusCreated, toTokenJSON(t))
-}
-
-// loadToken finds the token of the route; another user's token is 404 to a caller who
-// is not a superuser.
-func (s *Server) loadToken(c *call) (*racd.Token, error) {
-	ident := c.param("identifier")
-	if strings.ContainsRune(ident, 0) || !utf8.ValidString(ident) {
-		return nil, errNotFound // no identifier holds these; PostgreSQL text cannot
-	}
-	t, err := s.store.Tokens().Get(c.ctx, ident)
-	if err != nil {
-		return nil, err
-	}
-	if !c.p.Superuser && t.UserID != c.p.User.ID {
-		return nil, errNotFound
-	}
-	return t, nil
-}
-
-func getToken(s *Server, c *call) error {
-	t, err := s.loadToken(c)
-	if err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, toTokenJSON(t))
-}
-
-func updateToken(s *Server, c *call) error {
-	t, err := s.loadToken(c)
-	if err != nil {
-		return err
-	}
-	in, err := decodeToken(c, c.r.Method == http.MethodPatch)
-	if err != nil {
-		return err
-	}
-	if !c.p.Superuser {
-		ownTokens(c, in)
-	}
-	t, err = s.store.Tokens().Update(c.ctx, t.Identifier, in, c.audit())
-	if err != nil {
-		return err
-	}
-	s.auth.clear()
-	return s.writeJSON(c, http.StatusOK, toTokenJSON(t))
-}
-
-func deleteToken(s *Server, c *call) error {
-	t, err := s.loadToken(c)
-	if err != nil {
-		return err
-	}
-	if err := s.store.Tokens().Delete(c.ctx, t.Identifier, c.audit()); err != nil {
-		return err
-	}
-	s.auth.clear()
-	return noContent(c)
-}
-
-func tokenUsedBy(s *Server, c *call) error {
-	if _, err := s.loadToken(c); err != nil {
-		return err
-	}
-	return s.writeJSON(c, http.StatusOK, []usedByJSON{})
-}
-
 // viewTokenKey answers {"key": ...} to the token's owner or a superuser and records a
 // secret_view event.
 func viewTokenKey(s *Server, c *call) error {
-	t, err := s.loadToken(c)
-	if err != nil {
-		return err
-	}
-	sealed, err := s.store.TokenKey(c.ctx, t.Identifier, c.audit())
+	sealed, err := s.store.TokenKey(c.ctx, c.target.obj.(*racd.Token).Identifier, c.audit())
 	if err != nil {
 		return err
 	}

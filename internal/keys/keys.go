@@ -25,8 +25,9 @@ const MinSecretLen = 32
 
 // Keyring derives the hashing and sealing keys from the server secret.
 type Keyring struct {
-	hashKey []byte
-	aead    cipher.AEAD
+	hashKey   []byte
+	aead      cipher.AEAD
+	installID string
 }
 
 // New derives a keyring from secret (at least MinSecretLen bytes).
@@ -47,8 +48,15 @@ func New(secret string) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{hashKey: derive("token-hash-v1"), aead: aead}, nil
+	id := derive("install-id-v1")
+	return &Keyring{hashKey: derive("token-hash-v1"), aead: aead,
+		installID: fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])}, nil
 }
+
+// InstallID names this installation, as authentik's install id does: a UUID-shaped
+// value every replica sharing the secret derives alike, and which reveals nothing of
+// the secret. It goes into values clients see (a user's uid).
+func (k *Keyring) InstallID() string { return k.installID }
 
 // Hash returns the keyed hash a token is looked up by.
 func (k *Keyring) Hash(key string) []byte {

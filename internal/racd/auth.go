@@ -2,6 +2,9 @@ package racd
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
 	"time"
 )
 
@@ -39,6 +42,14 @@ type User struct {
 
 // Actor returns the user as events name the one who acted.
 func (u *User) Actor() UserRef { return UserRef{ID: u.ID, Username: u.Username, Email: u.Email} }
+
+// UID is the opaque user id authentik shows wherever a user appears (uid): the hex
+// SHA-256 of "<pk>-<install id>", so one user has one uid everywhere and another
+// installation's uid for the same pk differs.
+func UID(pk int64, installID string) string {
+	h := sha256.Sum256([]byte(strconv.FormatInt(pk, 10) + "-" + installID))
+	return hex.EncodeToString(h[:])
+}
 
 // Credential is what authenticating a request needs from a stored API token.
 type Credential struct {

@@ -43,6 +43,9 @@ type Event struct {
 	ContextJSON []byte
 }
 
+// Ref returns the event as references name it.
+func (e *Event) Ref() ObjectRef { return EventModel.Ref(e.UUID, "Event "+e.Action) }
+
 // EventRetention is how long events are kept (authentik's default).
 const EventRetention = 365 * 24 * time.Hour
 

@@ -87,14 +87,23 @@ type EventStore interface {
 	Record(ctx context.Context, e *Event) error
 }
 
+// Membership says whether a user joins or leaves a group.
+type Membership bool
+
+// The two changes of a membership.
+const (
+	Join  Membership = true
+	Leave Membership = false
+)
+
 // IdentityStore holds what the identity resources do beyond Resource.
 type IdentityStore interface {
 	// CreateSuperuser creates a user that is a member of a superuser group (the
 	// operator CLI's --superuser).
 	CreateSuperuser(ctx context.Context, in *UserInput, a Audit) (*User, error)
-	// SetGroupMember adds (member true) or removes a user; ErrNotFound when the user
+	// SetGroupMember makes the user join or leave the group; ErrNotFound when the user
 	// does not exist.
-	SetGroupMember(ctx context.Context, group string, userID int64, member bool, a Audit) error
+	SetGroupMember(ctx context.Context, group string, userID int64, m Membership, a Audit) error
 	// TokenKey returns the sealed key of a token and records a secret_view event.
 	TokenKey(ctx context.Context, identifier string, a Audit) ([]byte, error)
 	// AssignPermissions grants perms (full codenames) to h, on objectPK ("" = globally);

@@ -148,7 +148,7 @@ func groupUsedBy(ctx context.Context, s *Store, uuid string, vis func(perm strin
 }
 
 // SetGroupMember implements racd.IdentityStore.
-func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, member bool, a racd.Audit) error {
+func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m racd.Membership, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
 		g, err := get(ctx, s, c, groupTable, "uuid", uuid, true)
 		if err != nil {
@@ -158,7 +158,7 @@ func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m
 			return err
 		}
 		q := "DELETE FROM group_users WHERE group_uuid = $1 AND user_id = $2"
-		if member {
+		if m == racd.Join {
 			q = "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 		}
 		if _, err := c.exec(ctx, q, uuid, userID); err != nil {

@@ -171,13 +171,13 @@ func testGroups(t *testing.T, h *H) {
 	if err != nil || fmt.Sprint(g.Users) != fmt.Sprint([]int64{ann}) || len(g.Roles) != 0 || g.Parent != "" || g.Name != "team" {
 		t.Fatalf("update: %+v %v", g, err)
 	}
-	if err := h.S.SetGroupMember(h.Ctx, g.UUID, bob, true, Audit); err != nil {
+	if err := h.S.SetGroupMember(h.Ctx, g.UUID, bob, racd.Join, Audit); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.S.SetGroupMember(h.Ctx, g.UUID, ann, false, Audit); err != nil {
+	if err := h.S.SetGroupMember(h.Ctx, g.UUID, ann, racd.Leave, Audit); err != nil {
 		t.Fatal(err)
 	}
-	WantNotFound(t, h.S.SetGroupMember(h.Ctx, g.UUID, 99999, true, Audit))
+	WantNotFound(t, h.S.SetGroupMember(h.Ctx, g.UUID, 99999, racd.Join, Audit))
 	g, err = h.S.Groups().Get(h.Ctx, g.UUID)
 	if err != nil || fmt.Sprint(g.Users) != fmt.Sprint([]int64{bob}) {
 		t.Fatalf("after add/remove: %+v %v", g, err)
