@@ -28,7 +28,7 @@ func routeTable() []*route {
 		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, perm{model: racd.EndpointModel, action: racd.PermView}, launchEndpoint},
 		{"POST", "/api/v3/core/users/{id}/set_password/", detail, users.perm(racd.PermView), setUserPassword},
 		// Browser sessions: a user's own, a superuser's all.
-		{"GET", "/api/v3/core/authenticated_sessions/", collection, sessionPerm, listAuthenticatedSessions},
+		{"GET", "/api/v3/core/authenticated_sessions/", collection, sessionsPerm, listAuthenticatedSessions},
 		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/", detail, sessionPerm, getAuthenticatedSession},
 		{"DELETE", "/api/v3/core/authenticated_sessions/{uuid}/", detail, sessionPerm, deleteAuthenticatedSession},
 		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/used_by/", detail, sessionPerm, authenticatedSessionUsedBy},

@@ -76,9 +76,13 @@ func (s *Server) toSessionJSON(c *call, bs *racd.BrowserSession) authenticatedSe
 	}
 }
 
-// sessionPerm is the rule of the session routes: a user's own sessions, a superuser's
-// all; another user's session is 404, as authentik's viewset filters them.
-var sessionPerm = perm{model: racd.AuthenticatedSessionModel, rule: ownerOnly, object: sessionFinder{}}
+// sessionsPerm and sessionPerm are the rule of the session routes (the list, and one
+// session): a user's own sessions, a superuser's all; another user's session is 404,
+// as authentik's viewset filters them.
+var (
+	sessionsPerm = perm{model: racd.AuthenticatedSessionModel, rule: ownerOnly}
+	sessionPerm  = perm{model: racd.AuthenticatedSessionModel, rule: ownerOnly, object: sessionFinder{}}
+)
 
 // sessionFinder finds the live session of a detail route ({uuid}).
 type sessionFinder struct{}
