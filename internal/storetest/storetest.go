@@ -61,6 +61,7 @@ var applicationTests = []Test{
 	{"ApplicationValidation", func(t *testing.T, h *H) { testApplicationValidation(t, h.S) }},
 	{"OutpostLifecycle", func(t *testing.T, h *H) { testOutpostLifecycle(t, h.S) }},
 	{"OutpostValidation", func(t *testing.T, h *H) { testOutpostValidation(t, h.S) }},
+	{"OutpostAccount", func(t *testing.T, h *H) { testOutpostAccount(t, h.S) }},
 }
 
 // Run runs the conformance suite: every test of every section gets a fresh, migrated
