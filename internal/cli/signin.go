@@ -23,7 +23,7 @@ import (
 // the operator commands pick earlier ones by position).
 var signInSettings = []setting{
 	{env: "RACD_BOOTSTRAP_PASSWORD", secret: true, help: "at start, when racd creates the superuser akadmin (it does not exist yet), give it this password for the sign-in page; a later start never changes an existing user's password"},
-	{flag: "session-idle-timeout", env: "RACD_SESSION_IDLE_TIMEOUT", def: "8h", help: "a browser session not used for this long ends (with the remote connections opened from it)"},
+	{flag: "session-idle-timeout", env: "RACD_SESSION_IDLE_TIMEOUT", def: "8h", help: "a browser session not used for this long ends, unless a remote connection opened from it is live (its other connection tokens go with it)"},
 	{flag: "session-max-age", env: "RACD_SESSION_MAX_AGE", def: "24h", help: "a browser session ends this long after sign-in, however active (with the remote connections opened from it)"},
 	{flag: "authentication-flow", env: "RACD_AUTHENTICATION_FLOW", def: "default-authentication-flow", help: "slug of the sign-in page /if/flow/<slug>/ that / and the library send signed-out visitors to"},
 }
