@@ -77,17 +77,17 @@ func newEnv(t testing.TB, dbURL string, configure func(*httpapi.Config)) *Env {
 	ctx := context.Background()
 	// A statement timeout, so that a test process killed mid-request leaves nothing
 	// running in a shared PostgreSQL for long.
-	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{StatementTimeout: time.Minute})
+	ring, err := keys.New(Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlstore.Open(ctx, dbURL, sqlstore.Options{StatementTimeout: time.Minute, Sealer: ring})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
-	}
-	ring, err := keys.New(Secret)
-	if err != nil {
-		t.Fatal(err)
 	}
 	sealed, err := ring.Seal(AdminToken)
 	if err != nil {

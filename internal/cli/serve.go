@@ -183,7 +183,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	// No statement outlives the request timeout (a backstop: statements of a request
 	// that ends are cancelled at once).
 	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
-		TokenMaxLifetime: cfg.TokenMaxLifetime,
+		TokenMaxLifetime: cfg.TokenMaxLifetime, Sealer: ring,
 		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err
@@ -191,6 +191,15 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	if _, err := store.Migrate(ctx); err != nil {
 		store.Close()
 		return nil, nil, err
+	}
+	// Settings written before racd sealed secret parameters hold them in clear.
+	n, err := store.SealStoredSecrets(ctx)
+	if err != nil {
+		store.Close()
+		return nil, nil, fmt.Errorf("sealing stored secrets: %w", err)
+	}
+	if n > 0 {
+		log.Info("sealed the secret connection parameters of settings stored in clear", "objects", n)
 	}
 	return store, ring, nil
 }

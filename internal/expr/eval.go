@@ -296,8 +296,10 @@ func (c *converter) list(n int, index func(int) starlark.Value, depth int) (any,
 // static_settings when they are a non-empty object, else the dict its expression
 // returns. An error means the mapping is skipped (and reported by the caller).
 func EvalMapping(ctx context.Context, m *racd.PropertyMapping, vars Vars, lim Limits) (map[string]any, error) {
-	if static := racd.DecodeObject(m.StaticSettings); len(static) > 0 {
-		if len(m.StaticSettings) > racd.MaxMappingResultBytes {
+	// Its secret parameters count: the store opened them for the connection.
+	full := racd.JoinSettings(m.StaticSettings, m.StaticSecrets.Plain)
+	if static := racd.DecodeObject(full); len(static) > 0 {
+		if len(full) > racd.MaxMappingResultBytes {
 			return nil, errResultTooLarge
 		}
 		return static, nil

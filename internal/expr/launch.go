@@ -32,8 +32,12 @@ func (e *Evaluator) LaunchSettings(ctx context.Context, slot *Slot, l *racd.Laun
 		Endpoint: endpointVars(ep),
 	}
 	layers := racd.SettingsLayers{
-		Host: ep.Host, Provider: racd.DecodeObject(p.Settings), Endpoint: racd.DecodeObject(ep.Settings),
-		Launch: racd.DecodeObject(t.Settings), Token: secret,
+		// Each layer with its secret parameters, which the store opened for the
+		// connection (the expressions' variables above see none of them).
+		Host:     ep.Host,
+		Provider: racd.DecodeObject(racd.JoinSettings(p.Settings, p.Secrets.Plain)),
+		Endpoint: racd.DecodeObject(racd.JoinSettings(ep.Settings, ep.Secrets.Plain)),
+		Launch:   racd.DecodeObject(racd.JoinSettings(t.Settings, t.Secrets.Plain)), Token: secret,
 	}
 	mappings := append(append([]*racd.PropertyMapping{}, l.ProviderMappings...), l.EndpointMappings...)
 	var busy error

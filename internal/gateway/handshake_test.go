@@ -20,11 +20,17 @@ func TestConnectValuesInArgsOrder(t *testing.T) {
 		h := newHarness(t, backend, options{})
 		mapping := h.api.MustAdmin(201, "POST", "/api/v3/propertymappings/rac/", map[string]any{
 			"name": "who", "static_settings": map[string]any{}, "expression": "return {'username': user.username + '-mapped', 'domain': 'CORP'}"})["pk"].(string)
+		// Secrets of every layer, sealed at rest, reach guacd opened (issue 9 §2): a
+		// mapping's static one, the provider's, the endpoint's, and one it marks.
+		sftp := h.api.MustAdmin(201, "POST", "/api/v3/propertymappings/rac/", map[string]any{
+			"name": "sftp", "static_settings": map[string]any{"sftp-password": "s3cret sftp"}})["pk"].(string)
 		for _, protocol := range []string{"rdp", "ssh", "vnc"} {
 			t.Run(protocol, func(t *testing.T) {
-				p := h.provider(map[string]any{"settings": map[string]any{"color-depth": 16, "ignore-cert": true, "font-size": "12"}})
-				ep := h.endpoint(p, map[string]any{"protocol": protocol, "host": "machine.example:4000", "property_mappings": []string{mapping},
-					"settings": map[string]any{"password": "s3cret pw", "private-key": "KEY", "read-only": false}})
+				p := h.provider(map[string]any{"settings": map[string]any{"color-depth": 16, "ignore-cert": true, "font-size": "12",
+					"gateway-password": "s3cret gw"}})
+				ep := h.endpoint(p, map[string]any{"protocol": protocol, "host": "machine.example:4000", "property_mappings": []string{mapping, sftp},
+					"settings": map[string]any{"password": "s3cret pw", "private-key": "KEY", "read-only": false,
+						"command": "s3cret cmd", "racd-secret-keys": []string{"command"}}})
 				secret, _ := h.launch(ep)
 				_, conn := h.connect(h.browser(), secret, "")
 				hs := conn.Handshake()
@@ -34,6 +40,7 @@ func TestConnectValuesInArgsOrder(t *testing.T) {
 				want := map[string]string{
 					"hostname": "machine.example", "port": "4000", "username": "akadmin-mapped", "password": "s3cret pw",
 					"private-key": "KEY", "read-only": "false", "color-depth": "16", "ignore-cert": "true", "font-size": "12",
+					"gateway-password": "s3cret gw", "sftp-password": "s3cret sftp", "command": "s3cret cmd",
 					"domain": "CORP", "drive-path": "/tmp/connection/" + secret, "create-drive-path": "true", "client-name": "racd",
 				}
 				offered := guacdtest.Args(protocol)

@@ -90,10 +90,14 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	settings := f.object("settings", 0)
-	if len(settings.V) > racd.MaxLaunchSettingsBytes {
-		f.errs.Add("settings", racd.MsgLaunchSettingsTooLarge)
-	}
 	if err := f.errs.Err(); err != nil {
+		return err
+	}
+	// Its own settings may choose the target only for a caller who may change the
+	// endpoint (the store checks again, whoever launches).
+	req := racd.LaunchRequest{EndpointUUID: e.UUID, UserID: c.p.User.ID, Settings: settings.V,
+		MayChooseTarget: c.p.Can(racd.EndpointModel.Perm(racd.PermChange), e.UUID)}
+	if err := req.Validate(); err != nil {
 		return err
 	}
 	// Mappings are evaluated in a slot of the evaluator, taken before anything is
@@ -110,9 +114,8 @@ func launchEndpoint(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	l, err := s.store.ConnectionTokens().Launch(c.ctx, racd.LaunchRequest{
-		EndpointUUID: e.UUID, UserID: c.p.User.ID, TokenHash: s.keys.Hash(secret), Settings: settings.V,
-	}, c.audit())
+	req.TokenHash = s.keys.Hash(secret)
+	l, err := s.store.ConnectionTokens().Launch(c.ctx, req, c.audit())
 	if err != nil {
 		return err
 	}

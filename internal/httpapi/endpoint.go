@@ -25,7 +25,11 @@ var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.Endp
 			MaximumConnections: f.integer("maximum_connections", 0, racd.MinConnectionsLimit, racd.MaxConnectionsLimit),
 		}
 	},
-	wire: func(_ *call, e *racd.Endpoint) any { return toEndpointJSON(e) },
+	wire: func(c *call, e *racd.Endpoint) any {
+		out := toEndpointJSON(e)
+		out.Settings = objectOrEmpty(c.own(racd.EndpointModel, e.UUID, e.Settings, e.Secrets))
+		return out
+	},
 }
 
 // endpointJSON is authentik's Endpoint, keys in the schema's order.

@@ -36,7 +36,11 @@ var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, stri
 		}
 		return in
 	},
-	wire: func(_ *call, m *racd.PropertyMapping) any { return toMappingJSON(m) },
+	wire: func(c *call, m *racd.PropertyMapping) any {
+		out := toMappingJSON(m)
+		out.StaticSettings = objectOrEmpty(c.own(racd.PropertyMappingModel, m.UUID, m.StaticSettings, m.StaticSecrets))
+		return out
+	},
 }
 
 // mappingJSON is authentik's RACPropertyMapping.

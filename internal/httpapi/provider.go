@@ -16,7 +16,11 @@ var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.Provi
 		return racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}, nil
 	},
 	decode: decodeProvider,
-	wire:   func(_ *call, p *racd.Provider) any { return toProviderJSON(p) },
+	wire: func(c *call, p *racd.Provider) any {
+		out := toProviderJSON(p)
+		out.Settings = objectOrEmpty(c.own(racd.ProviderModel, p.Ref().PK, p.Settings, p.Secrets))
+		return out
+	},
 }
 
 // providerObjJSON is authentik's Provider (the base serializer), as applications,

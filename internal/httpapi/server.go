@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -128,6 +129,8 @@ type call struct {
 	target target
 	// installID names this installation in user uids.
 	installID string
+	// keys opens the secret connection parameters a caller may read back (own).
+	keys *keys.Keyring
 }
 
 // param returns a path parameter by name.
@@ -143,7 +146,7 @@ func (c *call) param(name string) string {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	cw := &countingWriter{ResponseWriter: w}
-	c := &call{w: cw, r: r, started: s.now(), reqID: RequestID(r), proxies: s.proxies, installID: s.installID}
+	c := &call{w: cw, r: r, started: s.now(), reqID: RequestID(r), proxies: s.proxies, installID: s.installID, keys: s.keys}
 	w.Header().Set("X-Request-Id", c.reqID)
 	ctx, cancel := context.WithTimeout(r.Context(), s.timeout)
 	defer cancel()
@@ -274,6 +277,20 @@ func (c *call) audit() racd.Audit {
 		}
 	}
 	return a
+}
+
+// own returns settings with their secret parameters when the caller may change the
+// object (model m, primary key pk) it answers about, else settings as they are: only
+// such a caller reads them back (issue 9 §2). Objects nested in others never get them.
+// A secret that cannot be opened (another RACD_SECRET_KEY) is left out.
+func (c *call) own(m racd.Model, pk string, settings json.RawMessage, sec racd.Secrets) json.RawMessage {
+	if c.p == nil || c.keys == nil || len(sec.Names()) == 0 || !c.p.Can(m.Perm(racd.PermChange), pk) {
+		return settings
+	}
+	if err := sec.Reveal(c.keys.OpenValue); err != nil {
+		return settings
+	}
+	return racd.JoinSettings(settings, sec.Plain)
 }
 
 // vis returns the per-kind visibility function used_by lists need.

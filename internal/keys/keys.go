@@ -1,7 +1,9 @@
-// Package keys protects token keys at rest: a keyed hash (HMAC-SHA256) to find a token
-// by its key with one indexed lookup, and authenticated encryption (AES-256-GCM) so
-// view_key can show the key to its owner. Both keys derive from the server secret
-// RACD_SECRET_KEY; without it neither a stored hash nor a ciphertext reveals a key.
+// Package keys protects secrets at rest: a keyed hash (HMAC-SHA256) to find a token by
+// its key with one indexed lookup, authenticated encryption (AES-256-GCM) so view_key
+// can show the key to its owner, and the same encryption under a key of its own for
+// other secret values (connection parameters such as passwords). Every key derives
+// from the server secret RACD_SECRET_KEY; without it neither a stored hash nor a
+// ciphertext reveals anything.
 package keys
 
 import (
@@ -28,6 +30,9 @@ type Keyring struct {
 	hashKey   []byte
 	aead      cipher.AEAD
 	installID string
+	// values seals other secrets at rest (connection parameters such as passwords)
+	// under a key of its own, so that a token key and a setting never share one.
+	values cipher.AEAD
 }
 
 // New derives a keyring from secret (at least MinSecretLen bytes).
@@ -40,17 +45,26 @@ func New(secret string) (*Keyring, error) {
 		m.Write([]byte("racd/" + label))
 		return m.Sum(nil)
 	}
-	block, err := aes.NewCipher(derive("token-seal-v1"))
+	aead, err := gcm(derive("token-seal-v1"))
 	if err != nil {
 		return nil, err
 	}
-	aead, err := cipher.NewGCM(block)
+	values, err := gcm(derive("value-seal-v1"))
 	if err != nil {
 		return nil, err
 	}
 	id := derive("install-id-v1")
-	return &Keyring{hashKey: derive("token-hash-v1"), aead: aead,
+	return &Keyring{hashKey: derive("token-hash-v1"), aead: aead, values: values,
 		installID: fmt.Sprintf("%x-%x-%x-%x-%x", id[0:4], id[4:6], id[6:8], id[8:10], id[10:16])}, nil
+}
+
+// gcm returns AES-256-GCM under key.
+func gcm(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
 
 // InstallID names this installation, as authentik's install id does: a UUID-shaped
@@ -69,13 +83,7 @@ func (k *Keyring) Hash(key string) []byte {
 func Equal(a, b []byte) bool { return hmac.Equal(a, b) }
 
 // Seal encrypts key (nonce prepended).
-func (k *Keyring) Seal(key string) ([]byte, error) {
-	nonce := make([]byte, k.aead.NonceSize())
-	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
-		return nil, err
-	}
-	return k.aead.Seal(nonce, nonce, []byte(key), nil), nil
-}
+func (k *Keyring) Seal(key string) ([]byte, error) { return seal(k.aead, []byte(key)) }
 
 // ErrUndecryptable means a ciphertext was not sealed under this secret.
 var ErrUndecryptable = errors.New("token key cannot be decrypted with this secret key")
@@ -91,6 +99,35 @@ func (k *Keyring) Open(sealed []byte) (string, error) {
 		return "", ErrUndecryptable
 	}
 	return string(plain), nil
+}
+
+// SealValue encrypts a secret value kept at rest (a connection parameter such as an
+// endpoint's password), nonce prepended.
+func (k *Keyring) SealValue(plain []byte) ([]byte, error) { return seal(k.values, plain) }
+
+// OpenValue decrypts what SealValue sealed.
+func (k *Keyring) OpenValue(sealed []byte) ([]byte, error) {
+	n := k.values.NonceSize()
+	if len(sealed) < n {
+		return nil, ErrUndecryptableValue
+	}
+	plain, err := k.values.Open(nil, sealed[:n], sealed[n:], nil)
+	if err != nil {
+		return nil, ErrUndecryptableValue
+	}
+	return plain, nil
+}
+
+// ErrUndecryptableValue means a sealed value was not sealed under this secret.
+var ErrUndecryptableValue = errors.New("secret value cannot be decrypted with this secret key")
+
+// seal encrypts plain under a, nonce prepended.
+func seal(a cipher.AEAD, plain []byte) ([]byte, error) {
+	nonce := make([]byte, a.NonceSize())
+	if _, err := io.ReadFull(rand.Reader, nonce); err != nil {
+		return nil, err
+	}
+	return a.Seal(nonce, nonce, plain, nil), nil
 }
 
 const keyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -16,7 +16,8 @@ type ConnectionToken struct {
 	Endpoint   *Endpoint // with its provider
 	Provider   *Provider // the token's provider
 	User       User
-	Settings   json.RawMessage // the launch's per-connection settings
+	Settings   json.RawMessage // the launch's per-connection settings, without secret parameters
+	Secrets    Secrets         // their secret parameters
 	Created    time.Time
 	Expires    *time.Time // nil: no fixed expiry
 }
@@ -77,6 +78,9 @@ type LaunchRequest struct {
 	UserID       int64
 	TokenHash    []byte
 	Settings     json.RawMessage // the launch body's settings object, {} when none
+	// MayChooseTarget: the caller may change the endpoint, so its settings may also
+	// choose where the connection goes (Validate).
+	MayChooseTarget bool
 	// BrowserSession binds the token to the signed-in browser session that launched
 	// it (a launch link): only that browser opens it, and signing out deletes it. ""
 	// leaves the token to be claimed by the first browser that opens it (the API).

@@ -14,7 +14,8 @@ type Endpoint struct {
 	ProviderID         int64
 	Protocol           string
 	Host               string
-	Settings           json.RawMessage // compact JSON object
+	Settings           json.RawMessage // compact JSON object, without its secret parameters
+	Secrets            Secrets         // the secret parameters of settings
 	PropertyMappings   []string
 	AuthMode           string
 	MaximumConnections int64
@@ -113,7 +114,11 @@ func (in *EndpointInput) Apply(e *Endpoint, _ bool, errs *FieldErrors) {
 			e.Host = h
 		}
 	}
-	take(errs, "settings", in.Settings, &e.Settings)
+	if sent(errs, "settings", in.Settings) {
+		var secret map[string]json.RawMessage
+		e.Settings, secret = SplitSettings(in.Settings.V)
+		e.Secrets.Replace(secret)
+	}
 	if sent(errs, "property_mappings", in.PropertyMappings) {
 		e.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}

@@ -1,6 +1,7 @@
 package racd
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -51,6 +52,12 @@ const EventRetention = 365 * 24 * time.Hour
 
 // NewModelEvent builds the event of a create, update or delete.
 func NewModelEvent(action string, a Audit, obj ObjectRef, diff []Change) *Event {
+	// As authentik cleanses event contexts: a value whose key names a secret (password,
+	// key, token, …) is masked, in JSON values at any depth too. (Secret connection
+	// parameters are masked already: the diff shows only their names.)
+	for i, ch := range diff {
+		diff[i].Previous, diff[i].New = cleanseValue(ch.Field, ch.Previous), cleanseValue(ch.Field, ch.New)
+	}
 	return &Event{
 		Action:   action,
 		App:      EventApp,
@@ -114,6 +121,20 @@ func sameValue(a, b any) bool {
 	default:
 		return a == b
 	}
+}
+
+// cleanseValue masks a diff value for an event.
+func cleanseValue(field string, v any) any {
+	switch {
+	case v == nil:
+		return nil
+	case SensitiveKey(field):
+		return MaskedValue
+	}
+	if r, ok := v.(RawJSON); ok {
+		return RawJSON(CleanseJSON(json.RawMessage(r)))
+	}
+	return v
 }
 
 // RawJSON is a JSON value inside an event diff, kept as its text.

@@ -2,6 +2,7 @@ package racd
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -82,22 +83,18 @@ type Notifier interface {
 	Subscribe(fn func(Notice)) (cancel func())
 }
 
-// secretSettings are the guacd parameters that carry credentials. They go to guacd and
-// nowhere else: never to the page, a launch's answer, a log line or an event.
-var secretSettings = map[string]bool{
-	"password": true, "passphrase": true, "private-key": true,
-	"sftp-password": true, "sftp-passphrase": true, "sftp-private-key": true,
-	"gateway-password": true,
-}
-
-// IsSecretSetting reports whether the connection parameter name carries a credential.
-func IsSecretSetting(name string) bool { return secretSettings[name] }
-
-// WithoutSecrets returns settings less the parameters that carry credentials.
+// WithoutSecrets returns merged connection settings less their secret parameters
+// (guacd's credential parameters and every name a layer listed under
+// SecretKeysSetting, which MergeSettings gathers) and less the marker itself: what a
+// launch's answer may show.
 func WithoutSecrets(settings map[string]string) map[string]string {
+	marked := map[string]bool{}
+	for _, n := range markedSecret(json.RawMessage(settings[SecretKeysSetting])) {
+		marked[n] = true
+	}
 	out := make(map[string]string, len(settings))
 	for k, v := range settings {
-		if !secretSettings[k] {
+		if !secretSettings[k] && !marked[k] && k != SecretKeysSetting {
 			out[k] = v
 		}
 	}

@@ -12,7 +12,8 @@ type PropertyMapping struct {
 	Managed        string // "" for null
 	Name           string
 	Expression     string
-	StaticSettings json.RawMessage // compact JSON object
+	StaticSettings json.RawMessage // compact JSON object, without its secret parameters
+	StaticSecrets  Secrets         // the secret parameters of static_settings
 }
 
 // PropertyMappingFields is the serializer's field order.
@@ -55,7 +56,11 @@ func (in *PropertyMappingInput) Apply(m *PropertyMapping, _ bool, errs *FieldErr
 	}
 	applyText(errs, "name", in.Name, &m.Name)
 	take(errs, "expression", in.Expression, &m.Expression)
-	take(errs, "static_settings", in.StaticSettings, &m.StaticSettings)
+	if sent(errs, "static_settings", in.StaticSettings) {
+		var secret map[string]json.RawMessage
+		m.StaticSettings, secret = SplitSettings(in.StaticSettings.V)
+		m.StaticSecrets.Replace(secret)
+	}
 }
 
 // PropertyMappingQuery is a property mapping list request.

@@ -13,7 +13,8 @@ type Provider struct {
 	AuthenticationFlow      string // flow UUID, "" for none
 	AuthorizationFlow       string // flow UUID
 	PropertyMappings        []string
-	Settings                json.RawMessage // compact JSON object
+	Settings                json.RawMessage // compact JSON object, without its secret parameters
+	Secrets                 Secrets         // the secret parameters of settings
 	ConnectionExpiry        string
 	DeleteTokenOnDisconnect bool
 
@@ -88,7 +89,11 @@ func (in *ProviderInput) Apply(p *Provider, _ bool, errs *FieldErrors) {
 	if sent(errs, "property_mappings", in.PropertyMappings) && in.PropertyMappingsInvalid == "" {
 		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
 	}
-	take(errs, "settings", in.Settings, &p.Settings)
+	if sent(errs, "settings", in.Settings) {
+		var secret map[string]json.RawMessage
+		p.Settings, secret = SplitSettings(in.Settings.V)
+		p.Secrets.Replace(secret)
+	}
 	if sent(errs, "connection_expiry", in.ConnectionExpiry) {
 		v := strings.TrimSpace(in.ConnectionExpiry.V)
 		switch {

@@ -78,6 +78,27 @@ func MergeSettingsChecked(l SettingsLayers) (map[string]string, []int) {
 		}
 		out = next
 	}
+	// Every layer's secret marks hold (a later layer's list would otherwise replace an
+	// earlier one's), so that the launch's answer leaves all their names out.
+	marked := map[string]bool{}
+	for _, layer := range append([]map[string]any{l.Provider, l.Endpoint, l.Launch}, l.Mappings...) {
+		if list, ok := layer[SecretKeysSetting].([]any); ok {
+			for _, n := range list {
+				if s, ok := n.(string); ok {
+					marked[s] = true
+				}
+			}
+		}
+	}
+	delete(out, SecretKeysSetting)
+	if len(marked) > 0 {
+		names := sortedNames(marked)
+		list := make([]any, len(names))
+		for i, n := range names {
+			list[i] = n
+		}
+		out[SecretKeysSetting] = list
+	}
 	out["drive-path"] = drivePathPrefix + l.Token
 	out["create-drive-path"] = "true"
 	res := make(map[string]string, len(out))

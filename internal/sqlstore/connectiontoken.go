@@ -21,7 +21,7 @@ const (
 var connTokenTable = &table[*racd.ConnectionToken]{
 	place: place{model: racd.ConnectionTokenModel, name: "connection_tokens", alias: "ct", pk: "uuid"},
 	cols: func(d dialect) string {
-		return "CAST(ct.uuid AS TEXT), ct.provider_id, ct.settings, ct.created, ct.expires, " + connTokenUserCols + ", " + endpointCols(d)
+		return "CAST(ct.uuid AS TEXT), ct.provider_id, ct.settings, ct.secrets, ct.created, ct.expires, " + connTokenUserCols + ", " + endpointCols(d)
 	},
 	joins: connTokenFilterJoins + " JOIN users u ON u.id = ct.user_id ",
 	scan:  scanConnToken,
@@ -56,8 +56,8 @@ func scanConnToken(sc scanner, extra ...any) (*racd.ConnectionToken, error) {
 		e                racd.Endpoint
 		eSettings, eMaps []byte
 	)
-	dest := append([]any{&t.UUID, &t.ProviderID, &settings, &created, &expires}, userDest(&t.User)...)
-	dest = append(dest, &e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &eSettings, &e.AuthMode, &e.MaximumConnections, &eMaps)
+	dest := append([]any{&t.UUID, &t.ProviderID, &settings, sealed{&t.Secrets}, &created, &expires}, userDest(&t.User)...)
+	dest = append(dest, &e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &eSettings, sealed{&e.Secrets}, &e.AuthMode, &e.MaximumConnections, &eMaps)
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ var endpointTable = &table[*racd.Endpoint]{
 }
 
 func endpointCols(d dialect) string {
-	return "CAST(e.uuid AS TEXT), e.name, e.provider_id, e.protocol, e.host, e.settings, e.auth_mode, e.maximum_connections, " +
+	return "CAST(e.uuid AS TEXT), e.name, e.provider_id, e.protocol, e.host, e.settings, e.secrets, e.auth_mode, e.maximum_connections, " +
 		d.jsonArray("epm.mapping_uuid", "endpoint_property_mappings epm WHERE epm.endpoint_uuid = e.uuid", "epm.mapping_uuid")
 }
 
@@ -44,7 +44,7 @@ func scanEndpoint(sc scanner, extra ...any) (*racd.Endpoint, error) {
 		e                  racd.Endpoint
 		settings, mappings []byte
 	)
-	dest := []any{&e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &settings, &e.AuthMode, &e.MaximumConnections, &mappings}
+	dest := []any{&e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &settings, sealed{&e.Secrets}, &e.AuthMode, &e.MaximumConnections, &mappings}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ var endpointWriter = &writer[*racd.Endpoint, *racd.EndpointInput]{
 	},
 	row: func(e *racd.Endpoint) []col {
 		return []col{{name: "uuid", v: e.UUID}, {name: "name", v: e.Name}, {name: "provider_id", v: e.ProviderID},
-			{name: "protocol", v: e.Protocol}, {name: "host", v: e.Host}, {name: "settings", v: string(e.Settings)},
+			{name: "protocol", v: e.Protocol}, {name: "host", v: e.Host}, {name: "settings", v: string(e.Settings)}, {name: "secrets", secrets: &e.Secrets},
 			{name: "auth_mode", v: e.AuthMode}, {name: "maximum_connections", v: e.MaximumConnections}}
 	},
 	links: func(e *racd.Endpoint) []link {
@@ -79,7 +79,7 @@ var endpointWriter = &writer[*racd.Endpoint, *racd.EndpointInput]{
 	diff: func(e *racd.Endpoint) []racd.Field {
 		return []racd.Field{
 			{Name: "name", Value: e.Name}, {Name: "provider", Value: e.ProviderID}, {Name: "protocol", Value: e.Protocol},
-			{Name: "host", Value: e.Host}, {Name: "settings", Value: racd.RawJSON(e.Settings)},
+			{Name: "host", Value: e.Host}, {Name: "settings", Value: racd.RawJSON(racd.MaskSettings(e.Settings, e.Secrets.Names()))},
 			{Name: "property_mappings", Value: sortedCopy(e.PropertyMappings)}, {Name: "auth_mode", Value: e.AuthMode},
 			{Name: "maximum_connections", Value: e.MaximumConnections},
 		}

@@ -34,6 +34,11 @@ func (s *Store) GatewayToken(ctx context.Context, tokenHash []byte) (*racd.Gatew
 	if err := s.launchMappings(ctx, c, &out.Launch, tok.Endpoint.ProviderID, tok.Endpoint.UUID); err != nil {
 		return nil, classify(err)
 	}
+	// guacd receives the secrets, in clear: they are opened here and nowhere else on
+	// the way to a connection.
+	if err := s.revealLaunch(&out.Launch); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -11,6 +12,9 @@ import (
 // counted, so concurrent launches cannot both take the last slot.
 func (ts connectionTokens) Launch(ctx context.Context, req racd.LaunchRequest, a racd.Audit) (*racd.Launch, error) {
 	s := ts.s
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
 	var out *racd.Launch
 	err := s.write(ctx, func(c conn) error {
 		e, err := get(ctx, s, c, endpointTable, "uuid", req.EndpointUUID, true)
@@ -36,10 +40,17 @@ func (ts connectionTokens) Launch(ctx context.Context, req racd.LaunchRequest, a
 			settings = racd.EmptyObject
 		}
 		t := &racd.ConnectionToken{UUID: s.newUUID(), ProviderID: e.ProviderID, Endpoint: e, Provider: e.Provider,
-			Settings: settings, Created: now, Expires: racd.ExpiryFrom(now, e.Provider.ConnectionExpiry)}
-		if _, err := c.exec(ctx, `INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, settings, created, expires, browser_session)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			t.UUID, req.TokenHash, t.ProviderID, e.UUID, req.UserID, string(settings), micros(now), microsOrNull(t.Expires), nullString(req.BrowserSession)); err != nil {
+			Created: now, Expires: racd.ExpiryFrom(now, e.Provider.ConnectionExpiry)}
+		var secret map[string]json.RawMessage
+		t.Settings, secret = racd.SplitSettings(settings)
+		t.Secrets.Replace(secret)
+		secrets, err := s.sealedColumn(&t.Secrets)
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx, `INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, settings, secrets, created, expires, browser_session)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			t.UUID, req.TokenHash, t.ProviderID, e.UUID, req.UserID, string(t.Settings), secrets, micros(now), microsOrNull(t.Expires), nullString(req.BrowserSession)); err != nil {
 			return err
 		}
 		if err := c.queryRow(ctx, "SELECT "+connTokenUserCols+" FROM users u WHERE u.id = $1", req.UserID).Scan(userDest(&t.User)...); err != nil {
@@ -47,6 +58,11 @@ func (ts connectionTokens) Launch(ctx context.Context, req racd.LaunchRequest, a
 		}
 		l := &racd.Launch{Token: t}
 		if err := s.launchMappings(ctx, c, l, e.ProviderID, e.UUID); err != nil {
+			return err
+		}
+		// What the connection is made with: every layer's secrets in clear, for the
+		// settings merge (the answer leaves them out).
+		if err := s.revealLaunch(l); err != nil {
 			return err
 		}
 		out = l

@@ -16,7 +16,7 @@ var mappingTable = &table[*racd.PropertyMapping]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
 
-const mappingCols = "CAST(m.uuid AS TEXT), m.managed, m.name, m.expression, m.static_settings"
+const mappingCols = "CAST(m.uuid AS TEXT), m.managed, m.name, m.expression, m.static_settings, m.static_secrets"
 
 func scanMapping(sc scanner, extra ...any) (*racd.PropertyMapping, error) {
 	var (
@@ -24,7 +24,7 @@ func scanMapping(sc scanner, extra ...any) (*racd.PropertyMapping, error) {
 		managed sql.NullString
 		static  []byte
 	)
-	if err := sc.Scan(append([]any{&m.UUID, &managed, &m.Name, &m.Expression, &static}, extra...)...); err != nil {
+	if err := sc.Scan(append([]any{&m.UUID, &managed, &m.Name, &m.Expression, &static, sealed{&m.StaticSecrets}}, extra...)...); err != nil {
 		return nil, err
 	}
 	m.Managed = managed.String
@@ -47,12 +47,13 @@ var mappingWriter = &writer[*racd.PropertyMapping, *racd.PropertyMappingInput]{
 	},
 	row: func(m *racd.PropertyMapping) []col {
 		return []col{{name: "uuid", v: m.UUID}, {name: "managed", v: nullString(m.Managed)}, {name: "name", v: m.Name},
-			{name: "expression", v: m.Expression}, {name: "static_settings", v: string(m.StaticSettings)}}
+			{name: "expression", v: m.Expression}, {name: "static_settings", v: string(m.StaticSettings)},
+			{name: "static_secrets", secrets: &m.StaticSecrets}}
 	},
 	diff: func(m *racd.PropertyMapping) []racd.Field {
 		return []racd.Field{
 			{Name: "managed", Value: nullString(m.Managed)}, {Name: "name", Value: m.Name},
-			{Name: "expression", Value: m.Expression}, {Name: "static_settings", Value: racd.RawJSON(m.StaticSettings)},
+			{Name: "expression", Value: m.Expression}, {Name: "static_settings", Value: racd.RawJSON(racd.MaskSettings(m.StaticSettings, m.StaticSecrets.Names()))},
 		}
 	},
 }

@@ -14,7 +14,7 @@ import (
 var providerTable = &table[*racd.Provider]{
 	place: place{model: racd.ProviderModel, name: "providers", alias: "p", pk: "id"},
 	cols: func(d dialect) string {
-		return "p.id, p.name, p.authentication_flow, p.authorization_flow, p.settings, p.connection_expiry, p.delete_token_on_disconnect, " +
+		return "p.id, p.name, p.authentication_flow, p.authorization_flow, p.settings, p.secrets, p.connection_expiry, p.delete_token_on_disconnect, " +
 			"coalesce(a.slug, ''), coalesce(a.name, ''), coalesce(b.slug, ''), coalesce(b.name, ''), " +
 			d.jsonArray("ppm.mapping_uuid", "provider_property_mappings ppm WHERE ppm.provider_id = p.id", "ppm.mapping_uuid") + ", " +
 			d.jsonArray("o.name", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name")
@@ -36,7 +36,7 @@ func scanProvider(sc scanner, extra ...any) (*racd.Provider, error) {
 		settings        []byte
 		mappings, outps []byte
 	)
-	dest := []any{&p.ID, &p.Name, &authn, &p.AuthorizationFlow, &settings, &p.ConnectionExpiry, &p.DeleteTokenOnDisconnect,
+	dest := []any{&p.ID, &p.Name, &authn, &p.AuthorizationFlow, &settings, sealed{&p.Secrets}, &p.ConnectionExpiry, &p.DeleteTokenOnDisconnect,
 		&p.Application.Slug, &p.Application.Name, &p.BackchannelApplication.Slug, &p.BackchannelApplication.Name,
 		&mappings, &outps}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
@@ -82,7 +82,7 @@ var providerWriter = &writer[*racd.Provider, *racd.ProviderInput]{
 	},
 	row: func(p *racd.Provider) []col {
 		return []col{{name: "name", v: p.Name}, {name: "authentication_flow", v: nullString(p.AuthenticationFlow)},
-			{name: "authorization_flow", v: p.AuthorizationFlow}, {name: "settings", v: string(p.Settings)},
+			{name: "authorization_flow", v: p.AuthorizationFlow}, {name: "settings", v: string(p.Settings)}, {name: "secrets", secrets: &p.Secrets},
 			{name: "connection_expiry", v: p.ConnectionExpiry}, {name: "delete_token_on_disconnect", v: p.DeleteTokenOnDisconnect}}
 	},
 	returning: func(p *racd.Provider) any { return &p.ID },
@@ -95,7 +95,7 @@ var providerWriter = &writer[*racd.Provider, *racd.ProviderInput]{
 			{Name: "authentication_flow", Value: nullString(p.AuthenticationFlow)},
 			{Name: "authorization_flow", Value: p.AuthorizationFlow},
 			{Name: "property_mappings", Value: sortedCopy(p.PropertyMappings)},
-			{Name: "settings", Value: racd.RawJSON(p.Settings)},
+			{Name: "settings", Value: racd.RawJSON(racd.MaskSettings(p.Settings, p.Secrets.Names()))},
 			{Name: "connection_expiry", Value: p.ConnectionExpiry},
 			{Name: "delete_token_on_disconnect", Value: p.DeleteTokenOnDisconnect},
 		}

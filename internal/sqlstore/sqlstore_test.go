@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/storetest"
 )
@@ -26,7 +27,11 @@ func (s testStore) QueryIntSQL(ctx context.Context, q string, args ...any) (int6
 // openMigrated opens and migrates a store on dbURL, closed when the test ends.
 func openMigrated(t testing.TB, dbURL string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dbURL, Options{})
+	ring, err := keys.New("sqlstore-test-secret-0123456789abcdef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(context.Background(), dbURL, Options{Sealer: ring})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}

@@ -44,6 +44,9 @@ type Options struct {
 	// TokenMaxLifetime is the longest a token written by an actor who is not a
 	// superuser lives (RACD_TOKEN_MAX_LIFETIME); 0 means racd.DefaultTokenMaxLifetime.
 	TokenMaxLifetime time.Duration
+	// Sealer seals secret connection parameters at rest (the keyring of
+	// RACD_SECRET_KEY). Without one, writing or using such a parameter is an error.
+	Sealer Sealer
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -60,6 +63,7 @@ type Store struct {
 	retention time.Duration
 	obs       Observer
 	tokens    racd.TokenPolicy // for tokens written by actors who are not superusers
+	sealer    Sealer
 
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
@@ -105,7 +109,7 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention, obs: o.Observer,
-		tokens: racd.TokenPolicy{MaxLifetime: o.TokenMaxLifetime}}
+		tokens: racd.TokenPolicy{MaxLifetime: o.TokenMaxLifetime}, sealer: o.Sealer}
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}

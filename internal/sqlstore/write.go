@@ -14,6 +14,23 @@ type col struct {
 	v    any
 	sql  string
 	once bool
+	// secrets, when set, is sealed into the column's value (Store.sealedColumn).
+	secrets *racd.Secrets
+}
+
+// rowCols returns the columns a write of obj sets, secrets sealed.
+func (w *writer[T, I]) rowCols(s *Store, obj T) ([]col, error) {
+	cols := w.row(obj)
+	for i, cl := range cols {
+		if cl.secrets != nil {
+			v, err := s.sealedColumn(cl.secrets)
+			if err != nil {
+				return nil, err
+			}
+			cols[i].v = v
+		}
+	}
+	return cols, nil
 }
 
 // link is a link table: one row per item an object refers to (many-to-many).
@@ -72,7 +89,10 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if err != nil {
 			return err
 		}
-		cols := w.row(obj)
+		cols, err := w.rowCols(s, obj)
+		if err != nil {
+			return err
+		}
 		if w.extra != nil {
 			cols = append(cols, w.extra(s, in)...)
 		}
@@ -118,7 +138,10 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if err != nil {
 			return err
 		}
-		cols := w.row(obj)
+		cols, err := w.rowCols(s, obj)
+		if err != nil {
+			return err
+		}
 		sets := make([]string, 0, len(cols))
 		b := &qb{d: s.d}
 		for _, cl := range cols {

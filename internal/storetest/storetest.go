@@ -50,6 +50,7 @@ func Sections() []Section {
 		{"Identity", identityTests},
 		{"References", referenceTests},
 		{"Superusers", superuserTests},
+		{"Secrets", secretTests},
 		{"ConnectionTokens", connectionTokenTests},
 		{"Gateway", gatewayTests},
 	}
