@@ -232,7 +232,9 @@ var (
 )
 
 // SensitiveKey reports whether authentik masks the value of key in events.
-func SensitiveKey(key string) bool { return sensitiveKey.MatchString(key) && !allowedKey.MatchString(key) }
+func SensitiveKey(key string) bool {
+	return sensitiveKey.MatchString(key) && !allowedKey.MatchString(key)
+}
 
 // CleanseJSON masks, as authentik does in events, the value of every object member
 // whose key is sensitive, at any depth. Anything but JSON comes back as it was.
