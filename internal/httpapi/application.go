@@ -31,7 +31,18 @@ var applications = &resource[*racd.Application, *racd.ApplicationInput, string, 
 			Group: f.text("group", trim),
 		}
 	},
-	wire: func(c *call, a *racd.Application) any { return toApplicationJSON(a, &c.p.User) },
+	wire: func(c *call, a *racd.Application) any {
+		// Its providers as the caller may see them (nested.go): provider_obj is null
+		// for one it may not view.
+		shown := *a
+		if a.Provider != nil {
+			if shown.Provider = nil; c.sees(racd.ProviderModel, strconv.FormatInt(a.Provider.ID, 10)) {
+				shown.Provider = c.providerRelations(a.Provider)
+			}
+		}
+		shown.BackchannelProviderObjs = c.shownProviders(a.BackchannelProviderObjs)
+		return toApplicationJSON(&shown, &c.p.User)
+	},
 }
 
 // applicationJSON is authentik's Application, keys in the serializer's order.

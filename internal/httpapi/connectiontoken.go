@@ -52,13 +52,11 @@ type connectionTokenJSON struct {
 
 func toConnectionTokenJSON(c *call, t *racd.ConnectionToken) connectionTokenJSON {
 	u := t.User
-	out := connectionTokenJSON{PK: t.UUID, Provider: t.ProviderID, Endpoint: t.Endpoint.UUID, EndpointObj: toEndpointJSON(t.Endpoint),
-		User: toMemberJSON(c, racd.GroupMember{ID: u.ID, UUID: u.UUID, Username: u.Username, Name: u.Name, IsActive: u.IsActive,
-			LastLogin: u.LastLogin, Email: u.Email, Attributes: u.Attributes})}
-	if t.Provider != nil {
-		out.ProviderObj = toProviderJSON(t.Provider)
-	}
-	return out
+	// Its provider, endpoint and user as the caller may see them (nested.go).
+	return connectionTokenJSON{PK: t.UUID, Provider: t.ProviderID, Endpoint: t.Endpoint.UUID, EndpointObj: c.shownEndpointJSON(t.Endpoint),
+		ProviderObj: toProviderJSON(c.shownProvider(t.Provider, t.ProviderID)),
+		User: toMemberJSON(c, c.shownMember(racd.GroupMember{ID: u.ID, UUID: u.UUID, Username: u.Username, Name: u.Name, IsActive: u.IsActive,
+			LastLogin: u.LastLogin, Email: u.Email, Attributes: u.Attributes}))}
 }
 
 // launchJSON is the answer of POST /rac/endpoints/{pbm_uuid}/launch/.

@@ -26,7 +26,7 @@ var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.Endp
 		}
 	},
 	wire: func(c *call, e *racd.Endpoint) any {
-		out := toEndpointJSON(e)
+		out := c.endpointJSON(e)
 		out.Settings = objectOrEmpty(c.own(racd.EndpointModel, e.UUID, e.Settings, e.Secrets))
 		return out
 	},

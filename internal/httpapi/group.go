@@ -28,7 +28,7 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
 	},
 	// A write answers with the members; a read only unless ?include_users= says not.
 	wire: func(c *call, g *racd.Group) any {
-		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeUsers(c.query()))
+		return toGroupJSON(c, c.shownGroup(g), c.r.Method != http.MethodGet || includeUsers(c.query()))
 	},
 	// Who may set a group's superuser flag, parent, members and roles, or change a
 	// group that makes superusers, is the store's rule (racd.ErrForbidden).

@@ -31,7 +31,11 @@ var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.Outpost
 			Managed: f.text("managed", nullable|trim|notBlank),
 		}
 	},
-	wire: func(_ *call, o *racd.Outpost) any { return toOutpostJSON(o) },
+	wire: func(c *call, o *racd.Outpost) any {
+		shown := *o
+		shown.ProviderObjs = c.shownProviders(o.ProviderObjs) // (nested.go)
+		return toOutpostJSON(&shown)
+	},
 	// The store uses the key when it creates the outpost's service account and token
 	// (outpostkey.go); the account's grants follow the providers.
 	complete: func(s *Server, in *racd.OutpostInput) (err error) {

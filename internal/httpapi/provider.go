@@ -17,7 +17,7 @@ var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.Provi
 	},
 	decode: decodeProvider,
 	wire: func(c *call, p *racd.Provider) any {
-		out := toProviderJSON(p)
+		out := toProviderJSON(c.providerRelations(p))
 		out.Settings = objectOrEmpty(c.own(racd.ProviderModel, p.Ref().PK, p.Settings, p.Secrets))
 		return out
 	},

@@ -136,6 +136,9 @@ func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
 		return err
 	}
 	lq.Visible = c.p.Visibility(r.model.Perm(racd.PermView))
+	if !c.p.Superuser {
+		lq.Related = c.vis() // filters on related fields match what the caller could GET
+	}
 	q, err := r.query(c, lq, qv)
 	if err != nil {
 		return err

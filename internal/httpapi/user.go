@@ -82,6 +82,8 @@ func toUserJSON(c *call, u *racd.User) userJSON {
 	}
 	for _, g := range u.Groups {
 		out.Groups = append(out.Groups, g.UUID)
+	}
+	for _, g := range c.shownUserGroups(u.Groups) { // (nested.go)
 		out.GroupsObj = append(out.GroupsObj, userGroupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser,
 			Parent: optStr(g.Parent), ParentName: optStr(g.ParentName), Attributes: objectOrEmpty(g.Attributes)})
 	}

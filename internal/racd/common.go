@@ -74,6 +74,10 @@ type ListQuery struct {
 	Search   []string // every term must match one search field, case-insensitively
 	Ordering []OrderTerm
 	Visible  Visibility
+	// Related is what the caller may view of other models (per view permission): a
+	// filter or search on a related field matches only objects it lets through. nil
+	// lets everything through.
+	Related func(perm string) Visibility
 }
 
 // LastPage is the Page value of ?page=last.

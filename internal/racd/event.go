@@ -53,10 +53,10 @@ const EventRetention = 365 * 24 * time.Hour
 // NewModelEvent builds the event of a create, update or delete.
 func NewModelEvent(action string, a Audit, obj ObjectRef, diff []Change) *Event {
 	// As authentik cleanses event contexts: a value whose key names a secret (password,
-	// key, token, …) is masked, in JSON values at any depth too. (Secret connection
+	// key, token, …) is masked, at any depth of JSON values. (Secret connection
 	// parameters are masked already: the diff shows only their names.)
 	for i, ch := range diff {
-		diff[i].Previous, diff[i].New = cleanseValue(ch.Field, ch.Previous), cleanseValue(ch.Field, ch.New)
+		diff[i].Previous, diff[i].New = cleanseValue(ch.Previous), cleanseValue(ch.New)
 	}
 	return &Event{
 		Action:   action,
@@ -123,14 +123,10 @@ func sameValue(a, b any) bool {
 	}
 }
 
-// cleanseValue masks a diff value for an event.
-func cleanseValue(field string, v any) any {
-	switch {
-	case v == nil:
-		return nil
-	case SensitiveKey(field):
-		return MaskedValue
-	}
+// cleanseValue masks a diff value for an event: within JSON values (settings,
+// attributes, config), whatever authentik would mask. (A diff's own keys are racd's
+// field names, none of which holds a secret: a token's key is never diffed.)
+func cleanseValue(v any) any {
 	if r, ok := v.(RawJSON); ok {
 		return RawJSON(CleanseJSON(json.RawMessage(r)))
 	}

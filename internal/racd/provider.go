@@ -21,11 +21,13 @@ type Provider struct {
 	// Derived from other resources; read-only.
 	Application            AppRef // the application whose provider this is
 	BackchannelApplication AppRef // the application listing this as a backchannel provider
-	Outposts               []string
+	Outposts               []string // "Outpost <name>", by name
+	OutpostUUIDs           []string // the same outposts' keys, in the same order
 }
 
 // AppRef is the slug and name of an application, both "" when there is none.
 type AppRef struct {
+	UUID string
 	Slug string
 	Name string
 }

@@ -153,13 +153,20 @@ func connTokenGuard(g *guard, _ *racd.ConnectionTokenInput, t *racd.ConnectionTo
 // those its view permission lets through.
 func listConnectionTokens(ctx context.Context, s *Store, q racd.ConnectionTokenQuery) ([]*racd.ConnectionToken, int, error) {
 	b := &qb{d: s.d}
-	b.search(q.Search, "e.name", "pp.name")
-	b.eqs(eqFilter{"ct.endpoint_uuid", q.Endpoint})
+	// Names and keys of related objects match only where the caller may view them.
+	if len(q.Search) > 0 {
+		b.search(q.Search, "CASE WHEN "+b.related(q.ListQuery, racd.EndpointModel, "e.uuid")+" THEN e.name END",
+			"CASE WHEN "+b.related(q.ListQuery, racd.ProviderModel, "pp.id")+" THEN pp.name END")
+	}
+	if q.Endpoint != nil {
+		b.eqs(eqFilter{"ct.endpoint_uuid", q.Endpoint})
+		b.and(b.related(q.ListQuery, racd.EndpointModel, "ct.endpoint_uuid"))
+	}
 	if q.Provider != nil {
-		b.and("ct.provider_id = " + b.arg(*q.Provider))
+		b.and("ct.provider_id = " + b.arg(*q.Provider) + " AND " + b.related(q.ListQuery, racd.ProviderModel, "ct.provider_id"))
 	}
 	if q.User != nil {
-		b.and("ct.user_id = " + b.arg(*q.User))
+		b.and("ct.user_id = " + b.arg(*q.User) + " AND " + b.related(q.ListQuery, racd.UserModel, "ct.user_id"))
 	}
 	if v := q.Tokens; !v.Visible.All {
 		owner := b.arg(v.OwnerID)

@@ -93,7 +93,7 @@ func listEndpoints(ctx context.Context, s *Store, q racd.EndpointQuery) ([]*racd
 	b.search(q.Search, "e.name", "e.protocol")
 	b.eqs(eqFilter{"e.name", q.Name})
 	if q.Provider != nil {
-		b.and("e.provider_id = " + b.arg(*q.Provider))
+		b.and("e.provider_id = " + b.arg(*q.Provider) + " AND " + b.related(q.ListQuery, racd.ProviderModel, "e.provider_id"))
 	}
 	return list(ctx, s, endpointTable, q.ListQuery, b, "", "")
 }

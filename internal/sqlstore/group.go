@@ -184,7 +184,8 @@ func listGroups(ctx context.Context, s *Store, q racd.GroupQuery) ([]*racd.Group
 		b.and("g.is_superuser = " + b.arg(*q.IsSuperuser))
 	}
 	if len(q.MemberIDs) > 0 {
-		b.and("EXISTS (SELECT 1 FROM group_users fu WHERE fu.group_uuid = g.uuid AND " + s.d.in("fu.user_id", b.arg(s.d.listArg(q.MemberIDs)), intKey) + ")")
+		b.and("EXISTS (SELECT 1 FROM group_users fu WHERE fu.group_uuid = g.uuid AND " + s.d.in("fu.user_id", b.arg(s.d.listArg(q.MemberIDs)), intKey) +
+			" AND " + b.related(q.ListQuery, racd.UserModel, "fu.user_id") + ")")
 	}
 	return list(ctx, s, groupTable, q.ListQuery, b, "", "")
 }

@@ -114,7 +114,7 @@ func listOutposts(ctx context.Context, s *Store, q racd.OutpostQuery) ([]*racd.O
 		b.and(s.d.contains("o.managed", b.arg(likeEscape(*q.ManagedIContains))))
 	}
 	if q.ProvidersIsNull != nil {
-		cond := "EXISTS (SELECT 1 FROM outpost_providers opn WHERE opn.outpost_uuid = o.uuid)"
+		cond := "EXISTS (SELECT 1 FROM outpost_providers opn WHERE opn.outpost_uuid = o.uuid AND " + b.related(q.ListQuery, racd.ProviderModel, "opn.provider_id") + ")"
 		if *q.ProvidersIsNull {
 			cond = "NOT " + cond
 		}
@@ -122,7 +122,7 @@ func listOutposts(ctx context.Context, s *Store, q racd.OutpostQuery) ([]*racd.O
 	}
 	if len(q.ProvidersByPK) > 0 {
 		b.and("EXISTS (SELECT 1 FROM outpost_providers opk WHERE opk.outpost_uuid = o.uuid AND " +
-			s.d.in("opk.provider_id", b.arg(s.d.listArg(q.ProvidersByPK)), intKey) + ")")
+			s.d.in("opk.provider_id", b.arg(s.d.listArg(q.ProvidersByPK)), intKey) + " AND " + b.related(q.ListQuery, racd.ProviderModel, "opk.provider_id") + ")")
 	}
 	if q.ServiceConnectionName {
 		b.and("o.service_connection IS NOT NULL AND 1 = 0")

@@ -15,9 +15,11 @@ var providerTable = &table[*racd.Provider]{
 	place: place{model: racd.ProviderModel, name: "providers", alias: "p", pk: "id"},
 	cols: func(d dialect) string {
 		return "p.id, p.name, p.authentication_flow, p.authorization_flow, p.settings, p.secrets, p.connection_expiry, p.delete_token_on_disconnect, " +
-			"coalesce(a.slug, ''), coalesce(a.name, ''), coalesce(b.slug, ''), coalesce(b.name, ''), " +
+			"coalesce(CAST(a.uuid AS TEXT), ''), coalesce(a.slug, ''), coalesce(a.name, ''), " +
+			"coalesce(CAST(b.uuid AS TEXT), ''), coalesce(b.slug, ''), coalesce(b.name, ''), " +
 			d.jsonArray("ppm.mapping_uuid", "provider_property_mappings ppm WHERE ppm.provider_id = p.id", "ppm.mapping_uuid") + ", " +
-			d.jsonArray("o.name", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name")
+			d.jsonArray("o.name", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name") + ", " +
+			d.jsonArray("CAST(o.uuid AS TEXT)", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name")
 	},
 	joins: " LEFT JOIN applications a ON a.provider_id = p.id LEFT JOIN applications b ON b.uuid = p.backchannel_application ",
 	scan:  scanProvider,
@@ -35,10 +37,12 @@ func scanProvider(sc scanner, extra ...any) (*racd.Provider, error) {
 		authn           sql.NullString
 		settings        []byte
 		mappings, outps []byte
+		outpostIDs      []byte
 	)
 	dest := []any{&p.ID, &p.Name, &authn, &p.AuthorizationFlow, &settings, sealed{&p.Secrets}, &p.ConnectionExpiry, &p.DeleteTokenOnDisconnect,
-		&p.Application.Slug, &p.Application.Name, &p.BackchannelApplication.Slug, &p.BackchannelApplication.Name,
-		&mappings, &outps}
+		&p.Application.UUID, &p.Application.Slug, &p.Application.Name,
+		&p.BackchannelApplication.UUID, &p.BackchannelApplication.Slug, &p.BackchannelApplication.Name,
+		&mappings, &outps, &outpostIDs}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -49,6 +53,9 @@ func scanProvider(sc scanner, extra ...any) (*racd.Provider, error) {
 	}
 	var names []string
 	if err := json.Unmarshal(outps, &names); err != nil {
+		return nil, fmt.Errorf("provider %d: outposts: %w", p.ID, err)
+	}
+	if err := json.Unmarshal(outpostIDs, &p.OutpostUUIDs); err != nil {
 		return nil, fmt.Errorf("provider %d: outposts: %w", p.ID, err)
 	}
 	p.Outposts = make([]string, len(names))
@@ -110,7 +117,7 @@ func listProviders(ctx context.Context, s *Store, q racd.ProviderQuery) ([]*racd
 		b.iexact("p.name", *q.NameIExact)
 	}
 	if q.ApplicationIsNull != nil {
-		cond := "EXISTS (SELECT 1 FROM applications ai WHERE ai.provider_id = p.id)"
+		cond := "EXISTS (SELECT 1 FROM applications ai WHERE ai.provider_id = p.id AND " + b.related(q.ListQuery, racd.ApplicationModel, "ai.uuid") + ")"
 		if *q.ApplicationIsNull {
 			cond = "NOT " + cond
 		}

@@ -104,16 +104,39 @@ const (
 // visible restricts pkCol to the objects vis lets through: those on which the user holds
 // vis.Perm directly or through a role of one of their groups.
 func (b *qb) visible(pkCol string, kind keyKind, vis racd.Visibility) {
+	if !vis.All {
+		b.and(b.visibleCond(pkCol, kind, vis))
+	}
+}
+
+// visibleCond is the condition that pkCol names an object vis lets through ("1 = 1"
+// for all), for use inside other conditions.
+func (b *qb) visibleCond(pkCol string, kind keyKind, vis racd.Visibility) string {
 	if vis.All {
-		return
+		return "1 = 1"
 	}
 	u, perm := b.arg(vis.UserID), b.arg(vis.Perm)
 	up := b.d.keyFromText("up.object_pk", kind)
 	rp := b.d.keyFromText("rp.object_pk", kind)
-	b.and(pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
+	return pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
 		" AND up.permission = " + perm + " AND up.object_pk <> ''" +
 		" UNION SELECT " + rp + " FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid" +
-		" WHERE gr.group_uuid IN (" + userGroupsSQL(u) + ") AND rp.permission = " + perm + " AND rp.object_pk <> '')")
+		" WHERE gr.group_uuid IN (" + userGroupsSQL(u) + ") AND rp.permission = " + perm + " AND rp.object_pk <> '')"
+}
+
+// related is the condition that pkCol names an object of m the list's caller may
+// view (ListQuery.Related): a filter or search on a related field matches only what
+// the caller could GET (issue 9 §3). Users always see themselves.
+func (b *qb) related(q racd.ListQuery, m racd.Model, pkCol string) string {
+	if q.Related == nil {
+		return "1 = 1"
+	}
+	vis := q.Related(m.Perm(racd.PermView))
+	cond := b.visibleCond(pkCol, keyOf(m), vis)
+	if m == racd.UserModel && !vis.All {
+		cond = "(" + cond + " OR " + pkCol + " = " + b.arg(vis.UserID) + ")"
+	}
+	return cond
 }
 
 // userGroupsSQL selects the UUIDs of the groups user u (a placeholder) is in, with

@@ -35,7 +35,8 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 	b := &qb{d: s.d}
 	b.search(q.Search, "r.name")
 	if q.GroupName != nil {
-		b.and("EXISTS (SELECT 1 FROM group_roles fgr JOIN groups fg ON fg.uuid = fgr.group_uuid WHERE fgr.role_uuid = r.uuid AND fg.name = " + b.arg(*q.GroupName) + ")")
+		b.and("EXISTS (SELECT 1 FROM group_roles fgr JOIN groups fg ON fg.uuid = fgr.group_uuid WHERE fgr.role_uuid = r.uuid AND fg.name = " +
+			b.arg(*q.GroupName) + " AND " + b.related(q.ListQuery, racd.GroupModel, "fg.uuid") + ")")
 	}
 	return list(ctx, s, roleTable, q.ListQuery, b, "", "")
 }

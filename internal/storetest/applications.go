@@ -86,10 +86,10 @@ func testApplicationLifecycle(t *testing.T, s racd.Store) {
 		len(a.BackchannelProviders) != 1 || len(a.BackchannelProviderObjs) != 1 || a.BackchannelProviderObjs[0].ID != p2 {
 		t.Fatalf("created %+v", a)
 	}
-	if p := mustProvider(t, s, p1); p.Application != (racd.AppRef{Slug: "app", Name: "App"}) || p.BackchannelApplication != (racd.AppRef{}) {
+	if p := mustProvider(t, s, p1); p.Application != (racd.AppRef{UUID: a.UUID, Slug: "app", Name: "App"}) || p.BackchannelApplication != (racd.AppRef{}) {
 		t.Errorf("p1 reports %+v / %+v", p.Application, p.BackchannelApplication)
 	}
-	if p := mustProvider(t, s, p2); p.BackchannelApplication != (racd.AppRef{Slug: "app", Name: "App"}) {
+	if p := mustProvider(t, s, p2); p.BackchannelApplication != (racd.AppRef{UUID: a.UUID, Slug: "app", Name: "App"}) {
 		t.Errorf("p2 reports %+v", p.BackchannelApplication)
 	}
 	got, err := s.Applications().Get(ctx, "app")

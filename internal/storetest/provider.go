@@ -462,8 +462,9 @@ func testProviderDerived(t *testing.T, h *H) {
 	h.Outpost("alpha", p.ID, bare.ID)
 	check := func(x *racd.Provider) {
 		t.Helper()
-		if x.Application != (racd.AppRef{Slug: "main", Name: "Main App"}) || x.BackchannelApplication != (racd.AppRef{Slug: "back", Name: "Back App"}) ||
-			fmt.Sprint(x.Outposts) != "[Outpost alpha Outpost zeta]" {
+		if x.Application.Slug != "main" || x.Application.Name != "Main App" || x.Application.UUID == "" ||
+			x.BackchannelApplication.Slug != "back" || x.BackchannelApplication.Name != "Back App" ||
+			fmt.Sprint(x.Outposts) != "[Outpost alpha Outpost zeta]" || len(x.OutpostUUIDs) != 2 {
 			t.Fatalf("derived fields: %+v", x)
 		}
 	}
