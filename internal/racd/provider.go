@@ -19,8 +19,8 @@ type Provider struct {
 	DeleteTokenOnDisconnect bool
 
 	// Derived from other resources; read-only.
-	Application            AppRef // the application whose provider this is
-	BackchannelApplication AppRef // the application listing this as a backchannel provider
+	Application            AppRef   // the application whose provider this is
+	BackchannelApplication AppRef   // the application listing this as a backchannel provider
 	Outposts               []string // "Outpost <name>", by name
 	OutpostUUIDs           []string // the same outposts' keys, in the same order
 }
