@@ -38,8 +38,8 @@ func (s *Store) Bootstrap(ctx context.Context, key racd.SealedKey) (bool, error)
 		var userID int64
 		err := c.queryRow(ctx, "SELECT id FROM users WHERE username = $1", racd.BootstrapUsername).Scan(&userID)
 		if err == sql.ErrNoRows {
-			err = c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined)
-				VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4) RETURNING id`,
+			err = c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined, last_updated, password_change_date)
+				VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4, $4, $4) RETURNING id`,
 				s.newUUID(), racd.BootstrapUsername, "authentik Default Admin", now).Scan(&userID)
 		}
 		if err != nil {
@@ -71,12 +71,11 @@ func (s *Store) Bootstrap(ctx context.Context, key racd.SealedKey) (bool, error)
 }
 
 // UserGrants implements racd.GrantStore: the user's direct grants and those of every
-// role of every group the user is in (parents included).
+// role it holds.
 func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, error) {
 	q := `SELECT permission, object_pk FROM user_permissions WHERE user_id = $1
 		UNION
-		SELECT rp.permission, rp.object_pk FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid
-		WHERE gr.group_uuid IN (` + userGroupsSQL("$1") + `)`
+		SELECT rp.permission, rp.object_pk FROM role_permissions rp WHERE rp.role_uuid IN (` + userRolesSQL("$1") + `)`
 	var out []racd.Grant
 	err := queryEach(ctx, s.read(), q, []any{userID}, func(rows *sql.Rows) error {
 		var g racd.Grant
@@ -85,6 +84,20 @@ func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, err
 		}
 		out = append(out, g)
 		return nil
+	})
+	return out, classify(err)
+}
+
+// HeldRoles implements racd.GrantStore.
+func (s *Store) HeldRoles(ctx context.Context, userID int64) ([]racd.Role, error) {
+	q := roleTable.selectSQL(s.d) + "r.uuid IN (" + userRolesSQL("$1") + ") ORDER BY r.name, r.uuid"
+	out := []racd.Role{}
+	err := queryEach(ctx, s.read(), q, []any{userID}, func(rows *sql.Rows) error {
+		r, err := roleTable.scan(rows)
+		if err == nil {
+			out = append(out, *r)
+		}
+		return err
 	})
 	return out, classify(err)
 }
