@@ -83,6 +83,10 @@ func TestSignInLibraryLaunch(t *testing.T) {
 			if msg := Eval[string](b, `document.querySelector("[role=alert]").textContent`); msg != "Incorrect username or password." {
 				t.Fatalf("message %q", msg)
 			}
+			// autofocus applies once the page has loaded: wait for it.
+			if err := waitPage(b, 5*time.Second, `document.readyState === "complete" && document.activeElement && document.activeElement.id === "password"`); err != nil {
+				t.Errorf("after a wrong password the password field never got the focus: %v", err)
+			}
 			if v := Eval[string](b, `document.getElementById("username").value + "|" + document.activeElement.id`); v != lib.user+"|password" {
 				t.Errorf("after a wrong password: username and focus %q, want the username kept and the password field focused", v)
 			}

@@ -23,7 +23,7 @@ import (
 // the operator commands pick earlier ones by position).
 var signInSettings = []setting{
 	{env: "RACD_BOOTSTRAP_PASSWORD", secret: true, help: "at start, when racd creates the superuser akadmin (it does not exist yet), give it this password for the sign-in page; a later start never changes an existing user's password"},
-	{flag: "session-idle-timeout", env: "RACD_SESSION_IDLE_TIMEOUT", def: "8h", help: "a browser session not used for this long ends (with the remote connections opened from it)"},
+	{flag: "session-idle-timeout", env: "RACD_SESSION_IDLE_TIMEOUT", def: "8h", help: "a browser session not used for this long ends, unless a remote connection opened from it is live (its other connection tokens go with it)"},
 	{flag: "session-max-age", env: "RACD_SESSION_MAX_AGE", def: "24h", help: "a browser session ends this long after sign-in, however active (with the remote connections opened from it)"},
 	{flag: "authentication-flow", env: "RACD_AUTHENTICATION_FLOW", def: "default-authentication-flow", help: "slug of the sign-in page /if/flow/<slug>/ that / and the library send signed-out visitors to"},
 }
@@ -69,33 +69,34 @@ func settingDefault(env string) string {
 }
 
 // bootstrapPassword gives akadmin RACD_BOOTSTRAP_PASSWORD when racd creates akadmin
-// now, as authentik's AUTHENTIK_BOOTSTRAP_PASSWORD does. An akadmin that exists keeps
-// its password: racd never overwrites one from the environment. It runs before the
-// token's bootstrap, which then finds akadmin and adds its token.
+// now, as authentik's AUTHENTIK_BOOTSTRAP_PASSWORD does, with the same rules as
+// RACD_BOOTSTRAP_TOKEN (store.BootstrapAdmin): akadmin is created only when the user
+// bootstrap created before is gone and nobody else is named akadmin. An akadmin that
+// exists keeps its password: racd never overwrites one from the environment. It runs
+// before the token's bootstrap, which then finds akadmin and adds its token.
 func bootstrapPassword(ctx context.Context, cfg Config, store *sqlstore.Store, log *slog.Logger) error {
 	if cfg.BootstrapPassword == "" {
 		return nil
-	}
-	if _, err := userByUsername(ctx, store, racd.BootstrapUsername); err == nil {
-		log.Info("RACD_BOOTSTRAP_PASSWORD ignored: akadmin exists and keeps its password (change it with racd user set-password)")
-		return nil
-	} else if !errors.Is(err, racd.ErrNotFound) {
-		return fmt.Errorf("bootstrap: %w", err)
 	}
 	hash, err := password.Hash(cfg.BootstrapPassword, password.Default)
 	if err != nil {
 		return err
 	}
-	a := cliAudit("racd serve (RACD_BOOTSTRAP_PASSWORD)")
-	u, err := store.CreateSuperuser(ctx, &racd.UserInput{Username: racd.Some(racd.BootstrapUsername), Name: racd.Some("authentik Default Admin")}, a)
-	if _, taken := racd.AsFieldErrors(err); taken {
-		// Another replica created akadmin at the same moment: its password is that one's.
+	res, err := store.BootstrapAdmin(ctx, nil)
+	switch {
+	case err != nil:
+		return fmt.Errorf("bootstrap: %w", err)
+	case res.Foreign:
+		log.Warn("RACD_BOOTSTRAP_PASSWORD ignored: the user named "+racd.BootstrapUsername+" is not one bootstrap created; it keeps its password and is not promoted",
+			"user", racd.BootstrapUsername)
+		return nil
+	case !res.CreatedUser:
+		log.Info("RACD_BOOTSTRAP_PASSWORD ignored: akadmin exists and keeps its password (change it with racd user set-password)")
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
-	}
-	if err := store.SetPassword(ctx, u.ID, hash, "", a); err != nil {
+	log.Info("created bootstrap superuser", "user", racd.BootstrapUsername, "id", res.UserID)
+	a := cliAudit("racd serve (RACD_BOOTSTRAP_PASSWORD)")
+	if err := store.SetPassword(ctx, res.UserID, hash, "", a); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	log.Info("created bootstrap admin with its password", "user", racd.BootstrapUsername)

@@ -294,3 +294,57 @@ func TestSignOutEndsRACSession(t *testing.T) {
 		ended(t4, signOut(onB, bReplica.URL))
 	})
 }
+
+// TestIdleKeepsLiveConnection: a browser session whose remote connection is live is
+// not purged for idleness (the connection is use the pages do not see); once the
+// connection ends, the idle session goes with its tokens. Its absolute end cuts it
+// regardless.
+func TestIdleKeepsLiveConnection(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dbURL string) {
+		guacd := guacdtest.Start(t, guacdtest.Options{})
+		clk := &clock{t: time.Now()}
+		s := newSite(t, dbURL, siteOpts{guacd: guacd, clock: clk, idle: 30 * time.Minute, maxAge: 4 * time.Hour})
+		r := s.setupRAC(t, "idle", map[string]int{"box": -1})
+		u := s.user("uma", "umas password", true)
+		s.grant(u.ID, "", "", "authentik_providers_rac.view_endpoint")
+		b := newBrowser(t)
+		b.signIn(s.URL, signInPath, "uma", "umas password")
+		tn := connected(t, s, guacd, b, b.launch(s.URL, r.link("box")).Header.Get("Location"))
+		purge := func(after time.Duration) int64 {
+			t.Helper()
+			now := time.Now().Add(after)
+			n, err := s.Store.PurgeBrowserSessions(context.Background(), now.Add(-30*time.Minute), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := purge(time.Hour); n != 0 {
+			t.Fatalf("an idle session with a live connection was purged (%d)", n)
+		}
+		if n := purge(5 * time.Hour); n != 1 {
+			t.Fatalf("past its absolute end: purged %d, want 1", n)
+		}
+		if in, err := tn.errorOf(5 * time.Second); err != nil || in.Args[0] != "You were signed out, so this connection ended." {
+			t.Fatalf("the absolute end did not end the connection: %q %v", in, err)
+		}
+
+		// Idle, and its connection closed: purged with its token.
+		b2 := newBrowser(t)
+		b2.signIn(s.URL, signInPath, "uma", "umas password")
+		tn2 := connected(t, s, guacd, b2, b2.launch(s.URL, r.link("box")).Header.Get("Location"))
+		tn2.ws.Close(websocket.StatusNormalClosure, "")
+		deadline := time.Now().Add(5 * time.Second)
+		for purge(time.Hour) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the idle session stayed after its connection closed")
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		var toks struct{ Pagination struct{ Count int } }
+		_ = json.Unmarshal([]byte(s.admin("GET", "/api/v3/rac/connection_tokens/", "").Body), &toks)
+		if toks.Pagination.Count != 0 {
+			t.Fatalf("%d connection tokens outlived their purged sessions", toks.Pagination.Count)
+		}
+	})
+}

@@ -116,8 +116,9 @@ type SignInStore interface {
 	// sessions the gateway then ends), recording action (logout for a sign-out,
 	// model_deleted for a revocation) from a. ErrNotFound when it is gone already.
 	EndBrowserSession(ctx context.Context, uuid, action string, a Audit) error
-	// PurgeBrowserSessions deletes sessions idle since before idleBefore or past their
-	// end at now, with their connection tokens, and returns how many went.
+	// PurgeBrowserSessions deletes sessions past their end at now, and those idle since
+	// before idleBefore that no live remote connection was opened from, with their
+	// connection tokens, and returns how many went.
 	PurgeBrowserSessions(ctx context.Context, idleBefore, now time.Time) (int64, error)
 
 	// Throttle returns the state of each key (a missing key has no failures).

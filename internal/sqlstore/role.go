@@ -71,6 +71,11 @@ func (s *Store) SetRoleHolder(ctx context.Context, role string, userID int64, m 
 		if _, err := get(ctx, s, c, roleTable, "uuid", role, true); err != nil {
 			return err
 		}
+		// Only superusers give roles to users (racd.ErrForbidden), as they alone change
+		// group memberships.
+		if !a.Superuser {
+			return racd.ErrForbidden
+		}
 		u, err := get(ctx, s, c, userTable, "id", userID, false)
 		if err != nil {
 			return err

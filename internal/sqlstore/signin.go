@@ -205,16 +205,23 @@ func (s *Store) EndBrowserSession(ctx context.Context, uuid, action string, a ra
 	})
 }
 
+// endedSessions selects the sessions the janitor deletes ($1: idle before, $2: now):
+// past their absolute end, or idle with no live remote connection opened from them
+// (a connection in use is activity the pages do not see, and must not be cut for
+// idleness).
+const endedSessions = "bs.expires <= $2 OR (bs.last_used < $1 AND NOT EXISTS (SELECT 1 FROM connection_tokens ct" +
+	" WHERE ct.browser_session = CAST(bs.uuid AS TEXT) AND ct.session_gen > 0 AND ct.session_ended IS NULL))"
+
 // PurgeBrowserSessions implements racd.SignInStore.
 func (s *Store) PurgeBrowserSessions(ctx context.Context, idleBefore, now time.Time) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(c conn) error {
 		var err error
-		n, err = s.countSessions(ctx, c, "bs.last_used < $1 OR bs.expires <= $2", micros(idleBefore), micros(now))
+		n, err = s.countSessions(ctx, c, endedSessions, micros(idleBefore), micros(now))
 		if err != nil || n == 0 {
 			return err
 		}
-		return s.deleteSessions(ctx, c, "bs.last_used < $1 OR bs.expires <= $2", micros(idleBefore), micros(now))
+		return s.deleteSessions(ctx, c, endedSessions, micros(idleBefore), micros(now))
 	})
 	return n, err
 }
