@@ -51,6 +51,15 @@ func (e *Env) GrantThroughRole(id int64, name, model, pk string, perms ...string
 	e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": name + "-group", "roles": []string{role}, "users": []int64{id}})
 }
 
+// GrantThroughDirectRole creates a role holding perms (on model/pk, or globally when
+// model is "") and gives it to user id directly (rbac/roles/{uuid}/add_user/).
+func (e *Env) GrantThroughDirectRole(id int64, name, model, pk string, perms ...string) {
+	e.T.Helper()
+	role := e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": name + "-direct-role"})["pk"].(string)
+	e.MustAdmin(200, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", assignBody(model, pk, perms))
+	e.MustAdmin(204, "POST", "/api/v3/rbac/roles/"+role+"/add_user/", map[string]any{"pk": id})
+}
+
 func assignBody(model, pk string, perms []string) map[string]any {
 	b := map[string]any{"permissions": perms}
 	if model != "" {
