@@ -107,16 +107,22 @@ func (c *call) shownGroup(g *racd.Group) *racd.Group {
 			cp.Members = append(cp.Members, m)
 		}
 	}
-	cp.RoleObjs = nil
-	for _, r := range g.RoleObjs {
-		if c.sees(racd.RoleModel, r.UUID) {
-			cp.RoleObjs = append(cp.RoleObjs, r)
-		}
-	}
+	cp.RoleObjs = c.shownRoles(g.RoleObjs)
 	if cp.Parent != "" && !c.sees(racd.GroupModel, cp.Parent) {
 		cp.ParentName = ""
 	}
 	return &cp
+}
+
+// shownRoles leaves out the roles the caller may not view.
+func (c *call) shownRoles(rs []racd.Role) []racd.Role {
+	out := make([]racd.Role, 0, len(rs))
+	for _, r := range rs {
+		if c.sees(racd.RoleModel, r.UUID) {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // shownUserGroups leaves out the groups of a user the caller may not view, and the
