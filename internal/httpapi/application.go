@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -11,16 +10,14 @@ import (
 // applications is /api/v3/core/applications/, by slug.
 var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery]{
 	model: racd.ApplicationModel, path: "/api/v3/core/applications/", param: "slug", key: slugKey,
-	store: func(st racd.Store) racd.Reader[*racd.Application, string, racd.ApplicationQuery] {
-		return st.Applications()
-	},
+	store: storeOf(racd.Store.Applications),
 	order: racd.ApplicationOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.ApplicationQuery, error) {
+	query: func(f *filters) racd.ApplicationQuery {
 		return racd.ApplicationQuery{
-			ListQuery: lq, Name: strFilter(qv, "name"), Slug: strFilter(qv, "slug"), Group: strFilter(qv, "group"),
-			MetaLaunchURL: strFilter(qv, "meta_launch_url"), MetaDescription: strFilter(qv, "meta_description"),
-			MetaPublisher: strFilter(qv, "meta_publisher"),
-		}, nil
+			ListQuery: f.lq, Name: f.str("name"), Slug: f.str("slug"), Group: f.str("group"),
+			MetaLaunchURL: f.str("meta_launch_url"), MetaDescription: f.str("meta_description"),
+			MetaPublisher: f.str("meta_publisher"),
+		}
 	},
 	decode: func(f *form) *racd.ApplicationInput {
 		return &racd.ApplicationInput{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math/big"
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
@@ -20,18 +19,17 @@ var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInp
 		return st.ConnectionTokens()
 	},
 	order: racd.ConnectionTokenOrderFields,
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.ConnectionTokenQuery, error) {
+	query: func(f *filters) racd.ConnectionTokenQuery {
 		// The caller's own tokens, plus those its view permission covers.
-		q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: lq.Visible}}
-		var fe racd.FieldErrors
-		if q.Endpoint = uuidFilter(qv, "endpoint", &fe); !fe.Empty() {
-			return q, &fe
+		// django-filter reports the first malformed filter only.
+		q := racd.ConnectionTokenQuery{ListQuery: f.lq, Tokens: racd.ConnectionTokenVisibility{OwnerID: f.c.p.User.ID, Visible: f.lq.Visible}}
+		if q.Endpoint = f.uuid("endpoint"); f.ok() {
+			q.Provider = f.int("provider")
 		}
-		q.Provider = intFilter(qv, "provider", &fe)
-		if fe.Empty() {
-			q.User = intFilter(qv, "session__user", &fe)
+		if f.ok() {
+			q.User = f.int("session__user")
 		}
-		return q, fe.Err()
+		return q
 	},
 	decode: func(f *form) *racd.ConnectionTokenInput {
 		return &racd.ConnectionTokenInput{Provider: f.racProviderRef("provider", 0), Endpoint: f.uuidRef("endpoint", required)}

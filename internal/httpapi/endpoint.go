@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -10,12 +9,10 @@ import (
 // endpoints is /api/v3/rac/endpoints/, by UUID.
 var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery]{
 	model: racd.EndpointModel, path: "/api/v3/rac/endpoints/", param: "pbm_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Endpoint, string, racd.EndpointQuery] { return st.Endpoints() },
+	store: storeOf(racd.Store.Endpoints),
 	order: racd.EndpointOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.EndpointQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.EndpointQuery{ListQuery: lq, Name: strFilter(qv, "name"), Provider: intFilter(qv, "provider", &fe)}
-		return q, fe.Err()
+	query: func(f *filters) racd.EndpointQuery {
+		return racd.EndpointQuery{ListQuery: f.lq, Name: f.str("name"), Provider: f.int("provider")}
 	},
 	decode: func(f *form) *racd.EndpointInput {
 		return &racd.EndpointInput{

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -12,12 +11,12 @@ var events = &resource[*racd.Event, any, string, racd.EventQuery]{
 	model: racd.EventModel, path: "/api/v3/events/events/", param: "event_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.Event, string, racd.EventQuery] { return st.Events() },
 	order: []string{"created", "action", "app", "client_ip", "user"},
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.EventQuery, error) {
+	query: func(f *filters) racd.EventQuery {
 		return racd.EventQuery{
-			ListQuery: lq, Action: strFilter(qv, "action"), Username: strFilter(qv, "username"),
-			App: strFilter(qv, "context_model_app"), Model: strFilter(qv, "context_model_name"),
-			PK: strFilter(qv, "context_model_pk"), ClientIP: strFilter(qv, "client_ip"),
-		}, nil
+			ListQuery: f.lq, Action: f.str("action"), Username: f.str("username"),
+			App: f.str("context_model_app"), Model: f.str("context_model_name"),
+			PK: f.str("context_model_pk"), ClientIP: f.str("client_ip"),
+		}
 	},
 	wire: func(_ *call, e *racd.Event) any { return toEventJSON(e) },
 }

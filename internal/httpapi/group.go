@@ -12,13 +12,10 @@ import (
 // groups is /api/v3/core/groups/, by UUID.
 var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
 	model: racd.GroupModel, path: "/api/v3/core/groups/", param: "group_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Group, string, racd.GroupQuery] { return st.Groups() },
+	store: storeOf(racd.Store.Groups),
 	order: racd.GroupOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.GroupQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.GroupQuery{ListQuery: lq, Name: strFilter(qv, "name"), IsSuperuser: boolFilter(qv, "is_superuser"),
-			MemberIDs: intsFilter(qv, "members_by_pk", &fe)}
-		return q, fe.Err()
+	query: func(f *filters) racd.GroupQuery {
+		return racd.GroupQuery{ListQuery: f.lq, Name: f.str("name"), IsSuperuser: f.boolean("is_superuser"), MemberIDs: f.ints("members_by_pk")}
 	},
 	decode: func(f *form) *racd.GroupInput {
 		return &racd.GroupInput{
@@ -106,10 +103,10 @@ func guardGroupInput(_ *Server, c *call, in *racd.GroupInput, cur *racd.Group) e
 	}
 	changes := in.Parent.Set && !in.Errors.Has("parent") && in.Parent.V.ID != cur.Parent
 	if in.Users.Set && !in.Errors.Has("users") {
-		changes = changes || !sameSet(setOf(cur.Users), setOf(idsOf(in.Users.V, func(r racd.IntRef) int64 { return r.ID })))
+		changes = changes || !sameSet(setOf(cur.Users), setOf(idsOf(in.Users.V, racd.IntRef.Key)))
 	}
 	if in.Roles.Set && !in.Errors.Has("roles") {
-		changes = changes || !sameSet(setOf(cur.Roles), setOf(idsOf(in.Roles.V, func(r racd.Ref) string { return r.ID })))
+		changes = changes || !sameSet(setOf(cur.Roles), setOf(idsOf(in.Roles.V, racd.Ref.Key)))
 	}
 	if changes {
 		return errForbidden

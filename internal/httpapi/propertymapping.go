@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
@@ -11,18 +10,10 @@ import (
 // mappings is /api/v3/propertymappings/rac/, by UUID.
 var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery]{
 	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", param: "pm_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.PropertyMapping, string, racd.PropertyMappingQuery] {
-		return st.PropertyMappings()
-	},
+	store: storeOf(racd.Store.PropertyMappings),
 	order: racd.PropertyMappingOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.PropertyMappingQuery, error) {
-		q := racd.PropertyMappingQuery{ListQuery: lq, Name: strFilter(qv, "name")}
-		for _, m := range qv["managed"] {
-			if m != "" {
-				q.Managed = append(q.Managed, m)
-			}
-		}
-		return q, nil
+	query: func(f *filters) racd.PropertyMappingQuery {
+		return racd.PropertyMappingQuery{ListQuery: f.lq, Name: f.str("name"), Managed: f.strs("managed")}
 	},
 	decode: func(f *form) *racd.PropertyMappingInput {
 		in := &racd.PropertyMappingInput{

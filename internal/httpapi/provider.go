@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -10,10 +9,10 @@ import (
 // providers is /api/v3/providers/rac/, by integer id.
 var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery]{
 	model: racd.ProviderModel, path: "/api/v3/providers/rac/", param: "id", key: pyInt, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Provider, int64, racd.ProviderQuery] { return st.Providers() },
+	store: storeOf(racd.Store.Providers),
 	order: racd.ProviderOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.ProviderQuery, error) {
-		return racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}, nil
+	query: func(f *filters) racd.ProviderQuery {
+		return racd.ProviderQuery{ListQuery: f.lq, ApplicationIsNull: f.boolean("application__isnull"), NameIExact: f.str("name__iexact")}
 	},
 	decode: decodeProvider,
 	wire:   func(_ *call, p *racd.Provider) any { return toProviderJSON(p) },

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/racd/racd/internal/racd"
@@ -27,10 +26,10 @@ type resource[T object, I any, K comparable, Q any] struct {
 	keyIsPK bool
 	// store picks the resource's part of the store.
 	store func(racd.Store) racd.Reader[T, K, Q]
-	// order lists the terms ?ordering= accepts; query turns a list request into the
-	// store's query (lq.Visible is the caller's visibility).
+	// order lists the terms ?ordering= accepts; query turns a list request's filters
+	// into the store's query (f.lq.Visible is the caller's visibility).
 	order []string
-	query func(c *call, lq racd.ListQuery, qv url.Values) (Q, error)
+	query func(f *filters) Q
 	// decode reads a request body's fields into an input; nil for a read-only
 	// resource. noCreate: objects are made elsewhere (connection tokens).
 	decode   func(f *form) I
@@ -136,8 +135,9 @@ func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
 		return err
 	}
 	lq.Visible = c.p.Visibility(r.model.Perm(racd.PermView))
-	q, err := r.query(c, lq, qv)
-	if err != nil {
+	f := &filters{c: c, lq: lq, qv: qv}
+	q := r.query(f)
+	if err := f.errs.Err(); err != nil {
 		return err
 	}
 	objs, count, err := r.store(s.store).List(c.ctx, q)
@@ -282,4 +282,9 @@ func noContent(c *call) error {
 	c.status = http.StatusNoContent
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// storeOf adapts a Store accessor (racd.Store.Flows) to a resource's store.
+func storeOf[T, I, K, Q any](pick func(racd.Store) racd.Resource[T, I, K, Q]) func(racd.Store) racd.Reader[T, K, Q] {
+	return func(st racd.Store) racd.Reader[T, K, Q] { return pick(st) }
 }

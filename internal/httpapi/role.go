@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"net/url"
-
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -10,10 +8,10 @@ import (
 // links, which authentik does not report as dependents: its used_by is empty.
 var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery]{
 	model: racd.RoleModel, path: "/api/v3/rbac/roles/", param: "uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Role, string, racd.RoleQuery] { return st.Roles() },
+	store: storeOf(racd.Store.Roles),
 	order: []string{"pk", "name"},
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.RoleQuery, error) {
-		return racd.RoleQuery{ListQuery: lq, GroupName: strFilter(qv, "group__name")}, nil
+	query: func(f *filters) racd.RoleQuery {
+		return racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name")}
 	},
 	decode:        func(f *form) *racd.RoleInput { return &racd.RoleInput{Name: f.text("name", required|trim)} },
 	wire:          func(_ *call, r *racd.Role) any { return roleJSON{PK: r.UUID, Name: r.Name} },

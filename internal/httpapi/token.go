@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
@@ -14,17 +13,16 @@ import (
 // a caller who is not a superuser. Nothing depends on a token: its used_by is empty.
 var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
 	model: racd.TokenModel, path: "/api/v3/core/tokens/", param: "identifier", key: textKey,
-	store: func(st racd.Store) racd.Reader[*racd.Token, string, racd.TokenQuery] { return st.Tokens() },
+	store: storeOf(racd.Store.Tokens),
 	order: racd.TokenOrderFields,
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.TokenQuery, error) {
-		q := racd.TokenQuery{ListQuery: lq, Identifier: strFilter(qv, "identifier"), UserUsername: strFilter(qv, "user__username"),
-			Description: strFilter(qv, "description"), Managed: strFilter(qv, "managed"), Expiring: boolFilter(qv, "expiring")}
-		var fe racd.FieldErrors
-		q.Intent = choiceFilter(qv, "intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification}, &fe)
-		if !c.p.Superuser {
-			q.OwnerID = &c.p.User.ID
+	query: func(f *filters) racd.TokenQuery {
+		q := racd.TokenQuery{ListQuery: f.lq, Identifier: f.str("identifier"), UserUsername: f.str("user__username"),
+			Description: f.str("description"), Managed: f.str("managed"), Expiring: f.boolean("expiring")}
+		q.Intent = f.choice("intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification})
+		if !f.c.p.Superuser {
+			q.OwnerID = &f.c.p.User.ID
 		}
-		return q, fe.Err()
+		return q
 	},
 	decode: func(f *form) *racd.TokenInput {
 		return &racd.TokenInput{

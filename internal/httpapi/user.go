@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -11,14 +10,11 @@ import (
 // users is /api/v3/core/users/, by integer id.
 var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
 	model: racd.UserModel, path: "/api/v3/core/users/", param: "id", key: pyInt, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.User, int64, racd.UserQuery] { return st.Users() },
+	store: storeOf(racd.Store.Users),
 	order: racd.UserOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.UserQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.UserQuery{ListQuery: lq, Username: strFilter(qv, "username"), Email: strFilter(qv, "email"), Name: strFilter(qv, "name"),
-			Path: strFilter(qv, "path"), IsActive: boolFilter(qv, "is_active"), IsSuperuser: boolFilter(qv, "is_superuser"),
-			UUID: uuidFilter(qv, "uuid", &fe)}
-		return q, fe.Err()
+	query: func(f *filters) racd.UserQuery {
+		return racd.UserQuery{ListQuery: f.lq, Username: f.str("username"), Email: f.str("email"), Name: f.str("name"),
+			Path: f.str("path"), IsActive: f.boolean("is_active"), IsSuperuser: f.boolean("is_superuser"), UUID: f.uuid("uuid")}
 	},
 	decode: func(f *form) *racd.UserInput {
 		return &racd.UserInput{

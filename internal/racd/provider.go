@@ -86,7 +86,7 @@ func (in *ProviderInput) Apply(p *Provider, _ bool, errs *FieldErrors) {
 		p.AuthorizationFlow = in.AuthorizationFlow.V.ID
 	}
 	if sent(errs, "property_mappings", in.PropertyMappings) && in.PropertyMappingsInvalid == "" {
-		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
+		p.PropertyMappings = uniqueKeys(in.PropertyMappings.V, Ref.Key)
 	}
 	take(errs, "settings", in.Settings, &p.Settings)
 	if sent(errs, "connection_expiry", in.ConnectionExpiry) {

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/racd/racd/internal/racd"
@@ -29,19 +28,17 @@ var groupTable = &table[*racd.Group]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
 
-func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
-	var (
-		g              racd.Group
-		parent         *string
-		attrs          []byte
-		members, roles []byte
-	)
-	dest := []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, &parent, &g.ParentName, &attrs, &members, &roles}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	g.Parent = orEmpty(parent)
-	g.Attributes = json.RawMessage(attrs)
+// scanGroup reads a group with its members and roles (groupTable's cols).
+var scanGroup = rowOf(func(g *racd.Group) []any {
+	return []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, orZero[string]{&g.Parent}, &g.ParentName, rawJSON{&g.Attributes},
+		groupMembers{g}, groupRoles{g}}
+})
+
+// groupMembers scans a group's members (Users and Members).
+type groupMembers struct{ g *racd.Group }
+
+// Scan implements sql.Scanner.
+func (gm groupMembers) Scan(v any) error {
 	var ms []struct {
 		PK         int64           `json:"pk"`
 		UUID       string          `json:"uuid"`
@@ -52,9 +49,10 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 		Email      string          `json:"email"`
 		Attributes json.RawMessage `json:"attributes"`
 	}
-	if err := json.Unmarshal(members, &ms); err != nil {
-		return nil, fmt.Errorf("group %s: members: %w", g.UUID, err)
+	if err := scanJSON(v, &ms); err != nil {
+		return err
 	}
+	g := gm.g
 	g.Users = make([]int64, len(ms))
 	g.Members = make([]racd.GroupMember, len(ms))
 	for i, m := range ms {
@@ -66,13 +64,22 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 			g.Members[i].LastLogin = &t
 		}
 	}
+	return nil
+}
+
+// groupRoles scans a group's roles (RoleObjs and the sorted Roles).
+type groupRoles struct{ g *racd.Group }
+
+// Scan implements sql.Scanner.
+func (gr groupRoles) Scan(v any) error {
 	var rs []struct {
 		PK   string `json:"pk"`
 		Name string `json:"name"`
 	}
-	if err := json.Unmarshal(roles, &rs); err != nil {
-		return nil, fmt.Errorf("group %s: roles: %w", g.UUID, err)
+	if err := scanJSON(v, &rs); err != nil {
+		return err
 	}
+	g := gr.g
 	g.RoleObjs = make([]racd.Role, len(rs))
 	g.Roles = make([]string, len(rs))
 	for i, r := range rs {
@@ -80,7 +87,7 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 		g.Roles[i] = r.PK
 	}
 	g.Roles = sortedCopy(g.Roles)
-	return &g, nil
+	return nil
 }
 
 // groupWriter writes groups; deleting one leaves its child groups without a parent.
@@ -170,4 +177,9 @@ func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m
 		}
 		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, g.Ref(), racd.Diff(groupFields(g), groupFields(after)))
 	})
+}
+
+// Groups implements racd.Store.
+func (s *Store) Groups() racd.Resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery] {
+	return newResource(s, groupWriter, listGroups, groupUsedBy)
 }

@@ -7,12 +7,9 @@ import (
 )
 
 var roleTable = &table[*racd.Role]{
-	place: place{model: racd.RoleModel, name: "roles", alias: "r", pk: "uuid"},
-	cols:  func(dialect) string { return "CAST(r.uuid AS TEXT), r.name" },
-	scan: func(sc scanner, extra ...any) (*racd.Role, error) {
-		var r racd.Role
-		return &r, sc.Scan(append([]any{&r.UUID, &r.Name}, extra...)...)
-	},
+	place:        place{model: racd.RoleModel, name: "roles", alias: "r", pk: "uuid"},
+	cols:         func(dialect) string { return "CAST(r.uuid AS TEXT), r.name" },
+	scan:         rowOf(func(r *racd.Role) []any { return []any{&r.UUID, &r.Name} }),
 	order:        map[string]string{"pk": "r.uuid", "name": "r.name"},
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
@@ -38,4 +35,10 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 		b.and("EXISTS (SELECT 1 FROM group_roles fgr JOIN groups fg ON fg.uuid = fgr.group_uuid WHERE fgr.role_uuid = r.uuid AND fg.name = " + b.arg(*q.GroupName) + ")")
 	}
 	return list(ctx, s, roleTable, q.ListQuery, b, "", "")
+}
+
+// Roles implements racd.Store. Deleting a role removes its grants and group links,
+// which authentik does not report as dependents.
+func (s *Store) Roles() racd.Resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery] {
+	return newResource[*racd.Role, *racd.RoleInput, string](s, roleWriter, listRoles, nil)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"fmt"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -27,27 +26,17 @@ var userTable = &table[*racd.User]{
 	defaultOrder: []racd.OrderTerm{{Field: "username"}},
 }
 
-// flexBool reads a JSON boolean that SQLite writes as 0/1.
-type flexBool bool
+// scanUser reads a user with its groups (userTable's cols).
+var scanUser = rowOf(func(u *racd.User) []any {
+	return []any{&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser, &u.Path, &u.Type, &u.Attributes,
+		microsInto{&u.LastLogin}, micro{&u.DateJoined}, userGroups{&u.Groups}}
+})
 
-func (b *flexBool) UnmarshalJSON(p []byte) error {
-	s := string(p)
-	*b = flexBool(s == "true" || s == "1")
-	return nil
-}
+// userGroups scans a user's groups.
+type userGroups struct{ dst *[]racd.UserGroup }
 
-func scanUser(sc scanner, extra ...any) (*racd.User, error) {
-	var (
-		u      racd.User
-		joined int64
-		groups []byte
-	)
-	dest := []any{&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser, &u.Path, &u.Type, &u.Attributes,
-		microsInto{&u.LastLogin}, &joined, &groups}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	u.DateJoined = fromMicros(joined)
+// Scan implements sql.Scanner.
+func (ug userGroups) Scan(v any) error {
 	var gs []struct {
 		PK          string          `json:"pk"`
 		NumPK       int64           `json:"num_pk"`
@@ -57,15 +46,15 @@ func scanUser(sc scanner, extra ...any) (*racd.User, error) {
 		ParentName  *string         `json:"parent_name"`
 		Attributes  json.RawMessage `json:"attributes"`
 	}
-	if err := json.Unmarshal(groups, &gs); err != nil {
-		return nil, fmt.Errorf("user %d: groups: %w", u.ID, err)
+	if err := scanJSON(v, &gs); err != nil {
+		return err
 	}
-	u.Groups = make([]racd.UserGroup, len(gs))
+	*ug.dst = make([]racd.UserGroup, len(gs))
 	for i, g := range gs {
-		u.Groups[i] = racd.UserGroup{UUID: g.PK, NumPK: g.NumPK, Name: g.Name, IsSuperuser: bool(g.IsSuperuser),
+		(*ug.dst)[i] = racd.UserGroup{UUID: g.PK, NumPK: g.NumPK, Name: g.Name, IsSuperuser: bool(g.IsSuperuser),
 			Parent: orEmpty(g.Parent), ParentName: orEmpty(g.ParentName), Attributes: g.Attributes}
 	}
-	return &u, nil
+	return nil
 }
 
 // orEmpty is *p, or "" for nil.
@@ -160,4 +149,9 @@ func (s *Store) superuserGroup(ctx context.Context, c conn) (string, error) {
 // userUsedBy lists what depends on a user: the user's tokens and connection tokens.
 func userUsedBy(ctx context.Context, s *Store, id int64, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
 	return s.usedBy(ctx, id, vis, tokensWhere("t.user_id = $1"), connectionTokensWhere("ct.user_id = $1"))
+}
+
+// Users implements racd.Store.
+func (s *Store) Users() racd.Resource[*racd.User, *racd.UserInput, int64, racd.UserQuery] {
+	return newResource(s, userWriter, listUsers, userUsedBy)
 }

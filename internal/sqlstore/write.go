@@ -61,7 +61,7 @@ type writer[T object, I racd.Input[T]] struct {
 // create validates in and stores a new object.
 func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], in I, a racd.Audit) (T, error) {
 	var out T
-	err := s.write(ctx, func(c conn) error {
+	err := s.write(ctx, func(c conn) (err error) {
 		obj := w.new(s)
 		if err := w.validate(ctx, s, c, in, obj, nil, a); err != nil {
 			return err
@@ -83,13 +83,8 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		} else if _, err := c.exec(ctx, q, b.args...); err != nil {
 			return err
 		}
-		diff := racd.Diff(nil, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, true, diff, a)
-		out = written
-		if err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, written.Ref(), diff)
+		out, err = w.finish(ctx, s, c, obj, nil, a)
+		return err
 	})
 	return out, err
 }
@@ -118,13 +113,8 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if _, err := c.exec(ctx, "UPDATE "+w.t.name+" SET "+strings.Join(sets, ", ")+" WHERE "+w.t.pk+" = "+b.arg(pk), b.args...); err != nil {
 			return err
 		}
-		diff := racd.Diff(before, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, false, diff, a)
-		out = written
-		if err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, written.Ref(), diff)
+		out, err = w.finish(ctx, s, c, obj, before, a)
+		return err
 	})
 	return out, err
 }
@@ -168,9 +158,12 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	return nil
 }
 
-// finish writes the link rows and whatever else follows from the written row, and
-// returns the object as reads return it.
-func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, created bool, diff []racd.Change, a racd.Audit) (T, error) {
+// finish writes the link rows and whatever else follows from the written row,
+// records the event with the diff from before (nil: the object is new) and returns the
+// object as reads return it.
+func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, before []racd.Field, a racd.Audit) (T, error) {
+	created := before == nil
+	diff := racd.Diff(before, w.diff(obj))
 	changed := func(field string) bool {
 		for _, ch := range diff {
 			if ch.Field == field {
@@ -200,10 +193,20 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, crea
 			return obj, err
 		}
 	}
+	written, err := obj, error(nil)
 	if w.reread {
-		return get(ctx, s, c, w.t, w.t.pk, pk, false)
+		written, err = get(ctx, s, c, w.t, w.t.pk, pk, false)
+	} else {
+		err = w.t.complete(ctx, s, c, []T{obj})
 	}
-	return obj, w.t.complete(ctx, s, c, []T{obj})
+	if err != nil {
+		return written, err
+	}
+	action := racd.EventModelUpdated
+	if created {
+		action = racd.EventModelCreated
+	}
+	return written, s.recordModelEvent(ctx, c, action, a, written.Ref(), diff)
 }
 
 // value returns the SQL of the column's value, adding its argument to b.

@@ -1,0 +1,33 @@
+package racd
+
+// Role is an RBAC role: a named set of permissions held by the members of the groups
+// it is linked to.
+type Role struct {
+	UUID string
+	Name string
+}
+
+// Ref returns the role as events and used_by lists name it.
+func (r *Role) Ref() ObjectRef {
+	return RoleModel.Ref(r.UUID, RoleModel.Titled(r.Name))
+}
+
+// RoleInput is a role create or update request.
+type RoleInput struct {
+	Name Opt[string]
+	Decoding
+}
+
+// RoleQuery is a role list request.
+type RoleQuery struct {
+	ListQuery
+	GroupName *string
+}
+
+// Apply implements Input.
+func (in *RoleInput) Apply(r *Role, _ bool, errs *FieldErrors) {
+	applyTextMax(errs, "name", in.Name, &r.Name, 150)
+}
+
+// RoleFields is the role serializer's field order.
+var RoleFields = []string{"name"}
