@@ -8,7 +8,7 @@ import (
 )
 
 // applications is /api/v3/core/applications/, by slug.
-var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery]{
+var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery, applicationJSON]{
 	model: racd.ApplicationModel, path: "/api/v3/core/applications/", param: "slug", key: slugKey,
 	store: storeOf(racd.Store.Applications),
 	order: racd.ApplicationOrderFields,
@@ -28,7 +28,7 @@ var applications = &resource[*racd.Application, *racd.ApplicationInput, string, 
 			Group: f.text("group", trim),
 		}
 	},
-	wire: func(c *call, a *racd.Application) any { return toApplicationJSON(a, &c.p.User) },
+	wire: func(c *call, a *racd.Application) applicationJSON { return toApplicationJSON(a, &c.p.User) },
 }
 
 // applicationJSON is authentik's Application, keys in the serializer's order.

@@ -13,7 +13,7 @@ import (
 // connectionTokens is /api/v3/rac/connection_tokens/, by UUID. Launches create
 // tokens; a token's owner sees and manages it without any permission, others by the
 // model's permissions. Nothing depends on a token: its used_by is empty.
-var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery]{
+var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery, connectionTokenJSON]{
 	model: racd.ConnectionTokenModel, path: "/api/v3/rac/connection_tokens/", param: "connection_token_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.ConnectionToken, string, racd.ConnectionTokenQuery] {
 		return st.ConnectionTokens()
@@ -35,7 +35,7 @@ var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInp
 		return &racd.ConnectionTokenInput{Provider: f.racProviderRef("provider", 0), Endpoint: f.uuidRef("endpoint", required)}
 	},
 	noCreate: true,
-	wire:     func(c *call, t *racd.ConnectionToken) any { return toConnectionTokenJSON(c, t) },
+	wire:     func(c *call, t *racd.ConnectionToken) connectionTokenJSON { return toConnectionTokenJSON(c, t) },
 	rule:     ownerOrPermission,
 	owner:    func(t *racd.ConnectionToken) int64 { return t.User.ID },
 }

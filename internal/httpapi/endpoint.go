@@ -7,7 +7,7 @@ import (
 )
 
 // endpoints is /api/v3/rac/endpoints/, by UUID.
-var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery]{
+var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery, endpointJSON]{
 	model: racd.EndpointModel, path: "/api/v3/rac/endpoints/", param: "pbm_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Endpoints),
 	order: racd.EndpointOrderFields,
@@ -22,7 +22,7 @@ var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.Endp
 			MaximumConnections: f.integer("maximum_connections", 0, racd.MinConnectionsLimit, racd.MaxConnectionsLimit),
 		}
 	},
-	wire: func(_ *call, e *racd.Endpoint) any { return toEndpointJSON(e) },
+	wire: func(_ *call, e *racd.Endpoint) endpointJSON { return toEndpointJSON(e) },
 }
 
 // endpointJSON is authentik's Endpoint, keys in the schema's order.

@@ -7,7 +7,7 @@ import (
 )
 
 // events is /api/v3/events/events/, by UUID: read-only.
-var events = &resource[*racd.Event, any, string, racd.EventQuery]{
+var events = &resource[*racd.Event, any, string, racd.EventQuery, eventJSON]{
 	model: racd.EventModel, path: "/api/v3/events/events/", param: "event_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.Event, string, racd.EventQuery] { return st.Events() },
 	order: []string{"created", "action", "app", "client_ip", "user"},
@@ -18,7 +18,7 @@ var events = &resource[*racd.Event, any, string, racd.EventQuery]{
 			PK: f.str("context_model_pk"), ClientIP: f.str("client_ip"),
 		}
 	},
-	wire: func(_ *call, e *racd.Event) any { return toEventJSON(e) },
+	wire: func(_ *call, e *racd.Event) eventJSON { return toEventJSON(e) },
 }
 
 // eventJSON is authentik's Event. user and context are emitted as stored (JSON text

@@ -5,7 +5,7 @@ import (
 )
 
 // flows is /api/v3/flows/instances/, by slug.
-var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery]{
+var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery, flowJSON]{
 	model: racd.FlowModel, path: "/api/v3/flows/instances/", param: "slug", key: textKey,
 	store: storeOf(racd.Store.Flows),
 	order: racd.FlowOrderFields,
@@ -22,7 +22,7 @@ var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery]{
 			DeniedAction: f.choice("denied_action", 0), Authentication: f.choice("authentication", 0),
 		}
 	},
-	wire: func(_ *call, f *racd.Flow) any { return toFlowJSON(f) },
+	wire: func(_ *call, f *racd.Flow) flowJSON { return toFlowJSON(f) },
 }
 
 // flowJSON is authentik's Flow.

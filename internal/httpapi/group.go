@@ -10,7 +10,7 @@ import (
 )
 
 // groups is /api/v3/core/groups/, by UUID.
-var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
+var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, groupJSON]{
 	model: racd.GroupModel, path: "/api/v3/core/groups/", param: "group_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Groups),
 	order: racd.GroupOrderFields,
@@ -24,7 +24,7 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
 		}
 	},
 	// A write answers with the members; a read only unless ?include_users= says not.
-	wire: func(c *call, g *racd.Group) any {
+	wire: func(c *call, g *racd.Group) groupJSON {
 		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeUsers(c.query()))
 	},
 	prepare:       guardGroupInput,

@@ -8,7 +8,7 @@ import (
 )
 
 // outposts is /api/v3/outposts/instances/, by UUID.
-var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery]{
+var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery, outpostJSON]{
 	model: racd.OutpostModel, path: "/api/v3/outposts/instances/", param: "uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Outposts),
 	order: racd.OutpostOrderFields,
@@ -28,7 +28,7 @@ var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.Outpost
 			Managed: f.text("managed", nullable|trim|notBlank),
 		}
 	},
-	wire: func(_ *call, o *racd.Outpost) any { return toOutpostJSON(o) },
+	wire: func(_ *call, o *racd.Outpost) outpostJSON { return toOutpostJSON(o) },
 	// The store uses the key when it creates the outpost's service account and token
 	// (outpostkey.go); the account's grants follow the providers.
 	complete: func(s *Server, in *racd.OutpostInput) (err error) {

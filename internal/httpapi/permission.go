@@ -101,7 +101,7 @@ var (
 )
 
 // holder finds a holder through its resource: the route's key must name a stored object.
-func holder[T object, I any, K comparable, Q any](r *resource[T, I, K, Q], of func(K) racd.PermissionHolder) func(s *Server, c *call) (racd.PermissionHolder, error) {
+func holder[T object, I any, K comparable, Q any, W any](r *resource[T, I, K, Q, W], of func(K) racd.PermissionHolder) func(s *Server, c *call) (racd.PermissionHolder, error) {
 	return func(s *Server, c *call) (racd.PermissionHolder, error) {
 		key, ok := r.key(c.param(r.param))
 		if !ok {

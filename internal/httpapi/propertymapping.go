@@ -8,7 +8,7 @@ import (
 )
 
 // mappings is /api/v3/propertymappings/rac/, by UUID.
-var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery]{
+var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery, mappingJSON]{
 	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", param: "pm_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.PropertyMappings),
 	order: racd.PropertyMappingOrderFields,
@@ -27,7 +27,7 @@ var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, stri
 		}
 		return in
 	},
-	wire: func(_ *call, m *racd.PropertyMapping) any { return toMappingJSON(m) },
+	wire: func(_ *call, m *racd.PropertyMapping) mappingJSON { return toMappingJSON(m) },
 }
 
 // mappingJSON is authentik's RACPropertyMapping.
@@ -43,11 +43,14 @@ type mappingJSON struct {
 	StaticSettings    json.RawMessage `json:"static_settings"`
 }
 
+// mappingModelName is a mapping's meta_model_name, built once: lists render it per row.
+var mappingModelName = racd.PropertyMappingModel.String()
+
 func toMappingJSON(m *racd.PropertyMapping) mappingJSON {
 	model := racd.PropertyMappingModel
 	return mappingJSON{
 		PK: m.UUID, Managed: optStr(m.Managed), Name: m.Name, Expression: m.Expression,
 		Component: "ak-property-mapping-rac-form", VerboseName: model.Verbose, VerboseNamePlural: model.VerbosePlural,
-		MetaModelName: model.String(), StaticSettings: objectOrEmpty(m.StaticSettings),
+		MetaModelName: mappingModelName, StaticSettings: objectOrEmpty(m.StaticSettings),
 	}
 }

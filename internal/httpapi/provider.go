@@ -7,7 +7,7 @@ import (
 )
 
 // providers is /api/v3/providers/rac/, by integer id.
-var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery]{
+var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery, providerJSON]{
 	model: racd.ProviderModel, path: "/api/v3/providers/rac/", param: "id", key: pyInt, keyIsPK: true,
 	store: storeOf(racd.Store.Providers),
 	order: racd.ProviderOrderFields,
@@ -15,7 +15,7 @@ var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.Provi
 		return racd.ProviderQuery{ListQuery: f.lq, ApplicationIsNull: f.boolean("application__isnull"), NameIExact: f.str("name__iexact")}
 	},
 	decode: decodeProvider,
-	wire:   func(_ *call, p *racd.Provider) any { return toProviderJSON(p) },
+	wire:   func(_ *call, p *racd.Provider) providerJSON { return toProviderJSON(p) },
 }
 
 // providerObjJSON is authentik's Provider (the base serializer), as applications,
@@ -46,6 +46,9 @@ type providerJSON struct {
 	DeleteTokenOnDisconnect bool            `json:"delete_token_on_disconnect"`
 }
 
+// providerModelName is a provider's meta_model_name, built once: lists render it per row.
+var providerModelName = racd.ProviderModel.String()
+
 func toProviderObjJSON(p *racd.Provider) providerObjJSON {
 	m := racd.ProviderModel
 	return providerObjJSON{
@@ -54,7 +57,7 @@ func toProviderObjJSON(p *racd.Provider) providerObjJSON {
 		AssignedApplicationSlug: p.Application.Slug, AssignedApplicationName: p.Application.Name,
 		AssignedBackchannelApplicationSlug: p.BackchannelApplication.Slug,
 		AssignedBackchannelApplicationName: p.BackchannelApplication.Name,
-		VerboseName:                        m.Verbose, VerboseNamePlural: m.VerbosePlural, MetaModelName: m.String(),
+		VerboseName:                        m.Verbose, VerboseNamePlural: m.VerbosePlural, MetaModelName: providerModelName,
 	}
 }
 

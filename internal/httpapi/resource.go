@@ -16,7 +16,7 @@ type object interface{ Ref() racd.ObjectRef }
 // resource shares, each route with the permission it needs. A resource's file holds
 // only what is its own: its wire type, its decoding, its list filters and its extra
 // rules.
-type resource[T object, I any, K comparable, Q any] struct {
+type resource[T object, I any, K comparable, Q any, W any] struct {
 	model racd.Model
 	path  string // the collection's path, e.g. /api/v3/providers/rac/
 	param string // the detail path's parameter, e.g. id
@@ -35,7 +35,7 @@ type resource[T object, I any, K comparable, Q any] struct {
 	decode   func(f *form) I
 	noCreate bool
 	// wire renders an object as its wire type.
-	wire func(c *call, obj T) any
+	wire func(c *call, obj T) W
 	// prepare applies the resource's own rules to a decoded write (cur is nil on
 	// create); protect refuses a change or deletion of cur before the body is read.
 	// Either makes the stored object load before a write. nil: none.
@@ -54,7 +54,7 @@ type resource[T object, I any, K comparable, Q any] struct {
 }
 
 // routes returns the resource's routes, in the route table's order.
-func (r *resource[T, I, K, Q]) routes() []*route {
+func (r *resource[T, I, K, Q, W]) routes() []*route {
 	one := r.path + "{" + r.param + "}/"
 	collectionRule := anyone
 	if r.rule == byPermission {
@@ -76,13 +76,13 @@ func (r *resource[T, I, K, Q]) routes() []*route {
 }
 
 // perm is the permission of a detail route for action.
-func (r *resource[T, I, K, Q]) perm(action string) perm {
+func (r *resource[T, I, K, Q, W]) perm(action string) perm {
 	lazy := r.keyIsPK && action != racd.PermView && r.prepare == nil && r.protect == nil
 	return perm{model: r.model, action: action, rule: r.rule, object: r, lazy: lazy}
 }
 
 // find implements finder.
-func (r *resource[T, I, K, Q]) find(s *Server, c *call, load bool) (target, error) {
+func (r *resource[T, I, K, Q, W]) find(s *Server, c *call, load bool) (target, error) {
 	key, ok := r.key(c.param(r.param))
 	if !ok {
 		return target{}, errNotFound
@@ -114,7 +114,7 @@ func keyText(key any) string {
 }
 
 // current returns the object the route addresses, reading it unless authorize did.
-func (r *resource[T, I, K, Q]) current(s *Server, c *call) (T, error) {
+func (r *resource[T, I, K, Q, W]) current(s *Server, c *call) (T, error) {
 	if obj, ok := c.target.obj.(T); ok {
 		return obj, nil
 	}
@@ -123,12 +123,12 @@ func (r *resource[T, I, K, Q]) current(s *Server, c *call) (T, error) {
 }
 
 // pathKey is the key of the route's object (authorize has parsed it already).
-func (r *resource[T, I, K, Q]) pathKey(c *call) K {
+func (r *resource[T, I, K, Q, W]) pathKey(c *call) K {
 	key, _ := r.key(c.param(r.param))
 	return key
 }
 
-func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) list(s *Server, c *call) error {
 	qv := c.query()
 	lq, err := listQuery(qv, r.order)
 	if err != nil {
@@ -144,14 +144,14 @@ func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, len(objs))
+	out := make([]W, len(objs))
 	for i, obj := range objs {
 		out[i] = r.wire(c, obj)
 	}
 	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
 }
 
-func (r *resource[T, I, K, Q]) retrieve(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) retrieve(s *Server, c *call) error {
 	obj, err := r.current(s, c)
 	if err != nil {
 		return err
@@ -160,7 +160,7 @@ func (r *resource[T, I, K, Q]) retrieve(s *Server, c *call) error {
 }
 
 // read decodes the body of a write.
-func (r *resource[T, I, K, Q]) read(c *call, partial bool) (I, error) {
+func (r *resource[T, I, K, Q, W]) read(c *call, partial bool) (I, error) {
 	f, err := readForm(c, partial)
 	if err != nil {
 		var zero I
@@ -171,7 +171,7 @@ func (r *resource[T, I, K, Q]) read(c *call, partial bool) (I, error) {
 	return in, nil
 }
 
-func (r *resource[T, I, K, Q]) create(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) create(s *Server, c *call) error {
 	in, err := r.read(c, false)
 	if err != nil {
 		return err
@@ -193,7 +193,7 @@ func (r *resource[T, I, K, Q]) create(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusCreated, r.wire(c, obj))
 }
 
-func (r *resource[T, I, K, Q]) update(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) update(s *Server, c *call) error {
 	var cur T
 	if r.prepare != nil || r.protect != nil {
 		var err error
@@ -232,7 +232,7 @@ func (r *resource[T, I, K, Q]) update(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusOK, r.wire(c, obj))
 }
 
-func (r *resource[T, I, K, Q]) remove(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) remove(s *Server, c *call) error {
 	if r.protect != nil {
 		cur, err := r.current(s, c)
 		if err != nil {
@@ -249,7 +249,7 @@ func (r *resource[T, I, K, Q]) remove(s *Server, c *call) error {
 	return noContent(c)
 }
 
-func (r *resource[T, I, K, Q]) usedBy(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) usedBy(s *Server, c *call) error {
 	used, err := r.editor(s).UsedBy(c.ctx, r.pathKey(c), c.vis())
 	if err != nil {
 		return err
@@ -258,7 +258,7 @@ func (r *resource[T, I, K, Q]) usedBy(s *Server, c *call) error {
 }
 
 // completeInput runs complete, if any.
-func (r *resource[T, I, K, Q]) completeInput(s *Server, in I) error {
+func (r *resource[T, I, K, Q, W]) completeInput(s *Server, in I) error {
 	if r.complete == nil {
 		return nil
 	}
@@ -266,12 +266,12 @@ func (r *resource[T, I, K, Q]) completeInput(s *Server, in I) error {
 }
 
 // editor is the store's part of a writable resource.
-func (r *resource[T, I, K, Q]) editor(s *Server) racd.Editor[T, I, K] {
+func (r *resource[T, I, K, Q, W]) editor(s *Server) racd.Editor[T, I, K] {
 	return r.store(s.store).(racd.Editor[T, I, K])
 }
 
 // changed drops the token cache after a write that may change what callers may do.
-func (r *resource[T, I, K, Q]) changed(s *Server) {
+func (r *resource[T, I, K, Q, W]) changed(s *Server) {
 	if r.changesAccess {
 		s.auth.clear()
 	}

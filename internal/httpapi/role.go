@@ -6,7 +6,7 @@ import (
 
 // roles is /api/v3/rbac/roles/, by UUID. Deleting a role removes its grants and group
 // links, which authentik does not report as dependents: its used_by is empty.
-var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery]{
+var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJSON]{
 	model: racd.RoleModel, path: "/api/v3/rbac/roles/", param: "uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Roles),
 	order: []string{"pk", "name"},
@@ -14,7 +14,7 @@ var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery]{
 		return racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name")}
 	},
 	decode:        func(f *form) *racd.RoleInput { return &racd.RoleInput{Name: f.text("name", required|trim)} },
-	wire:          func(_ *call, r *racd.Role) any { return roleJSON{PK: r.UUID, Name: r.Name} },
+	wire:          func(_ *call, r *racd.Role) roleJSON { return roleJSON{PK: r.UUID, Name: r.Name} },
 	changesAccess: true,
 }
 

@@ -11,7 +11,7 @@ import (
 // rules rather than model permissions: every authenticated caller may list, create and
 // manage its own tokens; superusers see and manage all. Another user's token is 404 to
 // a caller who is not a superuser. Nothing depends on a token: its used_by is empty.
-var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
+var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery, tokenJSON]{
 	model: racd.TokenModel, path: "/api/v3/core/tokens/", param: "identifier", key: textKey,
 	store: storeOf(racd.Store.Tokens),
 	order: racd.TokenOrderFields,
@@ -31,7 +31,7 @@ var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
 			Expires: f.datetime("expires", nullable), Expiring: f.boolean("expiring", 0),
 		}
 	},
-	wire:          func(c *call, t *racd.Token) any { return toTokenJSON(c, t) },
+	wire:          func(c *call, t *racd.Token) tokenJSON { return toTokenJSON(c, t) },
 	prepare:       prepareToken,
 	rule:          ownerOnly,
 	owner:         func(t *racd.Token) int64 { return t.UserID },

@@ -8,7 +8,7 @@ import (
 )
 
 // users is /api/v3/core/users/, by integer id.
-var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
+var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery, userJSON]{
 	model: racd.UserModel, path: "/api/v3/core/users/", param: "id", key: pyInt, keyIsPK: true,
 	store: storeOf(racd.Store.Users),
 	order: racd.UserOrderFields,
@@ -23,7 +23,7 @@ var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
 			Path: f.text("path", trim), Type: f.choice("type", 0),
 		}
 	},
-	wire: func(c *call, u *racd.User) any { return toUserJSON(c, u) },
+	wire: func(c *call, u *racd.User) userJSON { return toUserJSON(c, u) },
 	// [racd] Group memberships decide what a user may do; only superusers set them.
 	prepare: func(_ *Server, c *call, in *racd.UserInput, cur *racd.User) error {
 		if !c.p.Superuser && groupsChange(in, cur) {

@@ -25,6 +25,15 @@ type orZero[T any] struct{ dst *T }
 
 // Scan implements sql.Scanner.
 func (z orZero[T]) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		var zero T
+		*z.dst = zero
+		return nil
+	case T: // what drivers mostly hand over: no conversion, no allocation
+		*z.dst = x
+		return nil
+	}
 	var n sql.Null[T]
 	if err := n.Scan(v); err != nil {
 		return err
@@ -51,11 +60,17 @@ type rawJSON struct{ dst *json.RawMessage }
 
 // Scan implements sql.Scanner.
 func (r rawJSON) Scan(v any) error {
-	b, ok, err := text(v)
-	if ok {
-		*r.dst = append(json.RawMessage(nil), b...)
+	switch x := v.(type) {
+	case string:
+		*r.dst = json.RawMessage(x)
+	case []byte:
+		*r.dst = append(json.RawMessage(nil), x...)
+	case nil:
+		*r.dst = nil
+	default:
+		return fmt.Errorf("a %T where JSON text was expected", v)
 	}
-	return err
+	return nil
 }
 
 // jsonOf scans JSON text (a column, or an array the dialect built) into *dst.
@@ -78,6 +93,10 @@ type micro struct{ dst *time.Time }
 
 // Scan implements sql.Scanner.
 func (m micro) Scan(v any) error {
+	if us, ok := v.(int64); ok {
+		*m.dst = fromMicros(us)
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(v); err != nil {
 		return err
@@ -91,6 +110,15 @@ type microsInto struct{ dst **time.Time }
 
 // Scan implements sql.Scanner.
 func (m microsInto) Scan(v any) error {
+	switch us := v.(type) {
+	case nil:
+		*m.dst = nil
+		return nil
+	case int64:
+		t := fromMicros(us)
+		*m.dst = &t
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(v); err != nil {
 		return err

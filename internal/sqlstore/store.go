@@ -321,13 +321,20 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return run(ctx, c, opExec, q, args, (*sql.Stmt).ExecContext, c.direct().ExecContext)
+	return run(ctx, c, opExec, q, args, (*sql.Stmt).ExecContext, querier.ExecContext)
+}
+
+// querier runs unprepared statements: a transaction or the pool.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }
 
 // run counts, times and binds a statement, then runs it prepared, or directly on the
-// transaction or the pool.
+// transaction or the pool. (prepared and direct are method expressions: no closure is
+// made per statement.)
 func run[R any](ctx context.Context, c conn, op, q string, args []any,
-	prepared func(*sql.Stmt, context.Context, ...any) (R, error), direct func(context.Context, string, ...any) (R, error)) (out R, err error) {
+	prepared func(*sql.Stmt, context.Context, ...any) (R, error), direct func(querier, context.Context, string, ...any) (R, error)) (out R, err error) {
 	c.s.queries.Add(1)
 	defer c.s.timed(op, time.Now(), &err)
 	if q, err = c.s.d.bind(q); err != nil {
@@ -340,19 +347,10 @@ func run[R any](ctx context.Context, c conn, op, q string, args []any,
 		return out, err
 	case st != nil:
 		return prepared(st, ctx, args...)
+	case c.tx != nil:
+		return direct(c.tx, ctx, q, args...)
 	}
-	return direct(ctx, q, args...)
-}
-
-// direct is what runs unprepared statements: the transaction, else the pool.
-func (c conn) direct() interface {
-	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-} {
-	if c.tx != nil {
-		return c.tx
-	}
-	return c.db
+	return direct(c.db, ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -365,7 +363,7 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return run(ctx, c, opQuery, q, args, (*sql.Stmt).QueryContext, c.direct().QueryContext)
+	return run(ctx, c, opQuery, q, args, (*sql.Stmt).QueryContext, querier.QueryContext)
 }
 
 // row is the result of queryRow: like *sql.Row, it carries the error of the query.

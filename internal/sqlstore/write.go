@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -56,6 +58,9 @@ type writer[T object, I racd.Input[T]] struct {
 	reread bool
 	// removing runs before the row is deleted (nil: nothing).
 	removing func(s *Store, ctx context.Context, c conn, obj T, a racd.Audit) error
+
+	// inserts and updates keep the statement text of the last row shape written.
+	inserts, updates statements
 }
 
 // create validates in and stores a new object.
@@ -70,20 +75,26 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if w.extra != nil {
 			cols = append(cols, w.extra(s, in)...)
 		}
-		names, vals := make([]string, len(cols)), make([]string, len(cols))
-		b := &qb{d: s.d}
-		for i, cl := range cols {
-			names[i], vals[i] = cl.name, cl.value(b)
-		}
-		q := "INSERT INTO " + w.t.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+		q := w.inserts.text(cols, func() string {
+			names, vals := make([]string, len(cols)), make([]string, len(cols))
+			b := &qb{d: s.d}
+			for i, cl := range cols {
+				names[i], vals[i] = cl.name, cl.value(b)
+			}
+			q := "INSERT INTO " + w.t.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+			if w.returning != nil {
+				q += " RETURNING " + w.t.pk
+			}
+			return q
+		})
 		if w.returning != nil {
-			if err := c.queryRow(ctx, q+" RETURNING "+w.t.pk, b.args...).Scan(w.returning(obj)); err != nil {
+			if err := c.queryRow(ctx, q, argsOf(cols)...).Scan(w.returning(obj)); err != nil {
 				return err
 			}
-		} else if _, err := c.exec(ctx, q, b.args...); err != nil {
+		} else if _, err := c.exec(ctx, q, argsOf(cols)...); err != nil {
 			return err
 		}
-		out, err = w.finish(ctx, s, c, obj, nil, a)
+		out, err = w.finish(ctx, s, c, obj, pkArg(w.t.model, obj.Ref().PK), nil, a)
 		return err
 	})
 	return out, err
@@ -102,18 +113,19 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if err := w.validate(ctx, s, c, in, obj, pk, a); err != nil {
 			return err
 		}
-		cols := w.row(obj)
-		sets := make([]string, 0, len(cols))
-		b := &qb{d: s.d}
-		for _, cl := range cols {
-			if cl.name != w.t.pk && !cl.once {
-				sets = append(sets, cl.name+" = "+cl.value(b))
+		cols := slices.DeleteFunc(w.row(obj), func(cl col) bool { return cl.name == w.t.pk || cl.once })
+		q := w.updates.text(cols, func() string {
+			sets := make([]string, len(cols))
+			b := &qb{d: s.d}
+			for i, cl := range cols {
+				sets[i] = cl.name + " = " + cl.value(b)
 			}
-		}
-		if _, err := c.exec(ctx, "UPDATE "+w.t.name+" SET "+strings.Join(sets, ", ")+" WHERE "+w.t.pk+" = "+b.arg(pk), b.args...); err != nil {
+			return "UPDATE " + w.t.name + " SET " + strings.Join(sets, ", ") + " WHERE " + w.t.pk + " = " + b.arg(pk)
+		})
+		if _, err := c.exec(ctx, q, append(argsOf(cols), pk)...); err != nil {
 			return err
 		}
-		out, err = w.finish(ctx, s, c, obj, before, a)
+		out, err = w.finish(ctx, s, c, obj, pk, before, a)
 		return err
 	})
 	return out, err
@@ -158,10 +170,10 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	return nil
 }
 
-// finish writes the link rows and whatever else follows from the written row,
-// records the event with the diff from before (nil: the object is new) and returns the
-// object as reads return it.
-func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, before []racd.Field, a racd.Audit) (T, error) {
+// finish writes the link rows and whatever else follows from the row written with
+// primary key pk, records the event with the diff from before (nil: the object is new)
+// and returns the object as reads return it.
+func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, pk any, before []racd.Field, a racd.Audit) (T, error) {
 	created := before == nil
 	diff := racd.Diff(before, w.diff(obj))
 	changed := func(field string) bool {
@@ -172,7 +184,6 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, befo
 		}
 		return false
 	}
-	pk := pkArg(w.t.model, obj.Ref().PK)
 	if w.links != nil {
 		for _, l := range w.links(obj) {
 			if !changed(l.field) {
@@ -207,6 +218,42 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, befo
 		action = racd.EventModelCreated
 	}
 	return written, s.recordModelEvent(ctx, c, action, a, written.Ref(), diff)
+}
+
+// statements keeps the text of a writer's INSERT or UPDATE for one shape of row (the
+// columns' names, and which are SQL rather than arguments): a writer's rows nearly
+// always have one shape, and the text costs allocations to build.
+type statements struct{ last atomic.Pointer[statement] }
+
+type statement struct {
+	shape []col // values dropped
+	text  string
+}
+
+// text returns the statement for cols' shape, built by build when it is new.
+func (ss *statements) text(cols []col, build func() string) string {
+	if st := ss.last.Load(); st != nil && slices.EqualFunc(st.shape, cols, func(a, b col) bool {
+		return a.name == b.name && a.sql == b.sql
+	}) {
+		return st.text
+	}
+	st := &statement{shape: make([]col, len(cols)), text: build()}
+	for i, cl := range cols {
+		st.shape[i] = col{name: cl.name, sql: cl.sql}
+	}
+	ss.last.Store(st)
+	return st.text
+}
+
+// argsOf returns the arguments of cols, in the order of their placeholders.
+func argsOf(cols []col) []any {
+	args := make([]any, 0, len(cols)+1)
+	for _, cl := range cols {
+		if cl.sql == "" {
+			args = append(args, cl.v)
+		}
+	}
+	return args
 }
 
 // value returns the SQL of the column's value, adding its argument to b.
