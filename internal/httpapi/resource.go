@@ -11,9 +11,10 @@ import (
 type object interface{ Ref() racd.ObjectRef }
 
 // resource describes one API resource of objects T (written from inputs I, a
-// racd.Input[T]; addressed by keys K; listed with queries Q). routes turns it into its routes — list, create,
-// retrieve, update, partial update, delete and used_by — whose handlers every
-// resource shares, each route with the permission it needs. A resource's file holds
+// racd.Input[T]; addressed by keys K; listed with queries Q; rendered as wire values
+// W). routes turns it into its routes — list, create, retrieve, update, partial
+// update, delete and used_by — whose handlers every resource shares, each route with
+// the permission it needs. A resource's file holds
 // only what is its own: its wire type, its decoding, its list filters and its extra
 // rules.
 type resource[T object, I any, K comparable, Q any, W any] struct {
