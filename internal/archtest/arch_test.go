@@ -72,9 +72,15 @@ var allowedImports = map[string][]string{
 	"internal/expr":      {"internal/racd"},
 	"internal/sqlstore":  {"internal/racd"},
 	"internal/gateway":   {"internal/guacproto", "internal/racd"},
-	"internal/httpapi":   {"internal/authz", "internal/expr", "internal/keys", "internal/racd", "internal/realip"},
-	"internal/cli": {"internal/expr", "internal/gateway", "internal/httpapi", "internal/keys", "internal/metrics", "internal/racd",
-		"internal/realip", "internal/sqlstore", "internal/web"},
+	"internal/password":  nil,
+	// Browser sessions (the cookie, its hash, CSRF) shared by the API and the pages.
+	"internal/websession": {"internal/authz", "internal/keys", "internal/racd", "internal/realip"},
+	"internal/httpapi": {"internal/authz", "internal/expr", "internal/keys", "internal/password", "internal/racd", "internal/realip",
+		"internal/websession"},
+	// The pages for people: sign-in, library, sign-out, launch links.
+	"internal/portal": {"internal/keys", "internal/password", "internal/racd", "internal/websession"},
+	"internal/cli": {"internal/expr", "internal/gateway", "internal/httpapi", "internal/keys", "internal/metrics", "internal/password",
+		"internal/portal", "internal/racd", "internal/realip", "internal/sqlstore", "internal/web", "internal/websession"},
 	// The packages for tests.
 	"internal/storetest":   {"internal/racd"},
 	"internal/apitest":     {"internal/httpapi", "internal/keys", "internal/racd", "internal/sqlstore", "internal/storetest"},

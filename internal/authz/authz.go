@@ -64,23 +64,32 @@ func (p *Principal) Visibility(perm string) racd.Visibility {
 	return racd.Visibility{UserID: p.User.ID, Perm: perm}
 }
 
-// ValidPermission reports whether s is a known full codename ("app.action_model").
+// ValidPermission reports whether s is a known full codename ("app.action_model", or
+// one of racd.CustomPermissions).
 func ValidPermission(s string) bool {
+	_, ok := PermissionModel(s)
+	return ok
+}
+
+// PermissionModel returns the model the full codename s applies to.
+func PermissionModel(s string) (racd.Model, bool) {
+	if m, ok := racd.CustomPermissions[s]; ok {
+		return m, true
+	}
 	app, code, ok := strings.Cut(s, ".")
 	if !ok {
-		return false
+		return racd.Model{}, false
 	}
 	action, model, ok := strings.Cut(code, "_")
 	if !ok {
-		return false
+		return racd.Model{}, false
 	}
 	switch action {
 	case racd.PermView, racd.PermAdd, racd.PermChange, racd.PermDelete:
 	default:
-		return false
+		return racd.Model{}, false
 	}
-	_, ok = racd.ModelByName(app + "." + model)
-	return ok
+	return racd.ModelByName(app + "." + model)
 }
 
 // GlobalPermissions returns the codenames p holds globally, sorted (superusers: none

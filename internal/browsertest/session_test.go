@@ -2,11 +2,13 @@ package browsertest
 
 import (
 	"context"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/racd/racd/internal/guacdtest"
@@ -107,6 +109,10 @@ func TestSessionPage(t *testing.T) {
 						}
 					}
 
+					if vp.name == "desktop" {
+						checkInput(t, b, conn)
+					}
+
 					// A smaller window sends its new size.
 					smaller := Viewport{Width: vp.v.Width - 100, Height: vp.v.Height - 100, Scale: vp.v.Scale, Mobile: vp.v.Mobile}
 					b.Resize(smaller)
@@ -184,5 +190,67 @@ func TestReconnectAfterRestart(t *testing.T) {
 	checkDrawing(t, b, Desktop, "reconnected")
 	if n := r.Guacd.Count(); n != 2 {
 		t.Fatalf("guacd saw %d connections, want 2 (before and after the restart)", n)
+	}
+}
+
+// checkInput checks the page's other inputs at desktop size: a mouse click at the
+// remote screen's coordinates, the toolbar's Ctrl+Alt+Del, and the clipboard both ways
+// (pasted text goes to guacd; guacd's clipboard reaches the browser's).
+func checkInput(t *testing.T, b *Browser, conn *guacdtest.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	waitKey := func(what string, match func(guacproto.Instruction) bool) {
+		t.Helper()
+		if _, err := conn.WaitFor(ctx, match); err != nil {
+			t.Fatalf("guacd never received %s: %v", what, err)
+		}
+	}
+	// A person moves the pointer there first; guacamole-common-js takes positions from moves.
+	if err := b.Do(5*time.Second, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 190, 590), chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, 200, 600),
+		chromedp.MouseClickXY(200, 600)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.WaitFor(ctx, func(in guacproto.Instruction) bool {
+		return in.Opcode == "mouse" && len(in.Args) >= 3 && in.Args[0] == "200" && in.Args[1] == "600" && in.Args[2] == "1"
+	}); err != nil {
+		var mice []guacproto.Instruction
+		for _, in := range conn.Received() {
+			if in.Opcode == "mouse" {
+				mice = append(mice, in)
+			}
+		}
+		t.Fatalf("guacd never received the click at 200,600: %v (mouse: %q)", err, mice)
+	}
+	if err := b.Do(5*time.Second, chromedp.Click(chromedp.ID("cad"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"65507", "65513", "65535"} { // Control_L, Alt_L, Delete
+		waitKey("Ctrl+Alt+Del's "+k, func(in guacproto.Instruction) bool {
+			return in.Opcode == "key" && len(in.Args) == 2 && in.Args[0] == k && in.Args[1] == "1"
+		})
+	}
+	// Paste: the page sends the text as a clipboard stream (clipboard, blob, end).
+	Eval[bool](b, `(() => { const dt = new DataTransfer(); dt.setData("text/plain", "pasted ✓");
+		document.dispatchEvent(new ClipboardEvent("paste", {clipboardData: dt, bubbles: true})); return true; })()`)
+	clip, err := conn.WaitFor(ctx, func(in guacproto.Instruction) bool { return in.Opcode == "clipboard" })
+	if err != nil || len(clip.Args) != 2 || clip.Args[1] != "text/plain" {
+		t.Fatalf("clipboard stream: %q %v", clip, err)
+	}
+	blob, err := conn.WaitFor(ctx, func(in guacproto.Instruction) bool { return in.Opcode == "blob" && in.Args[0] == clip.Args[0] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text, err := base64.StdEncoding.DecodeString(blob.Args[1]); err != nil || string(text) != "pasted ✓" {
+		t.Fatalf("pasted text %q %v", text, err)
+	}
+	// guacd's clipboard: the page hands it to the browser's clipboard.
+	Eval[bool](b, `(() => { window.__copied = []; navigator.clipboard.writeText = (t) => { window.__copied.push(t); return Promise.resolve(); }; return true; })()`)
+	if err := conn.Send(guacproto.New("clipboard", "7", "text/plain"), guacproto.New("blob", "7", base64.StdEncoding.EncodeToString([]byte("from the machine"))),
+		guacproto.New("end", "7")); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitFor(5*time.Second, `(window.__copied || []).includes("from the machine")`); err != nil {
+		t.Fatalf("the machine's clipboard did not reach the browser's: %v", err)
 	}
 }

@@ -21,7 +21,8 @@ Usage: racd <command> [flags]
 Commands:
   serve      run the API server (the default command)
   migrate    apply pending database migrations and exit
-  user       create users: racd user create --username U [--name N] [--superuser]
+  user       create users and set passwords: racd user create --username U [--name N] [--superuser],
+             racd user set-password --username U (the password from the terminal or standard input)
   token      create API tokens: racd token create --user U [--identifier I] [--expires 24h|RFC3339|never]
   backup     copy the SQLite database while racd serves, and verify the copy: racd backup --to FILE
   version    print the version, the VCS revision it was built from and the Go version
@@ -30,7 +31,14 @@ Run 'racd <command> --help' for a command's settings.
 `
 
 // Run executes racd with args (without the program name) and returns the exit code.
+// Commands that read standard input find none; RunStdin gives them one.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	return RunStdin(ctx, args, nil, stdout, stderr, getenv)
+}
+
+// RunStdin is Run with standard input (racd user set-password reads the password
+// from it, or from the terminal it is).
+func RunStdin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -45,7 +53,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "migrate":
 		err = migrate(ctx, args, stdout, stderr, getenv)
 	case "user":
-		err = userCmd(ctx, args, stdout, stderr, getenv)
+		err = userCmd(ctx, args, stdin, stdout, stderr, getenv)
 	case "token":
 		err = tokenCmd(ctx, args, stdout, stderr, getenv)
 	case "backup":

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/racd/racd/internal/portal"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/web"
 )
@@ -24,8 +25,8 @@ func prefix(p string) func(r *http.Request) bool {
 // a request serves it; the API takes everything else (including /-/health/). Paths are
 // compared as sent, never cleaned or redirected, so the API answers every path of its
 // own namespace exactly as before. sessions serves the session pages, gateway their
-// WebSockets; either may be nil (no gateway).
-func rootHandler(api, sessions, gateway http.Handler) http.Handler {
+// WebSockets; either may be nil (no gateway). pages are the pages for people.
+func rootHandler(api, sessions, gateway http.Handler, pages *portal.Handler) http.Handler {
 	parts := []part{
 		{"API browser (exactly /api/v3/, GET and HEAD)", func(r *http.Request) bool {
 			return r.URL.Path == web.APIBrowserPath && (r.Method == http.MethodGet || r.Method == http.MethodHead)
@@ -33,6 +34,7 @@ func rootHandler(api, sessions, gateway http.Handler) http.Handler {
 		{"pages' built assets", prefix(web.AssetPrefix), web.AssetHandler()},
 		{"session pages (/if/rac/<token>/)", prefix(racd.SessionPagePrefix), sessions},
 		{"session WebSockets (/ws/rac/<token>/)", prefix(racd.SessionWebSocketPrefix), gateway},
+		{"pages for people (/, sign-in, library, sign-out, launch links)", pages.Owns, pages},
 		{"API", func(*http.Request) bool { return true }, api},
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -13,15 +13,19 @@ import (
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
+	"github.com/racd/racd/internal/sqlstore"
 )
 
 // The operator commands share the database and secret settings of serve.
 var operatorSettings = []setting{serveSettings[1], serveSettings[2], serveSettings[3], serveSettings[5], serveSettings[6]}
 
 const userUsage = `Usage: racd user create --username U [--name N] [--superuser] [settings]
+       racd user set-password --username U [settings]
 
 Create a user. With --superuser the user joins the superuser group "authentik Admins"
-(created when missing). Run 'racd user create --help' for the settings.
+(created when missing). Set a user's password for the sign-in page with set-password:
+it is read from the terminal or standard input, never from the command line.
+Run 'racd user create --help' or 'racd user set-password --help' for the settings.
 `
 
 const userCreateSummary = `Create a user.
@@ -86,10 +90,13 @@ func createArgs(args []string, noun, usage string, stdout io.Writer) ([]string, 
 
 // cliAudit marks changes made from the command line in their events.
 func cliAudit(cmd string) racd.Audit {
-	return racd.Audit{Request: racd.RequestInfo{Method: "CLI", Path: cmd, UserAgent: "racd/" + version()}}
+	return racd.Audit{Request: racd.RequestInfo{Method: "CLI", Path: cmd, UserAgent: "racd/" + version()}, Superuser: true}
 }
 
-func userCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "set-password" {
+		return setPasswordCmd(ctx, args[1:], stdin, stdout, stderr, getenv)
+	}
 	args, ok, err := createArgs(args, "user", userUsage, stdout)
 	if !ok {
 		return err
@@ -162,20 +169,11 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		identifier = "cli-" + hex.EncodeToString(b[:])
 	}
-	log := newLogger(stderr, cfg)
-	store, ring, err := openStore(ctx, cfg, log, nil)
+	store, ring, u, err := openForUser(ctx, cfg, stderr, username)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	users, _, err := store.Users().List(ctx, racd.UserQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything}, Username: &username})
-	if err != nil {
-		return err
-	}
-	if len(users) == 0 {
-		return fmt.Errorf("no user with username %q", username)
-	}
-	u := users[0]
 	key, err := keys.RandomKey(60)
 	if err != nil {
 		return err
@@ -200,6 +198,36 @@ func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fmt.Fprintf(stderr, "created API token %s for %s (expires: %s); the key follows on stdout and is not shown again\n", t.Identifier, u.Username, when)
 	fmt.Fprintln(stdout, key)
 	return nil
+}
+
+// openForUser opens the database of an operator command and finds the user it acts
+// on; the caller closes the store.
+func openForUser(ctx context.Context, cfg Config, stderr io.Writer, username string) (*sqlstore.Store, *keys.Keyring, *racd.User, error) {
+	store, ring, err := openStore(ctx, cfg, newLogger(stderr, cfg), nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u, err := userByUsername(ctx, store, username)
+	if errors.Is(err, racd.ErrNotFound) {
+		err = fmt.Errorf("no user with username %q", username)
+	}
+	if err != nil {
+		store.Close()
+		return nil, nil, nil, err
+	}
+	return store, ring, u, nil
+}
+
+// userByUsername finds a user by username, or ErrNotFound.
+func userByUsername(ctx context.Context, store racd.Store, username string) (*racd.User, error) {
+	users, _, err := store.Users().List(ctx, racd.UserQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything}, Username: &username})
+	if err != nil {
+		return nil, err
+	}
+	if len(users) == 0 {
+		return nil, racd.ErrNotFound
+	}
+	return users[0], nil
 }
 
 // parseExpires reads --expires: "never", a positive Go duration, or an RFC 3339 time

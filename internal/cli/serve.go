@@ -14,9 +14,12 @@ import (
 	"github.com/racd/racd/internal/gateway"
 	"github.com/racd/racd/internal/httpapi"
 	"github.com/racd/racd/internal/keys"
+	"github.com/racd/racd/internal/password"
+	"github.com/racd/racd/internal/portal"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/sqlstore"
 	"github.com/racd/racd/internal/web"
+	"github.com/racd/racd/internal/websession"
 )
 
 // maxHeaderBytes bounds a request's header (request line included).
@@ -51,18 +54,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		return err
 	}
 	defer stopMetrics()
+	if err := bootstrapPassword(ctx, cfg, store, log); err != nil {
+		return err
+	}
 	if err := bootstrap(ctx, cfg, store, ring, log); err != nil {
 		return err
 	}
+	verifier, err := password.NewVerifier(password.Default)
+	if err != nil {
+		return err
+	}
+	sessions := websession.New(websession.Config{Store: store, Keys: ring, Proxies: cfg.TrustedProxies,
+		IdleTimeout: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge, Logger: log})
 	// One evaluator for the launch answers and the gateway's connections, so that
 	// RACD_MAX_EVALUATIONS bounds them together.
 	evals := expr.NewEvaluator(cfg.MaxEvaluations, expr.Limits{})
 	api := httpapi.New(httpapi.Config{
 		Store: store, Keys: ring, Logger: log, AuthCacheTTL: cfg.AuthCacheTTL,
 		RequestTimeout: cfg.RequestTimeout, AccessLog: cfg.AccessLog, Version: version(),
-		TrustedProxies: cfg.TrustedProxies, Observer: obs.api,
+		TrustedProxies: cfg.TrustedProxies, Observer: obs.api, Sessions: sessions, Verifier: verifier,
 		Evaluator: evals,
 	})
+	pages := portal.New(portal.Config{Store: store, Sessions: sessions, Keys: ring, Verifier: verifier,
+		AuthenticationFlow: cfg.AuthenticationFlow, Logger: log})
 	notifier, err := store.NewNotifier(ctx)
 	if err != nil {
 		return fmt.Errorf("notifier: %w", err)
@@ -73,6 +87,16 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 		GuacdAddr: cfg.GuacdAddr, ConnectTimeout: cfg.GuacdConnectTimeout,
 		HandshakeTimeout: cfg.GuacdHandshakeTimeout, ReconnectGrace: cfg.ReconnectGrace,
 		ClientIP: cfg.TrustedProxies.ClientIP, SecureCookies: cfg.TrustedProxies.Secure, Observer: obs.gateway,
+		BrowserSession: func(r *http.Request) string {
+			if s, err := sessions.Lookup(r.Context(), r); err == nil && s != nil {
+				return s.UUID
+			}
+			return ""
+		},
+		SignedOut: func(ctx context.Context, id string) bool {
+			_, err := store.GetBrowserSession(ctx, id)
+			return errors.Is(err, racd.ErrNotFound)
+		},
 		Settings: func(ctx context.Context, t *racd.GatewayToken, secret string, a racd.Audit) (map[string]string, error) {
 			return evals.LaunchSettings(ctx, nil, &t.Launch, secret, func(m *racd.PropertyMapping, err error) {
 				obs.evaluated(err)
@@ -97,7 +121,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	defer cancelRequests()
 	// Requests in flight are the API's: a session's WebSocket is not one (the gateway
 	// ends sessions itself at shutdown, and its path holds the token's secret).
-	handler := rootHandler(requests.wrap(api), page, gw)
+	handler := rootHandler(requests.wrap(api), page, gw, pages)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
@@ -119,6 +143,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv 
 	janitorCtx, stopJanitor := context.WithCancel(ctx)
 	defer stopJanitor()
 	go runJanitor(janitorCtx, store, log)
+	go runSessionJanitor(janitorCtx, store, cfg.SessionIdleTimeout, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(limited) }()
 	log.Info("racd listening", "addr", ln.Addr().String(), "database", store.Dialect(), "version", version(), "guacd", cfg.GuacdAddr)
@@ -158,6 +183,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	// No statement outlives the request timeout (a backstop: statements of a request
 	// that ends are cancelled at once).
 	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
+		TokenMaxLifetime: cfg.TokenMaxLifetime,
 		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err

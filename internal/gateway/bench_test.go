@@ -45,8 +45,9 @@ type benchClient interface {
 // wsClient reads each message into one reused buffer, as a browser's WebSocket does
 // not allocate per read either.
 type wsClient struct {
-	ws  *websocket.Conn
-	buf []byte
+	ws              *websocket.Conn
+	buf             []byte
+	messages, bytes int
 }
 
 func (c *wsClient) send(b []byte) error {
@@ -73,6 +74,8 @@ func (c *wsClient) read() (int, []byte, error) {
 		}
 	}
 	c.buf = msg
+	c.messages++
+	c.bytes += len(msg)
 	n := 0
 	err = guacproto.Split(msg, 1<<20, func(raw []byte) error { n++; return decode(raw) })
 	return n, msg, err
@@ -275,6 +278,7 @@ func BenchmarkRelay(b *testing.B) {
 		const per = 2000
 		mix := screenMix(per)
 		var direct, racd rate
+		var msgBytes float64
 		for i := 0; i < b.N; i++ {
 			secret, _ := h.session(nil, nil)
 			c, conn := viaRacd(b, h, secret)
@@ -289,6 +293,8 @@ func BenchmarkRelay(b *testing.B) {
 			go stream(conn, mix, stop)
 			go stream(dconn, mix, stop)
 			r, dr := throughput(b, c, d, 10, 300*time.Millisecond)
+			ws := c.(*wsClient)
+			msgBytes += float64(ws.bytes) / float64(ws.messages)
 			racd.n, racd.wall, racd.cpu = racd.n+r.n, racd.wall+r.wall, racd.cpu+r.cpu
 			direct.n, direct.wall, direct.cpu = direct.n+dr.n, direct.wall+dr.wall, direct.cpu+dr.cpu
 			close(stop)
@@ -304,6 +310,7 @@ func BenchmarkRelay(b *testing.B) {
 		b.ReportMetric(racd.cpu.Seconds()/racd.wall.Seconds(), "racd-cpus")
 		b.ReportMetric(racd.perCPUSecond()/direct.perCPUSecond(), "racd/direct-per-cpu")
 		b.ReportMetric(float64(len(mix))/float64(per), "bytes/instr")
+		b.ReportMetric(msgBytes/float64(b.N), "racd-bytes/message")
 	})
 	b.Run("latency", func(b *testing.B) {
 		h := benchSetup(b)

@@ -53,6 +53,10 @@ type Config struct {
 	// BrowserSession returns the signed-in browser session of a request, for tokens
 	// bound to one; nil refuses those tokens.
 	BrowserSession func(r *http.Request) string
+	// SignedOut reports whether a browser session is gone (signed out, revoked or
+	// ended): a session whose token was deleted with it ends with ReasonSignedOut
+	// rather than ReasonDeleted. nil: never.
+	SignedOut func(ctx context.Context, browserSession string) bool
 	// SecureCookies marks claim cookies Secure (default: when the request came over TLS).
 	SecureCookies func(r *http.Request) bool
 
@@ -304,9 +308,12 @@ func (g *Gateway) recheck(ss []*session) {
 		if live[s.tokenUUID] {
 			continue
 		}
-		if s.expires != nil && !now.Before(*s.expires) {
+		switch {
+		case s.expires != nil && !now.Before(*s.expires):
 			s.end(ReasonExpired)
-		} else {
+		case s.token.BrowserSession != "" && g.cfg.SignedOut != nil && g.cfg.SignedOut(ctx, s.token.BrowserSession):
+			s.end(ReasonSignedOut)
+		default:
 			s.end(ReasonDeleted)
 		}
 	}

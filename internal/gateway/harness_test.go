@@ -47,6 +47,8 @@ type harness struct {
 type options struct {
 	guacd   guacdtest.Options
 	gateway func(*gateway.Config)
+	// server adjusts the HTTP server before it starts (timeouts, as racd serve sets them).
+	server func(*http.Server)
 }
 
 type syncBuffer struct {
@@ -107,7 +109,11 @@ func (h *harness) start(api *apitest.Env, guacd *guacdtest.Server, o options) {
 		return info.Title, err
 	}, log))
 	mux.Handle(racd.SessionWebSocketPrefix, h.gw)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	if o.server != nil {
+		o.server(srv.Config)
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

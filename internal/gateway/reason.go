@@ -43,6 +43,7 @@ var (
 	ReasonGuacdError   = Reason{Key: "guacd_error"}
 	ReasonExpired      = Reason{Key: "expired", Status: StatusSessionTimeout, Message: "The connection has expired."}
 	ReasonDeleted      = Reason{Key: "token_deleted", Status: StatusSessionClosed, Message: "An administrator ended the connection."}
+	ReasonSignedOut    = Reason{Key: "signed_out", Status: StatusSessionClosed, Message: "You were signed out, so this connection ended."}
 	ReasonReplaced     = Reason{Key: "replaced", Status: StatusSessionConflict, Message: "The connection was opened again in another window.", KeepsToken: true}
 	ReasonShutdown     = Reason{Key: "shutdown", Status: StatusUpstreamUnavailable, Message: "The server is restarting.", KeepsToken: true}
 	ReasonUnreachable  = Reason{Key: "guacd_unreachable", Status: StatusUpstreamNotFound, Message: "The remote desktop proxy (guacd) cannot be reached."}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -153,5 +154,37 @@ func TestMalformedFromBrowser(t *testing.T) {
 			}
 		}
 		_ = fmt.Sprint()
+	})
+}
+
+// TestSessionOutlivesServerTimeouts: racd serve bounds each HTTP request's reading and
+// writing (ReadTimeout, WriteTimeout). A session lasts far longer than any request, so
+// those deadlines must not follow the connection into the WebSocket (net/http clears
+// them when it hands the connection over; a wrapper or server change that kept them
+// would cut every session a minute after it started): past both, instructions still
+// flow both ways.
+func TestSessionOutlivesServerTimeouts(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		const limit = 500 * time.Millisecond
+		h := newHarness(t, backend, options{
+			guacd:  guacdtest.Options{NoDraw: true, SyncInterval: time.Hour},
+			server: func(s *http.Server) { s.ReadTimeout, s.WriteTimeout = limit, limit },
+		})
+		secret, _ := h.session(nil, nil)
+		tn, conn := h.connect(h.browser(), secret, "")
+		time.Sleep(3 * limit)
+		if err := tn.send(guacproto.New("key", "65", "1")); err != nil {
+			t.Fatalf("page → racd after the server's timeouts: %v", err)
+		}
+		in, err := tn.until(5*time.Second, func(in guacproto.Instruction) bool { return in.Opcode == "echo" })
+		if err != nil || !guacdtest.IsEcho(in, "key", "65", "1") {
+			t.Fatalf("echo of a key sent after the server's timeouts: %q, %v", in, err)
+		}
+		if err := conn.Send(guacproto.New("name", "still here")); err != nil {
+			t.Fatal(err)
+		}
+		if in, err := tn.until(5*time.Second, func(in guacproto.Instruction) bool { return in.Opcode == "name" }); err != nil {
+			t.Fatalf("guacd → page after the server's timeouts: %q, %v", in, err)
+		}
 	})
 }

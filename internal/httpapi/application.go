@@ -65,9 +65,15 @@ func toApplicationJSON(a *racd.Application, u *racd.User) applicationJSON {
 		obj := toProviderObjJSON(a.Provider)
 		out.ProviderObj = &obj
 	}
-	// A RAC provider has no launch URL of its own: only meta_launch_url gives one.
-	if a.MetaLaunchURL != "" {
-		l := formatLaunchURL(a.MetaLaunchURL, u)
+	// As authentik's get_launch_url: meta_launch_url, else the provider's launch URL
+	// (a RAC provider's is the fixed goauthentik.io://providers/rac/launch, which the
+	// web interface turns into a choice of endpoints).
+	launch := a.MetaLaunchURL
+	if launch == "" && a.ProviderID != 0 {
+		launch = racd.RACProviderLaunchURL
+	}
+	if launch != "" {
+		l := formatLaunchURL(launch, u)
 		out.LaunchURL = &l
 	}
 	return out

@@ -18,6 +18,11 @@ func (s *Server) authenticate(c *call, acc access) (*authz.Principal, error) {
 	// authentik strips the value (Python's str.strip) and splits at the first space.
 	h := strings.TrimFunc(c.r.Header.Get("Authorization"), isPySpace)
 	scheme, key, ok := strings.Cut(h, " ")
+	if h == "" && s.sessions != nil {
+		if p, err := s.authenticateSession(c); p != nil || err != nil {
+			return p, err
+		}
+	}
 	if h == "" || !ok || key == "" {
 		if acc == detail {
 			return nil, errForbidden

@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"crypto/rand"
 	"errors"
-	"math/big"
 	"net/http"
 
 	"github.com/racd/racd/internal/expr"
@@ -70,31 +68,9 @@ type launchJSON struct {
 	ConnectionToken connectionTokenJSON `json:"connection_token"`
 }
 
-// tokenAlphabet and tokenLength describe a connection token's secret, as authentik's
-// default_token_key makes it.
-const (
-	connSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-	connSecretLength   = 60
-)
-
-// newSecret returns tokenLength characters drawn uniformly from tokenAlphabet.
-func newConnectionSecret() (string, error) {
-	b := make([]byte, connSecretLength)
-	max := big.NewInt(int64(len(connSecretAlphabet)))
-	for i := range b {
-		n, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", err
-		}
-		b[i] = connSecretAlphabet[n.Int64()]
-	}
-	return string(b), nil
-}
-
-// launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
-// on the endpoint (its route admits callers who may view any endpoint; [racd] one the
-// caller may not view is a 403, not a 404, as the launch is an action on it), 404 for
-// an unknown one, 400 at the connection limit.
+// launchEndpoint issues a connection token for the caller (SPEC §4): 403 for a caller
+// that may view no endpoint, 404 for an unknown one or one it may not view, 400 at the
+// connection limit.
 func launchEndpoint(s *Server, c *call) error {
 	id, ok := uuidKey(c.param("pbm_uuid"))
 	if !ok {
@@ -105,7 +81,7 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	if !c.p.Can(racd.EndpointModel.Perm(racd.PermView), e.UUID) {
-		return errForbidden
+		return errNotFound // an endpoint the caller cannot see does not exist for it
 	}
 	f, err := readForm(c, true)
 	if err != nil {
@@ -128,7 +104,7 @@ func launchEndpoint(s *Server, c *call) error {
 		}
 		defer slot.Release()
 	}
-	secret, err := newConnectionSecret()
+	secret, err := racd.NewConnectionSecret()
 	if err != nil {
 		return err
 	}

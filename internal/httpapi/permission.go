@@ -71,7 +71,7 @@ func (s *Server) decodePermissionAssign(c *call) (*permissionAssign, error) {
 		if !authz.ValidPermission(p) {
 			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not exist.`)
 		}
-		if !global && (!strings.HasSuffix(p, "_"+model.Name) || !strings.HasPrefix(p, model.App+".")) {
+		if m, _ := authz.PermissionModel(p); !global && m.String() != model.String() {
 			return nil, racd.FieldError("permissions", `Permission "`+p+`" does not apply to `+model.String()+`.`)
 		}
 		out.perms = append(out.perms, p)

@@ -26,6 +26,12 @@ func routeTable() []*route {
 		{"GET", "/api/v3/outposts/instances/default_settings/", collection, perm{model: racd.OutpostModel, action: racd.PermView}, outpostDefaultSettings},
 		// The launch is an action on the endpoint its handler finds (SPEC §4).
 		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, perm{model: racd.EndpointModel, action: racd.PermView}, launchEndpoint},
+		{"POST", "/api/v3/core/users/{id}/set_password/", detail, users.perm(racd.PermView), setUserPassword},
+		// Browser sessions: a user's own, a superuser's all.
+		{"GET", "/api/v3/core/authenticated_sessions/", collection, sessionsPerm, listAuthenticatedSessions},
+		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/", detail, sessionPerm, getAuthenticatedSession},
+		{"DELETE", "/api/v3/core/authenticated_sessions/{uuid}/", detail, sessionPerm, deleteAuthenticatedSession},
+		{"GET", "/api/v3/core/authenticated_sessions/{uuid}/used_by/", detail, sessionPerm, authenticatedSessionUsedBy},
 	}
 	for _, rs := range [][]*route{
 		providers.routes(), flows.routes(), mappings.routes(), events.routes(),

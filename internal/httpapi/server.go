@@ -13,8 +13,10 @@ import (
 	"github.com/racd/racd/internal/authz"
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/keys"
+	"github.com/racd/racd/internal/password"
 	"github.com/racd/racd/internal/racd"
 	"github.com/racd/racd/internal/realip"
+	"github.com/racd/racd/internal/websession"
 )
 
 // Config wires a Server.
@@ -41,6 +43,11 @@ type Config struct {
 	TrustedProxies *realip.Proxies
 	// Evaluator runs property-mapping expressions (nil: one with the defaults).
 	Evaluator *expr.Evaluator
+	// Sessions authenticates browsers by their session cookie; nil accepts bearer
+	// tokens only.
+	Sessions *websession.Manager
+	// Verifier holds the parameters new password hashes use (set_password).
+	Verifier *password.Verifier
 }
 
 // Server is racd's HTTP API.
@@ -60,6 +67,9 @@ type Server struct {
 	evals   *expr.Evaluator
 	// installID names this installation in user uids (keys.Keyring.InstallID).
 	installID string
+
+	sessions *websession.Manager
+	verifier *password.Verifier
 }
 
 // New builds a Server and its route table.
@@ -68,6 +78,7 @@ func New(cfg Config) *Server {
 		store: cfg.Store, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now,
 		timeout: cfg.RequestTimeout, access: cfg.AccessLog, version: cfg.Version,
 		auth: newAuthCache(cfg.AuthCacheTTL), obs: cfg.Observer, proxies: cfg.TrustedProxies, evals: cfg.Evaluator,
+		sessions: cfg.Sessions, verifier: cfg.Verifier,
 	}
 	if s.evals == nil {
 		s.evals = expr.NewEvaluator(0, expr.Limits{})
@@ -111,6 +122,8 @@ type call struct {
 	// none: the only path metrics may name.
 	matched string
 	proxies *realip.Proxies
+	// session is the browser session the request came with ("" for a bearer token).
+	session *racd.BrowserSession
 	// target is the object a detail route addresses, once authorize has found it.
 	target target
 	// installID names this installation in user uids.
@@ -254,6 +267,11 @@ func (c *call) audit() racd.Audit {
 	}}
 	if c.p != nil {
 		a.User = c.p.User.Actor()
+		a.Superuser = c.p.Superuser
+		if !c.p.Superuser {
+			// A reference to an object the caller cannot view is refused as missing.
+			a.Visible = c.vis()
+		}
 	}
 	return a
 }

@@ -1,7 +1,9 @@
 package racd
 
 import (
+	"crypto/rand"
 	"encoding/json"
+	"math/big"
 	"time"
 )
 
@@ -75,6 +77,10 @@ type LaunchRequest struct {
 	UserID       int64
 	TokenHash    []byte
 	Settings     json.RawMessage // the launch body's settings object, {} when none
+	// BrowserSession binds the token to the signed-in browser session that launched
+	// it (a launch link): only that browser opens it, and signing out deletes it. ""
+	// leaves the token to be claimed by the first browser that opens it (the API).
+	BrowserSession string
 }
 
 // Launch is what a launch returns: the new token (with endpoint, provider and user)
@@ -98,4 +104,26 @@ func ExpiryFrom(now time.Time, expiry string) *time.Time {
 	}
 	t := now.Add(d).UTC()
 	return &t
+}
+
+// connSecretAlphabet and connSecretLength describe a connection token's secret, as
+// authentik's default_token_key makes it.
+const (
+	connSecretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	connSecretLength   = 60
+)
+
+// NewConnectionSecret returns a connection token's secret: connSecretLength characters
+// drawn uniformly from connSecretAlphabet (the API's launch and launch links).
+func NewConnectionSecret() (string, error) {
+	b := make([]byte, connSecretLength)
+	max := big.NewInt(int64(len(connSecretAlphabet)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b[i] = connSecretAlphabet[n.Int64()]
+	}
+	return string(b), nil
 }

@@ -49,11 +49,11 @@ func (g *Group) Ref() ObjectRef {
 
 // GroupInput is a group create or update request after wire decoding.
 type GroupInput struct {
-	Name        Opt[string]
+	Name        Opt[string] `field:"name" max:"80"`
 	IsSuperuser Opt[bool]
 	Parent      Opt[Ref]
 	Users       Opt[[]IntRef]
-	Attributes  Opt[json.RawMessage]
+	Attributes  Opt[json.RawMessage] `field:"attributes" max:"65536"`
 	Roles       Opt[[]Ref]
 
 	Decoding
@@ -61,7 +61,7 @@ type GroupInput struct {
 
 // Apply implements Input.
 func (in *GroupInput) Apply(g *Group, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &g.Name, 80)
+	applyText(errs, "name", in.Name, &g.Name)
 	take(errs, "is_superuser", in.IsSuperuser, &g.IsSuperuser)
 	if sent(errs, "parent", in.Parent) {
 		if g.UUID != "" && in.Parent.V.ID == g.UUID {

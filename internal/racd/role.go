@@ -14,7 +14,7 @@ func (r *Role) Ref() ObjectRef {
 
 // RoleInput is a role create or update request.
 type RoleInput struct {
-	Name Opt[string]
+	Name Opt[string] `field:"name" max:"150"`
 	Decoding
 }
 
@@ -26,7 +26,7 @@ type RoleQuery struct {
 
 // Apply implements Input.
 func (in *RoleInput) Apply(r *Role, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &r.Name, 150)
+	applyText(errs, "name", in.Name, &r.Name)
 }
 
 // RoleFields is the role serializer's field order.

@@ -35,6 +35,7 @@ type Store interface {
 	AuthStore
 	GrantStore
 	GatewayStore
+	SignInStore
 	Ping(ctx context.Context) error
 	Close() error
 }

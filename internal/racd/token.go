@@ -38,11 +38,11 @@ type TokenInput struct {
 	// Key is the new token's key as the store keeps it (create only; the API makes it).
 	Key SealedKey
 
-	Managed     Opt[string] // "" with Set means null
-	Identifier  Opt[string]
-	Intent      Opt[string]
+	Managed     Opt[string] `field:"managed" max:"500"` // "" with Set means null
+	Identifier  Opt[string] `field:"identifier" max:"255"`
+	Intent      Opt[string] `field:"intent" max:"500"`
 	User        Opt[IntRef]
-	Description Opt[string]
+	Description Opt[string] `field:"description" max:"4096"`
 	Expires     Opt[*time.Time]
 	Expiring    Opt[bool]
 

@@ -42,14 +42,14 @@ func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
 
 // UserInput is a user create or update request after wire decoding.
 type UserInput struct {
-	Username   Opt[string]
-	Name       Opt[string]
+	Username   Opt[string] `field:"username" max:"150"`
+	Name       Opt[string] `field:"name" max:"4096"`
 	IsActive   Opt[bool]
 	Groups     Opt[[]Ref]
-	Email      Opt[string]
-	Attributes Opt[json.RawMessage]
-	Path       Opt[string]
-	Type       Opt[string]
+	Email      Opt[string]          `field:"email" max:"254"`
+	Attributes Opt[json.RawMessage] `field:"attributes" max:"65536"`
+	Path       Opt[string]          `field:"path" max:"500"`
+	Type       Opt[string]          `field:"type" max:"500"`
 
 	Decoding
 }
@@ -62,7 +62,7 @@ func NewUser() *User {
 // Apply implements Input. The type rules differ between a new user and a stored one.
 // Sent groups replace u.Groups with entries that hold only their UUIDs.
 func (in *UserInput) Apply(u *User, create bool, errs *FieldErrors) {
-	applyTextMax(errs, "username", in.Username, &u.Username, 150)
+	applyText(errs, "username", in.Username, &u.Username)
 	applyBlankable(errs, "name", in.Name, &u.Name)
 	take(errs, "is_active", in.IsActive, &u.IsActive)
 	if sent(errs, "groups", in.Groups) {

@@ -37,9 +37,9 @@ func (ts connectionTokens) Launch(ctx context.Context, req racd.LaunchRequest, a
 		}
 		t := &racd.ConnectionToken{UUID: s.newUUID(), ProviderID: e.ProviderID, Endpoint: e, Provider: e.Provider,
 			Settings: settings, Created: now, Expires: racd.ExpiryFrom(now, e.Provider.ConnectionExpiry)}
-		if _, err := c.exec(ctx, `INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, settings, created, expires)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			t.UUID, req.TokenHash, t.ProviderID, e.UUID, req.UserID, string(settings), micros(now), microsOrNull(t.Expires)); err != nil {
+		if _, err := c.exec(ctx, `INSERT INTO connection_tokens (uuid, token_hash, provider_id, endpoint_uuid, user_id, settings, created, expires, browser_session)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			t.UUID, req.TokenHash, t.ProviderID, e.UUID, req.UserID, string(settings), micros(now), microsOrNull(t.Expires), nullString(req.BrowserSession)); err != nil {
 			return err
 		}
 		if err := c.queryRow(ctx, "SELECT "+connTokenUserCols+" FROM users u WHERE u.id = $1", req.UserID).Scan(userDest(&t.User)...); err != nil {

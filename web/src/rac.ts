@@ -29,6 +29,7 @@ const Code = {
 
 // What racd says when it ends a session itself (internal/gateway/reason.go).
 const RESTARTING = "The server is restarting.";
+const SIGNED_OUT = "You were signed out, so this connection ended.";
 
 // Reconnection: after a cause that may pass, wait 1, 2, 4, 8 then 10 s, at most
 // MAX_TRIES times in a row.
@@ -46,6 +47,8 @@ function describe(code: number, message: string): Ending {
     case Code.SESSION_TIMEOUT:
       return { words: "The connection has expired.", retry: false };
     case Code.SESSION_CLOSED:
+      // Signing out (or a revoked sign-in) deletes the tokens it launched.
+      if (message === SIGNED_OUT) return { words: SIGNED_OUT, retry: false };
       return { words: "Disconnected by an administrator.", retry: false };
     case Code.SESSION_CONFLICT:
       return { words: "The connection was opened again in another window.", retry: false };
