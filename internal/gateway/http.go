@@ -204,7 +204,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The server could not look up this connection; try again.", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"guacamole"},
+	ws, err := websocket.Accept(frameWriting(w), r, &websocket.AcceptOptions{Subprotocols: []string{"guacamole"},
 		CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return // Accept answered the request
