@@ -30,7 +30,7 @@ func frameWriting(w http.ResponseWriter) http.ResponseWriter {
 	for rw := w; ; {
 		switch t := rw.(type) {
 		case http.Hijacker:
-			return hijackResponse{ResponseWriter: w, hj: t}
+			return &hijackResponse{ResponseWriter: w, hj: t}
 		case interface{ Unwrap() http.ResponseWriter }:
 			rw = t.Unwrap()
 		default:
@@ -42,14 +42,24 @@ func frameWriting(w http.ResponseWriter) http.ResponseWriter {
 // hijackResponse is a response whose Hijack hands over a frame-aware writer.
 type hijackResponse struct {
 	http.ResponseWriter
-	hj http.Hijacker
+	hj   http.Hijacker
+	conn net.Conn // the hijacked connection, once hijacked
+}
+
+// hijackedConn returns the connection the WebSocket upgrade of w took over, or nil.
+func hijackedConn(w http.ResponseWriter) net.Conn {
+	if h, ok := w.(*hijackResponse); ok {
+		return h.conn
+	}
+	return nil
 }
 
 // Hijack takes over the connection like the wrapped response, with a frameWriter in
 // place of net/http's buffered writer (empty at this point: the upgrade's answer was
 // flushed before the hijack).
-func (h hijackResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (h *hijackResponse) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := h.hj.Hijack()
+	h.conn = conn
 	if err != nil || brw.Writer.Buffered() > 0 {
 		return conn, brw, err // (pending bytes: not net/http's behaviour; keep them in order)
 	}

@@ -100,7 +100,7 @@ func TestFrameWriterWebSocket(t *testing.T) {
 	sizes := []int{1, 62, 63, 64, 65, 125, 126, 127, 4000, 4096, 5000, 65535, 65536, 70000, 256 << 10}
 	done, closeNow := make(chan error, 1), make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := frameWriting(w).(hijackResponse); !ok {
+		if _, ok := frameWriting(w).(*hijackResponse); !ok {
 			done <- http.ErrNotSupported
 			return
 		}
