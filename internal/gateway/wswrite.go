@@ -17,8 +17,7 @@ import (
 // back the start of a frame (at most frameHold bytes: its header and the first few
 // payload bytes) until the rest of that frame arrives, then sends both with one
 // writev. The library writes each frame whole under its write lock and flushes at the
-// end of every message, so nothing is held past the write that produced it. An idle
-// session also holds 4 KiB less.
+// end of every message, so nothing is held past the write that produced it.
 
 // frameHold is the bufio.Writer's size, and so the most bytes a frameWriter holds.
 const frameHold = 64
