@@ -59,6 +59,11 @@ type Options struct {
 	SyncInterval time.Duration
 	// NoDraw skips the first frame (benchmarks measure the relay alone).
 	NoDraw bool
+	// MultiTouch makes the remote machine take touch input: the first frame sets the
+	// default layer's "multi-touch" to this many contacts, as guacd's RDP support does
+	// once the server's touch input channel is up (enable-touch; guacd says 10). 0:
+	// the layer says nothing, and clients emulate a mouse.
+	MultiTouch int
 	// Missing lists protocols whose plugin is missing: as for a protocol guacd does not
 	// know, it says nothing at all after select.
 	Missing []string

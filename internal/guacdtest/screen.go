@@ -59,7 +59,11 @@ func (c *Conn) draw(w, h int) error {
 	for _, chunk := range blobChunks(c.s.png) {
 		ins = append(ins, guacproto.New("blob", "1", chunk))
 	}
-	ins = append(ins, guacproto.New("end", "1"), guacproto.New("sync", strconv.FormatInt(time.Now().UnixMilli(), 10)))
+	ins = append(ins, guacproto.New("end", "1"))
+	if o.MultiTouch > 0 {
+		ins = append(ins, guacproto.New("set", "0", "multi-touch", itoa(o.MultiTouch)))
+	}
+	ins = append(ins, guacproto.New("sync", strconv.FormatInt(time.Now().UnixMilli(), 10)))
 	return c.Send(ins...)
 }
 
