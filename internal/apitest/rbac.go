@@ -57,6 +57,15 @@ type Resource struct {
 	// to the collection (RCreateInvalid): SPEC orders the checks authentication →
 	// visibility → permission → body, so only callers allowed to write see the 400.
 	InvalidPatch map[string]any
+	// RefGrant gives every caller but the anonymous one and the superuser view on the
+	// objects CreateBody refers to: a reference is only as visible as its target
+	// (issue 9 §3). nil: the bodies refer to nothing new.
+	RefGrant func(e *Env, userID int64)
+	// HiddenRef returns a PATCH body for the object at key that refers (on field) to
+	// raw, an object only the superuser may view. The matrix sends it to the visible
+	// object (RPatchHiddenRef): 400 `Invalid pk "raw" - object does not exist.` on field
+	// wherever a PATCH would pass, except for the superuser, who may refer to it.
+	HiddenRef func(e *Env, key string) (body any, field, raw string)
 }
 
 // malformedKey is a detail key no resource holds: not a number, not a UUID, and a slug,
@@ -84,9 +93,11 @@ const (
 	RCreate        = "create"
 	RCreateInvalid = "create invalid"
 	RPatchInvalid  = "PATCH invalid"
-	RGetVisible    = "retrieve visible"
-	RGetOther      = "retrieve other"
-	RGetMissing    = "retrieve missing"
+	// RPatchHiddenRef refers to an object the caller cannot view (Resource.HiddenRef).
+	RPatchHiddenRef = "PATCH hidden reference"
+	RGetVisible     = "retrieve visible"
+	RGetOther       = "retrieve other"
+	RGetMissing     = "retrieve missing"
 	// RGetMalformed asks for a key no resource can hold (not a number, not a UUID, a
 	// slug of nothing); RPatchMissing patches MissingKey. Both answer as RGetMissing:
 	// visibility comes before permission and body.
@@ -103,7 +114,7 @@ const (
 	RDelete       = "DELETE"
 )
 
-var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RGetMalformed, RPatchMissing, RPatchInvalid, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
+var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RGetMalformed, RPatchMissing, RPatchInvalid, RPatchHiddenRef, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
 
 // Routes returns the matrix routes r runs, in order.
 func (r Resource) Routes() []string {
@@ -115,6 +126,7 @@ func (r Resource) Routes() []string {
 			route == RCreateInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RCreate)),
 			route == RPatchInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RPatch)),
 			route == RPatchMissing && slices.Contains(r.Skip, RPatch),
+			route == RPatchHiddenRef && r.HiddenRef == nil,
 			slices.Contains(r.Skip, route):
 			continue
 		}
@@ -133,6 +145,12 @@ func (r Resource) Expected(caller, route string) int {
 	switch route {
 	case RGetMalformed, RPatchMissing:
 		return r.Expected(caller, RGetMissing)
+	}
+	if route == RPatchHiddenRef {
+		if want := r.Expected(caller, RPatch); want != ok || caller == Superuser {
+			return want
+		}
+		return http.StatusBadRequest
 	}
 	switch route { // an invalid body is refused only where the valid one passes
 	case RCreateInvalid, RPatchInvalid:
@@ -259,6 +277,9 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 				visPK, visKey = r.Seed(e, next())
 			}
 			otherPK, otherKey := r.Seed(e, next())
+			if userID != 0 && r.RefGrant != nil {
+				r.RefGrant(e, userID)
+			}
 			if !r.Owned {
 				switch caller {
 				case GlobalView:
@@ -274,7 +295,7 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 				}
 			}
 			for _, route := range r.Routes() {
-				var method, path string
+				var method, path, hiddenWant string
 				var body any
 				switch route {
 				case RList:
@@ -285,6 +306,11 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					method, path, body = "POST", r.ListPath, map[string]any{}
 				case RPatchInvalid:
 					method, path, body = "PATCH", r.DetailPath(visKey), r.InvalidPatch
+				case RPatchHiddenRef:
+					var field, raw string
+					method, path = "PATCH", r.DetailPath(visKey)
+					body, field, raw = r.HiddenRef(e, visKey)
+					hiddenWant = fmt.Sprintf(`{%q:["Invalid pk \"%s\" - object does not exist."]}`, field, raw)
 				case RGetVisible:
 					method, path = "GET", r.DetailPath(visKey)
 				case RGetOther:
@@ -322,6 +348,9 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 				}
 				res := e.As(key, method, path, body)
 				checkCell(t, r, caller, route, method, path, res)
+				if route == RPatchHiddenRef && res.Status == http.StatusBadRequest && string(res.Body) != hiddenWant {
+					t.Errorf("%s: %s as %s = %s, want %s", r.Name, route, caller, res.Body, hiddenWant)
+				}
 				if route == RList && res.Status == http.StatusOK {
 					checkListed(t, r, caller, visPK, otherPK, ownPK, res)
 				}

@@ -45,6 +45,7 @@ var serveSettings = []setting{
 	{flag: "reconnect-grace", env: "RACD_RECONNECT_GRACE", def: gateway.DefaultReconnectGrace.String(), help: "with a provider's delete_token_on_disconnect, how long after a session ends its token waits for the browser to reconnect before it is deleted"},
 	{flag: "max-connections", env: "RACD_MAX_CONNECTIONS", def: "1024", help: "open client connections at most; at the bound a new connection replaces the one that waited longest without a request being served"},
 	{flag: "max-evaluations", env: "RACD_MAX_EVALUATIONS", def: "8", help: "property-mapping evaluations running at once at most; a launch that finds no free slot within 1s answers 503"},
+	{flag: "token-max-lifetime", env: "RACD_TOKEN_MAX_LIFETIME", def: "90d", help: "longest lifetime of an API token a user who is not a superuser creates or changes (a duration such as 720h, or days such as 30d); such tokens always expire, 30 minutes after the change when no expiry is given"},
 	// Browser sign-in (signin.go).
 	signInSettings[0], signInSettings[1], signInSettings[2], signInSettings[3],
 }
@@ -80,6 +81,8 @@ type Config struct {
 	MaxConnections int
 	// MaxEvaluations bounds property-mapping evaluations running at once.
 	MaxEvaluations int
+	// TokenMaxLifetime bounds the tokens of users who are not superusers.
+	TokenMaxLifetime time.Duration
 
 	// BootstrapPassword is akadmin's password when racd creates akadmin.
 	BootstrapPassword string
@@ -256,6 +259,7 @@ func (c *Config) operating(v map[string]string) []error {
 		{"RACD_DATABASE_WAIT", &c.DatabaseWait, false},
 		{"RACD_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout, false},
 		{"RACD_EVENT_RETENTION", &c.EventRetention, true},
+		{"RACD_TOKEN_MAX_LIFETIME", &c.TokenMaxLifetime, true},
 	} {
 		s := def(d.env)
 		dur, err := parseDays(s)

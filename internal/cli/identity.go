@@ -90,7 +90,7 @@ func parseOperator(name, summary string, args []string, getenv func(string) stri
 
 // cliAudit marks changes made from the command line in their events.
 func cliAudit(cmd string) racd.Audit {
-	return racd.Audit{Request: racd.RequestInfo{Method: "CLI", Path: cmd, UserAgent: "racd/" + version()}}
+	return racd.Audit{Request: racd.RequestInfo{Method: "CLI", Path: cmd, UserAgent: "racd/" + version()}, Superuser: true}
 }
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {

@@ -183,6 +183,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger, obs sqlstore.O
 	// No statement outlives the request timeout (a backstop: statements of a request
 	// that ends are cancelled at once).
 	store, err := sqlstore.Open(ctx, cfg.DatabaseURL, sqlstore.Options{Logger: log, EventRetention: cfg.EventRetention, Observer: obs,
+		TokenMaxLifetime: cfg.TokenMaxLifetime,
 		StatementTimeout: cfg.RequestTimeout})
 	if err != nil {
 		return nil, nil, err

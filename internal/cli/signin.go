@@ -69,33 +69,34 @@ func settingDefault(env string) string {
 }
 
 // bootstrapPassword gives akadmin RACD_BOOTSTRAP_PASSWORD when racd creates akadmin
-// now, as authentik's AUTHENTIK_BOOTSTRAP_PASSWORD does. An akadmin that exists keeps
-// its password: racd never overwrites one from the environment. It runs before the
-// token's bootstrap, which then finds akadmin and adds its token.
+// now, as authentik's AUTHENTIK_BOOTSTRAP_PASSWORD does, with the same rules as
+// RACD_BOOTSTRAP_TOKEN (store.BootstrapAdmin): akadmin is created only when the user
+// bootstrap created before is gone and nobody else is named akadmin. An akadmin that
+// exists keeps its password: racd never overwrites one from the environment. It runs
+// before the token's bootstrap, which then finds akadmin and adds its token.
 func bootstrapPassword(ctx context.Context, cfg Config, store *sqlstore.Store, log *slog.Logger) error {
 	if cfg.BootstrapPassword == "" {
 		return nil
-	}
-	if _, err := userByUsername(ctx, store, racd.BootstrapUsername); err == nil {
-		log.Info("RACD_BOOTSTRAP_PASSWORD ignored: akadmin exists and keeps its password (change it with racd user set-password)")
-		return nil
-	} else if !errors.Is(err, racd.ErrNotFound) {
-		return fmt.Errorf("bootstrap: %w", err)
 	}
 	hash, err := password.Hash(cfg.BootstrapPassword, password.Default)
 	if err != nil {
 		return err
 	}
-	a := cliAudit("racd serve (RACD_BOOTSTRAP_PASSWORD)")
-	u, err := store.CreateSuperuser(ctx, &racd.UserInput{Username: racd.Some(racd.BootstrapUsername), Name: racd.Some("authentik Default Admin")}, a)
-	if _, taken := racd.AsFieldErrors(err); taken {
-		// Another replica created akadmin at the same moment: its password is that one's.
+	res, err := store.BootstrapAdmin(ctx, nil)
+	switch {
+	case err != nil:
+		return fmt.Errorf("bootstrap: %w", err)
+	case res.Foreign:
+		log.Warn("RACD_BOOTSTRAP_PASSWORD ignored: the user named "+racd.BootstrapUsername+" is not one bootstrap created; it keeps its password and is not promoted",
+			"user", racd.BootstrapUsername)
+		return nil
+	case !res.CreatedUser:
+		log.Info("RACD_BOOTSTRAP_PASSWORD ignored: akadmin exists and keeps its password (change it with racd user set-password)")
 		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
-	}
-	if err := store.SetPassword(ctx, u.ID, hash, "", a); err != nil {
+	log.Info("created bootstrap superuser", "user", racd.BootstrapUsername, "id", res.UserID)
+	a := cliAudit("racd serve (RACD_BOOTSTRAP_PASSWORD)")
+	if err := store.SetPassword(ctx, res.UserID, hash, "", a); err != nil {
 		return fmt.Errorf("bootstrap: %w", err)
 	}
 	log.Info("created bootstrap admin with its password", "user", racd.BootstrapUsername)

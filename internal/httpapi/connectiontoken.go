@@ -70,10 +70,9 @@ type launchJSON struct {
 	ConnectionToken connectionTokenJSON `json:"connection_token"`
 }
 
-// launchEndpoint issues a connection token for the caller (SPEC §4): 403 without view
-// on the endpoint (its route admits callers who may view any endpoint; [racd] one the
-// caller may not view is a 403, not a 404, as the launch is an action on it), 404 for
-// an unknown one, 400 at the connection limit.
+// launchEndpoint issues a connection token for the caller (SPEC §4): 403 for a caller
+// that may view no endpoint, 404 for an unknown one or one it may not view, 400 at the
+// connection limit.
 func launchEndpoint(s *Server, c *call) error {
 	id, ok := uuidKey(c.param("pbm_uuid"))
 	if !ok {
@@ -84,7 +83,7 @@ func launchEndpoint(s *Server, c *call) error {
 		return err
 	}
 	if !c.p.Can(racd.EndpointModel.Perm(racd.PermView), e.UUID) {
-		return errForbidden
+		return errNotFound // an endpoint the caller cannot see does not exist for it
 	}
 	f, err := readForm(c, true)
 	if err != nil {

@@ -256,8 +256,13 @@ func TestConnectionTokenVisibility(t *testing.T) {
 		if !strings.Contains(string(r.Body), `"count":1`) {
 			t.Errorf("search: %s", r.Body)
 		}
-		// PATCH by the owner validates references.
+		// The owner may not move its token (issue 9 §2); a superuser's PATCH validates
+		// references.
 		r = f.As(alice, "PATCH", path(aTok), `{"endpoint":"00000000-0000-4000-8000-000000000000","provider":999}`)
+		if r.Status != 400 || string(r.Body) != `{"provider":["Only superusers may change a connection token's provider or endpoint."],"endpoint":["Only superusers may change a connection token's provider or endpoint."]}` {
+			t.Errorf("patch: %d %s", r.Status, r.Body)
+		}
+		r = f.As(apitest.AdminToken, "PATCH", path(aTok), `{"endpoint":"00000000-0000-4000-8000-000000000000","provider":999}`)
 		if r.Status != 400 || string(r.Body) != `{"provider":["Invalid pk \"999\" - object does not exist."],"endpoint":["Invalid pk \"00000000-0000-4000-8000-000000000000\" - object does not exist."]}` {
 			t.Errorf("patch: %d %s", r.Status, r.Body)
 		}

@@ -198,7 +198,7 @@ func TestEndpointPermissions(t *testing.T) {
 			{"viewer", viewer, "PATCH", "/api/v3/rac/endpoints/" + e1 + "/", 403},
 			{"viewer", viewer, "DELETE", "/api/v3/rac/endpoints/" + e1 + "/", 403},
 			{"viewer", viewer, "POST", "/api/v3/rac/endpoints/" + e1 + "/launch/", 201},
-			{"viewer", viewer, "POST", "/api/v3/rac/endpoints/" + e2 + "/launch/", 403},
+			{"viewer", viewer, "POST", "/api/v3/rac/endpoints/" + e2 + "/launch/", 404}, // not visible: as missing
 			{"viewer", viewer, "POST", "/api/v3/rac/endpoints/00000000-0000-4000-8000-000000000000/launch/", 404},
 			{"global", global, "POST", "/api/v3/rac/endpoints/" + e2 + "/launch/", 201},
 			{"anonymous", "", "POST", "/api/v3/rac/endpoints/" + e2 + "/launch/", 403},

@@ -61,6 +61,8 @@ func (s *Server) writeError(c *call, err error) {
 		writeRaw(c.w, http.StatusBadRequest, fieldErrorsJSON(fe))
 	case errors.Is(err, racd.ErrNotFound):
 		s.writeDetail(c, http.StatusNotFound, msgNotFound)
+	case errors.Is(err, racd.ErrForbidden):
+		s.writeDetail(c, http.StatusForbidden, msgForbidden)
 	case errors.Is(err, racd.ErrInvalidPage):
 		s.writeDetail(c, http.StatusNotFound, msgInvalidPage)
 	case errors.Is(err, racd.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):

@@ -30,7 +30,8 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
 	wire: func(c *call, g *racd.Group) any {
 		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeUsers(c.query()))
 	},
-	prepare:       guardGroupInput,
+	// Who may set a group's superuser flag, parent, members and roles, or change a
+	// group that makes superusers, is the store's rule (racd.ErrForbidden).
 	changesAccess: true,
 }
 
@@ -87,34 +88,6 @@ func toGroupJSON(c *call, g *racd.Group, includeUsers bool) groupJSON {
 func includeUsers(qv url.Values) bool {
 	v, ok := qv["include_users"]
 	return !ok || len(v) == 0 || strings.EqualFold(v[len(v)-1], "true")
-}
-
-// guardGroupInput applies racd's rule for callers who are not superusers: the superuser
-// flag, the parent (members inherit the parent's roles), the members and the roles of a
-// group decide what its members may do, so only superusers change them.
-func guardGroupInput(_ *Server, c *call, in *racd.GroupInput, cur *racd.Group) error {
-	if c.p.Superuser {
-		return nil
-	}
-	if cur == nil {
-		cur = &racd.Group{}
-	}
-	if in.IsSuperuser.Set && !in.Errors.Has("is_superuser") && in.IsSuperuser.V != cur.IsSuperuser {
-		if in.IsSuperuser.V || cur.UUID != "" {
-			in.Errors.Add("is_superuser", "User does not have permission to set superuser status to "+pyBool(in.IsSuperuser.V)+".")
-		}
-	}
-	changes := in.Parent.Set && !in.Errors.Has("parent") && in.Parent.V.ID != cur.Parent
-	if in.Users.Set && !in.Errors.Has("users") {
-		changes = changes || !sameSet(setOf(cur.Users), setOf(idsOf(in.Users.V, func(r racd.IntRef) int64 { return r.ID })))
-	}
-	if in.Roles.Set && !in.Errors.Has("roles") {
-		changes = changes || !sameSet(setOf(cur.Roles), setOf(idsOf(in.Roles.V, func(r racd.Ref) string { return r.ID })))
-	}
-	if changes {
-		return errForbidden
-	}
-	return nil
 }
 
 // setOf returns the set of the values of s.

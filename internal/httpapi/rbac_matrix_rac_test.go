@@ -15,15 +15,25 @@ import (
 type racMatrix struct {
 	provider int64
 	endpoint string
+	// hiddenProvider and hiddenMapping are objects only the superuser may view.
+	hiddenProvider int64
+	hiddenMapping  string
 }
 
 func (m *racMatrix) setup(e *apitest.Env) {
 	flow := e.Flow("matrix-authz", "authorization")
 	m.provider = int64(e.Provider(map[string]any{"name": "matrix-provider", "authorization_flow": flow})["pk"].(float64))
+	m.hiddenProvider = int64(e.Provider(map[string]any{"name": "matrix-hidden", "authorization_flow": flow})["pk"].(float64))
+	m.hiddenMapping = e.Mapping("matrix-hidden", nil)
 	m.endpoint = e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", map[string]any{
 		"name": "matrix-endpoint", "provider": m.provider, "protocol": "rdp", "host": "h:3389",
 		"auth_mode": "static", "maximum_connections": -1,
 	})["pk"].(string)
+}
+
+// viewProvider lets user id view the shared provider, which bodies refer to.
+func (m *racMatrix) viewProvider(e *apitest.Env, id int64) {
+	e.Grant(id, "authentik_providers_rac.racprovider", strconv.FormatInt(m.provider, 10), "authentik_providers_rac.view_racprovider")
 }
 
 func (m *racMatrix) endpointBody(n int) map[string]any {
@@ -60,6 +70,10 @@ func racMatrixResources() []apitest.Resource {
 		{
 			Name: "applications", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_core.application",
 			ListPath: "/api/v3/core/applications/", DetailPath: detail("/api/v3/core/applications/"), MissingKey: "no-such-app",
+			Setup: m.setup,
+			HiddenRef: func(*apitest.Env, string) (any, string, string) {
+				return map[string]any{"backchannel_providers": []int64{m.hiddenProvider}}, "backchannel_providers", strconv.FormatInt(m.hiddenProvider, 10)
+			},
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				slug := fmt.Sprintf("a%d", n)
 				return pkOf(e.MustAdmin(201, "POST", "/api/v3/core/applications/", map[string]any{"name": "A", "slug": slug})), slug
@@ -72,7 +86,11 @@ func racMatrixResources() []apitest.Resource {
 		{
 			Name: "outposts", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_outposts.outpost",
 			ListPath: "/api/v3/outposts/instances/", DetailPath: detail("/api/v3/outposts/instances/"), MissingKey: missingUUID,
-			Setup: m.setup,
+			Setup:    m.setup,
+			RefGrant: m.viewProvider,
+			HiddenRef: func(*apitest.Env, string) (any, string, string) {
+				return map[string]any{"providers": []int64{m.hiddenProvider}}, "providers", strconv.FormatInt(m.hiddenProvider, 10)
+			},
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{
 					"name": fmt.Sprintf("o%d", n), "type": "rac", "providers": []int64{m.provider}, "config": map[string]any{}}))
@@ -90,7 +108,11 @@ func racMatrixResources() []apitest.Resource {
 			ListPath: "/api/v3/rac/endpoints/", DetailPath: detail("/api/v3/rac/endpoints/"), MissingKey: missingUUID,
 			// The shared endpoint of setup would be a third object in global lists: the
 			// matrix counts exactly what it seeds only for object-level callers.
-			Setup: m.setup,
+			Setup:    m.setup,
+			RefGrant: m.viewProvider,
+			HiddenRef: func(*apitest.Env, string) (any, string, string) {
+				return map[string]any{"property_mappings": []string{m.hiddenMapping}}, "property_mappings", m.hiddenMapping
+			},
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", m.endpointBody(n)))
 				return pk, pk
@@ -144,10 +166,10 @@ func TestRBACMatrixRAC(t *testing.T) {
 }
 
 // TestRBACMatrixLaunch: POST /rac/endpoints/{pbm_uuid}/launch/ needs view on that
-// endpoint (globally or on it; superusers always): 403 without it — including for an
-// endpoint the caller may not see while it views another (SPEC §4) — 201 with it, 404
-// for an unknown endpoint once the caller may view some endpoint; an invalid body is a
-// 400 only for a caller the endpoint would launch for.
+// endpoint (globally or on it; superusers always): 403 for a caller that may view no
+// endpoint, 201 with view on it, and 404 — as for an unknown endpoint — for an endpoint
+// the caller may not see while it views another (issue 9 §2: visibility before
+// permission); an invalid body is a 400 only for a caller the endpoint would launch for.
 func TestRBACMatrixLaunch(t *testing.T) {
 	const view = "authentik_providers_rac.view_endpoint"
 	const model = "authentik_providers_rac.endpoint"
@@ -156,9 +178,9 @@ func TestRBACMatrixLaunch(t *testing.T) {
 		apitest.NoPerms:      {403, 403, 403, 403, 403},
 		apitest.GlobalView:   {201, 201, 404, 400, 400},
 		apitest.GlobalAdd:    {403, 403, 403, 403, 403},
-		apitest.ObjectView:   {201, 403, 404, 400, 403},
-		apitest.ObjectChange: {201, 403, 404, 400, 403},
-		apitest.RoleInGroup:  {201, 403, 404, 400, 403},
+		apitest.ObjectView:   {201, 404, 404, 400, 404},
+		apitest.ObjectChange: {201, 404, 404, 400, 404},
+		apitest.RoleInGroup:  {201, 404, 404, 400, 404},
 		apitest.Superuser:    {201, 201, 404, 400, 400},
 	}
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {

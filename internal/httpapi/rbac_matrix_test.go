@@ -26,12 +26,19 @@ func detail(prefix string) func(string) string {
 
 // matrixResources are the resources racd serves, as the RBAC matrix sees them.
 func matrixResources() []apitest.Resource {
-	var flow string
+	var flow, hidden string
 	return []apitest.Resource{
 		{
 			Name: "providers", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_providers_rac.racprovider",
 			ListPath: "/api/v3/providers/rac/", DetailPath: detail("/api/v3/providers/rac/"), MissingKey: "999999",
-			Setup: func(e *apitest.Env) { flow = e.Flow("matrix-authz", "authorization") },
+			Setup: func(e *apitest.Env) {
+				flow = e.Flow("matrix-authz", "authorization")
+				hidden = e.Mapping("matrix-hidden", nil)
+			},
+			RefGrant: func(e *apitest.Env, id int64) { e.Grant(id, "authentik_flows.flow", flow, "authentik_flows.view_flow") },
+			HiddenRef: func(*apitest.Env, string) (any, string, string) {
+				return map[string]any{"property_mappings": []string{hidden}}, "property_mappings", hidden
+			},
 			Seed: func(e *apitest.Env, n int) (string, string) {
 				pk := pkOf(e.Provider(map[string]any{"name": fmt.Sprintf("p%d", n), "authorization_flow": flow}))
 				return pk, pk

@@ -49,7 +49,7 @@ func TestFlowScenarios(t *testing.T) {
 			{Name: "slug taken", Method: "POST", Path: flowPath, Body: flow("authz", ""), Status: 400, NoWrite: true, Want: fieldErr("slug", "Flow with this slug already exists.")},
 			{Name: "name too long", Method: "POST", Path: flowPath, Body: `{"name":"` + longName(501) + `","slug":"long","title":"t","designation":"recovery"}`, Status: 400, NoWrite: true,
 				Want: fieldErr("name", "Ensure this field has no more than 500 characters.")},
-			{Name: "long title", Method: "POST", Path: flowPath, Body: `{"name":"` + longName(500) + `","slug":"long","title":"` + longName(3000) + `","designation":"recovery"}`, Status: 201},
+			{Name: "long title", Method: "POST", Path: flowPath, Body: `{"name":"` + longName(500) + `","slug":"long","title":"` + longName(4096) + `","designation":"recovery"}`, Status: 201},
 			{Name: "slug blank", Method: "POST", Path: flowPath, Body: flow(" ", ""), Status: 400, NoWrite: true, Want: fieldErr("slug", msgBlank)},
 			{Name: "designation bogus", Method: "POST", Path: flowPath, Body: `{"name":"n","slug":"d-bogus","title":"t","designation":"bogus"}`, Status: 400, NoWrite: true,
 				Want: fieldErr("designation", `"bogus" is not a valid choice.`)},

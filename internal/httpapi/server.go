@@ -267,6 +267,11 @@ func (c *call) audit() racd.Audit {
 	}}
 	if c.p != nil {
 		a.User = c.p.User.Actor()
+		a.Superuser = c.p.Superuser
+		if !c.p.Superuser {
+			// A reference to an object the caller cannot view is refused as missing.
+			a.Visible = c.vis()
+		}
 	}
 	return a
 }

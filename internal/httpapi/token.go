@@ -65,16 +65,16 @@ func toTokenJSON(c *call, t *racd.Token) tokenJSON {
 // tokenKeyLength is the length of a generated key, as authentik's default.
 const tokenKeyLength = 60
 
-// prepareToken applies the owner rules to a write and gives a new token its key.
+// prepareToken gives a new token its key, and its caller as owner unless the body
+// names one. The owner rules of callers who are not superusers (their own tokens
+// only, always expiring, no managed key or reserved identifier) are the store's.
 func prepareToken(s *Server, c *call, in *racd.TokenInput, cur *racd.Token) error {
 	if cur != nil {
-		ownTokens(c, in)
 		return nil
 	}
 	if !in.User.Set && !in.Errors.Has("user") {
 		in.User = racd.Some(racd.IntRef{ID: c.p.User.ID})
 	}
-	ownTokens(c, in)
 	key, err := keys.RandomKey(tokenKeyLength)
 	if err != nil {
 		return err
@@ -85,35 +85,6 @@ func prepareToken(s *Server, c *call, in *racd.TokenInput, cur *racd.Token) erro
 	}
 	in.Key = racd.SealedKey{Hash: s.keys.Hash(key), Ciphertext: sealed}
 	return nil
-}
-
-// ownTokens applies the owner rule to a caller who is not a superuser: the token's user
-// is always the caller and the token always expires (authentik's default for users
-// without the token-expiring attribute).
-func ownTokens(c *call, in *racd.TokenInput) {
-	if c.p.Superuser {
-		return
-	}
-	in.User = racd.Some(racd.IntRef{Raw: "", ID: c.p.User.ID})
-	in.Errors = dropField(in.Errors, "user")
-	if in.Expiring.Set {
-		in.Expiring = racd.Some(true)
-		in.Errors = dropField(in.Errors, "expiring")
-	}
-}
-
-// dropField returns errs without field's messages.
-func dropField(errs racd.FieldErrors, field string) racd.FieldErrors {
-	var out racd.FieldErrors
-	for _, f := range errs.Fields() {
-		if f == field {
-			continue
-		}
-		for _, m := range errs.Messages(f) {
-			out.Add(f, m)
-		}
-	}
-	return out
 }
 
 // viewTokenKey answers {"key": ...} to the token's owner or a superuser and records a

@@ -28,15 +28,10 @@ var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
 		}
 	},
 	wire: func(c *call, u *racd.User) any { return toUserJSON(c, u) },
-	// [racd] Group memberships decide what a user may do; only superusers set them.
-	prepare: func(_ *Server, c *call, in *racd.UserInput, cur *racd.User) error {
-		if !c.p.Superuser && groupsChange(in, cur) {
-			return errForbidden
-		}
-		return nil
-	},
-	// [racd] Only superusers change or delete a superuser's account: a delegated user
-	// administrator must not lock out or rename the administrators above it.
+	// [racd] Only superusers change anyone's groups or change or delete a superuser's
+	// account: a delegated user administrator must not raise itself, nor lock out or
+	// rename the administrators above it. The store holds both rules; protect refuses
+	// the second before the body is read.
 	protect: func(c *call, cur *racd.User) error {
 		if cur.IsSuperuser && !c.p.Superuser {
 			return errForbidden
@@ -91,18 +86,6 @@ func toUserJSON(c *call, u *racd.User) userJSON {
 			Parent: optStr(g.Parent), ParentName: optStr(g.ParentName), Attributes: objectOrEmpty(g.Attributes)})
 	}
 	return out
-}
-
-// groupsChange reports whether in changes the groups of cur (nil: a new user).
-func groupsChange(in *racd.UserInput, cur *racd.User) bool {
-	if !in.Groups.Set {
-		return false
-	}
-	var have []string
-	if cur != nil {
-		have = cur.GroupUUIDs()
-	}
-	return !sameSet(setOf(have), setOf(idsOf(in.Groups.V, func(r racd.Ref) string { return r.ID })))
 }
 
 // sameSet reports whether two sets hold the same members.

@@ -56,16 +56,16 @@ func NewApplication() *Application {
 // ApplicationInput is an application create or update request after wire decoding.
 // Provider with ID 0 (Set) means null.
 type ApplicationInput struct {
-	Name                 Opt[string]
-	Slug                 Opt[string]
+	Name                 Opt[string] `field:"name" max:"500"`
+	Slug                 Opt[string] `field:"slug" max:"50"`
 	Provider             Opt[IntRef]
 	BackchannelProviders Opt[[]IntRef]
 	OpenInNewTab         Opt[bool]
-	MetaLaunchURL        Opt[string]
-	MetaDescription      Opt[string]
-	MetaPublisher        Opt[string]
-	PolicyEngineMode     Opt[string]
-	Group                Opt[string]
+	MetaLaunchURL        Opt[string] `field:"meta_launch_url" max:"2048"`
+	MetaDescription      Opt[string] `field:"meta_description" max:"4096"`
+	MetaPublisher        Opt[string] `field:"meta_publisher" max:"500"`
+	PolicyEngineMode     Opt[string] `field:"policy_engine_mode" max:"500"`
+	Group                Opt[string] `field:"group" max:"150"`
 
 	Decoding
 }

@@ -81,10 +81,25 @@ type SealedKey struct {
 type AuthStore interface {
 	// CredentialByHash returns the token whose key has this keyed hash, with its user.
 	CredentialByHash(ctx context.Context, hash []byte) (*Credential, error)
-	// Bootstrap makes sure the superuser akadmin (member of a superuser group) and the
-	// non-expiring api token racd-bootstrap-token exist; an existing token is kept.
-	// It reports whether it created the token.
+	// BootstrapAdmin makes sure the superuser akadmin that bootstrap creates exists
+	// and, with key, that the non-expiring api token racd-bootstrap-token exists for it
+	// (an existing token is kept). It creates akadmin, with a superuser group of its
+	// own, only when the user it created before is gone and no user is named akadmin;
+	// it never promotes an existing user and never changes memberships otherwise.
+	BootstrapAdmin(ctx context.Context, key *SealedKey) (BootstrapResult, error)
+	// Bootstrap is BootstrapAdmin with a key; it reports whether it created the token.
 	Bootstrap(ctx context.Context, key SealedKey) (bool, error)
+}
+
+// BootstrapResult says what a bootstrap found and did.
+type BootstrapResult struct {
+	// UserID is the bootstrap's superuser (0 when Foreign).
+	UserID       int64
+	CreatedUser  bool
+	CreatedToken bool
+	// Foreign: the user bootstrap created is gone and a user it did not create is
+	// named akadmin; bootstrap leaves it alone (no promotion, no token).
+	Foreign bool
 }
 
 // Grant is one permission held by a user, directly or through a role: global when

@@ -131,6 +131,11 @@ type RequestInfo struct {
 type Audit struct {
 	User    UserRef
 	Request RequestInfo
+	// Superuser says the actor is a superuser (or the operator, through the command
+	// line). The stores let only superusers do what decides who is one (group
+	// membership, superuser groups, reserved and managed tokens) and hold other
+	// actors' tokens to a lifetime. The zero value is the restricted one.
+	Superuser bool
 	// Visible, when set, is what the actor may view (per view permission): a change
 	// that refers to an object the actor cannot view is refused as if the object did
 	// not exist. nil lets the change refer to anything.

@@ -82,13 +82,13 @@ func NewEndpoint() *Endpoint {
 
 // EndpointInput is a create or update request after wire decoding.
 type EndpointInput struct {
-	Name               Opt[string]
+	Name               Opt[string] `field:"name" max:"500"`
 	Provider           Opt[IntRef]
-	Protocol           Opt[string]
-	Host               Opt[string]
-	Settings           Opt[json.RawMessage]
+	Protocol           Opt[string]          `field:"protocol" max:"500"`
+	Host               Opt[string]          `field:"host" max:"500"`
+	Settings           Opt[json.RawMessage] `field:"settings" max:"65536"`
 	PropertyMappings   Opt[[]Ref]
-	AuthMode           Opt[string]
+	AuthMode           Opt[string] `field:"auth_mode" max:"500"`
 	MaximumConnections Opt[int64]
 
 	Decoding

@@ -54,6 +54,21 @@ func (e *FieldErrors) Has(field string) bool {
 	return ok
 }
 
+// Drop forgets field's messages (a rule that replaces the field's value makes what
+// decoding said of it moot).
+func (e *FieldErrors) Drop(field string) {
+	if e == nil || !e.Has(field) {
+		return
+	}
+	delete(e.msgs, field)
+	for i, f := range e.order {
+		if f == field {
+			e.order = append(e.order[:i:i], e.order[i+1:]...)
+			break
+		}
+	}
+}
+
 // Empty reports whether no error was recorded.
 func (e *FieldErrors) Empty() bool { return e == nil || len(e.order) == 0 }
 

@@ -47,22 +47,22 @@ func NewFlow() *Flow {
 
 // FlowInput is a flow create or update request after wire decoding.
 type FlowInput struct {
-	Name              Opt[string]
-	Slug              Opt[string]
-	Title             Opt[string]
-	Designation       Opt[string]
-	PolicyEngineMode  Opt[string]
+	Name              Opt[string] `field:"name" max:"500"`
+	Slug              Opt[string] `field:"slug" max:"50"`
+	Title             Opt[string] `field:"title" max:"4096"`
+	Designation       Opt[string] `field:"designation" max:"500"`
+	PolicyEngineMode  Opt[string] `field:"policy_engine_mode" max:"500"`
 	CompatibilityMode Opt[bool]
-	Layout            Opt[string]
-	DeniedAction      Opt[string]
-	Authentication    Opt[string]
+	Layout            Opt[string] `field:"layout" max:"500"`
+	DeniedAction      Opt[string] `field:"denied_action" max:"500"`
+	Authentication    Opt[string] `field:"authentication" max:"500"`
 
 	Decoding
 }
 
 // Apply implements Input.
 func (in *FlowInput) Apply(f *Flow, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &f.Name, MaxIndexedText)
+	applyText(errs, "name", in.Name, &f.Name)
 	applySlug(errs, "slug", in.Slug, 50, &f.Slug)
 	applyText(errs, "title", in.Title, &f.Title)
 	applyChoice(errs, "designation", in.Designation, FlowDesignations, &f.Designation)

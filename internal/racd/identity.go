@@ -50,14 +50,14 @@ func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
 
 // UserInput is a user create or update request after wire decoding.
 type UserInput struct {
-	Username   Opt[string]
-	Name       Opt[string]
+	Username   Opt[string] `field:"username" max:"150"`
+	Name       Opt[string] `field:"name" max:"4096"`
 	IsActive   Opt[bool]
 	Groups     Opt[[]Ref]
-	Email      Opt[string]
-	Attributes Opt[json.RawMessage]
-	Path       Opt[string]
-	Type       Opt[string]
+	Email      Opt[string]          `field:"email" max:"254"`
+	Attributes Opt[json.RawMessage] `field:"attributes" max:"65536"`
+	Path       Opt[string]          `field:"path" max:"500"`
+	Type       Opt[string]          `field:"type" max:"500"`
 
 	Decoding
 }
@@ -70,7 +70,7 @@ func NewUser() *User {
 // Apply implements Input. The type rules differ between a new user and a stored one.
 // Sent groups replace u.Groups with entries that hold only their UUIDs.
 func (in *UserInput) Apply(u *User, create bool, errs *FieldErrors) {
-	applyTextMax(errs, "username", in.Username, &u.Username, 150)
+	applyText(errs, "username", in.Username, &u.Username)
 	applyBlankable(errs, "name", in.Name, &u.Name)
 	take(errs, "is_active", in.IsActive, &u.IsActive)
 	if sent(errs, "groups", in.Groups) {
@@ -208,11 +208,11 @@ func (g *Group) Ref() ObjectRef {
 
 // GroupInput is a group create or update request after wire decoding.
 type GroupInput struct {
-	Name        Opt[string]
+	Name        Opt[string] `field:"name" max:"80"`
 	IsSuperuser Opt[bool]
 	Parent      Opt[Ref]
 	Users       Opt[[]IntRef]
-	Attributes  Opt[json.RawMessage]
+	Attributes  Opt[json.RawMessage] `field:"attributes" max:"65536"`
 	Roles       Opt[[]Ref]
 
 	Decoding
@@ -220,7 +220,7 @@ type GroupInput struct {
 
 // Apply implements Input.
 func (in *GroupInput) Apply(g *Group, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &g.Name, 80)
+	applyText(errs, "name", in.Name, &g.Name)
 	take(errs, "is_superuser", in.IsSuperuser, &g.IsSuperuser)
 	if sent(errs, "parent", in.Parent) {
 		if g.UUID != "" && in.Parent.V.ID == g.UUID {
@@ -260,7 +260,7 @@ func (r *Role) Ref() ObjectRef {
 
 // RoleInput is a role create or update request.
 type RoleInput struct {
-	Name Opt[string]
+	Name Opt[string] `field:"name" max:"150"`
 	Decoding
 }
 
@@ -272,7 +272,7 @@ type RoleQuery struct {
 
 // Apply implements Input.
 func (in *RoleInput) Apply(r *Role, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &r.Name, 150)
+	applyText(errs, "name", in.Name, &r.Name)
 }
 
 // RoleFields is the role serializer's field order.
@@ -311,11 +311,11 @@ type TokenInput struct {
 	// Key is the new token's key as the store keeps it (create only; the API makes it).
 	Key SealedKey
 
-	Managed     Opt[string] // "" with Set means null
-	Identifier  Opt[string]
-	Intent      Opt[string]
+	Managed     Opt[string] `field:"managed" max:"500"` // "" with Set means null
+	Identifier  Opt[string] `field:"identifier" max:"255"`
+	Intent      Opt[string] `field:"intent" max:"500"`
 	User        Opt[IntRef]
-	Description Opt[string]
+	Description Opt[string] `field:"description" max:"4096"`
 	Expires     Opt[*time.Time]
 	Expiring    Opt[bool]
 

@@ -3,7 +3,6 @@ package racd
 import (
 	"sort"
 	"strings"
-	"unicode/utf8"
 )
 
 // Input is a create or update request for objects of type T (a pointer) after wire
@@ -62,6 +61,13 @@ func ValidateSlug(errs *FieldErrors, field, v string, max int) (string, bool) {
 
 // applySlug copies a slug field (ValidateSlug) onto dst.
 func applySlug(errs *FieldErrors, field string, v Opt[string], max int, dst *string) {
+	if msgs := errs.Messages(field); v.Set && len(msgs) == 1 && msgs[0] == MsgMaxLength(max) {
+		// Over its length (CheckLimits): DRF runs the pattern's validator too.
+		if !slugPattern.MatchString(strings.TrimSpace(v.V)) {
+			errs.Add(field, MsgInvalidSlug)
+		}
+		return
+	}
 	if sent(errs, field, v) {
 		if s, ok := ValidateSlug(errs, field, v.V, max); ok {
 			*dst = s
@@ -69,29 +75,15 @@ func applySlug(errs *FieldErrors, field string, v Opt[string], max int, dst *str
 	}
 }
 
-// MaxIndexedText is the most characters racd accepts in a text field that a database
-// index covers (names, managed keys). [racd] authentik has no limit, and PostgreSQL
-// fails (a 500 in authentik) once an index entry passes about 2700 bytes; 500
-// characters of at most 4 bytes each always fit.
-const MaxIndexedText = 500
-
-// applyText copies a required-non-blank text field (trimmed).
+// applyText copies a required-non-blank text field (trimmed). Its length limit is
+// the input's tag (CheckLimits).
 func applyText(errs *FieldErrors, field string, v Opt[string], dst *string) {
-	applyTextMax(errs, field, v, dst, 0)
-}
-
-// applyTextMax is applyText with a maximum length in characters (0: none).
-func applyTextMax(errs *FieldErrors, field string, v Opt[string], dst *string, max int) {
 	if !sent(errs, field, v) {
 		return
 	}
-	s := strings.TrimSpace(v.V)
-	switch {
-	case s == "":
+	if s := strings.TrimSpace(v.V); s == "" {
 		errs.Add(field, MsgBlank)
-	case max > 0 && utf8.RuneCountInString(s) > max:
-		errs.Add(field, MsgMaxLength(max))
-	default:
+	} else {
 		*dst = s
 	}
 }

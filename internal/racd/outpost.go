@@ -83,12 +83,12 @@ func NewOutpost() *Outpost {
 
 // OutpostInput is an outpost create or update request after wire decoding.
 type OutpostInput struct {
-	Name              Opt[string]
-	Type              Opt[string]
+	Name              Opt[string] `field:"name" max:"500"`
+	Type              Opt[string] `field:"type" max:"500"`
 	Providers         Opt[[]IntRef]
-	ServiceConnection Opt[Ref] // ID "" means null
-	Config            Opt[json.RawMessage]
-	Managed           Opt[string] // "" with Set means null
+	ServiceConnection Opt[Ref]             // ID "" means null
+	Config            Opt[json.RawMessage] `field:"config" max:"65536"`
+	Managed           Opt[string]          `field:"managed" max:"500"` // "" with Set means null
 	// ServiceKey is not sent by clients: the API sets it (see Outpost.ServiceKey).
 	ServiceKey *SealedKey
 

@@ -3,7 +3,6 @@ package racd
 import (
 	"encoding/json"
 	"strings"
-	"unicode/utf8"
 )
 
 // PropertyMapping is a RAC property mapping: settings computed for a connection, either
@@ -35,10 +34,10 @@ func (m *PropertyMapping) CoreRef() ObjectRef {
 
 // PropertyMappingInput is a create or update request after wire decoding.
 type PropertyMappingInput struct {
-	Managed        Opt[string] // "" with Set means null
-	Name           Opt[string]
-	Expression     Opt[string]
-	StaticSettings Opt[json.RawMessage]
+	Managed        Opt[string]          `field:"managed" max:"500"` // "" with Set means null
+	Name           Opt[string]          `field:"name" max:"500"`
+	Expression     Opt[string]          `field:"expression" max:"65536"`
+	StaticSettings Opt[json.RawMessage] `field:"static_settings" max:"65536"`
 
 	Decoding
 }
@@ -52,13 +51,9 @@ func NewPropertyMapping() *PropertyMapping {
 // recorded a syntax error.
 func (in *PropertyMappingInput) Apply(m *PropertyMapping, _ bool, errs *FieldErrors) {
 	if sent(errs, "managed", in.Managed) {
-		if v := strings.TrimSpace(in.Managed.V); utf8.RuneCountInString(v) > MaxIndexedText {
-			errs.Add("managed", MsgMaxLength(MaxIndexedText))
-		} else {
-			m.Managed = v
-		}
+		m.Managed = strings.TrimSpace(in.Managed.V)
 	}
-	applyTextMax(errs, "name", in.Name, &m.Name, MaxIndexedText)
+	applyText(errs, "name", in.Name, &m.Name)
 	take(errs, "expression", in.Expression, &m.Expression)
 	take(errs, "static_settings", in.StaticSettings, &m.StaticSettings)
 }

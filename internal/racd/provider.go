@@ -55,12 +55,12 @@ var ProviderOrderFields = []string{
 
 // ProviderInput is a provider create or update request after wire decoding.
 type ProviderInput struct {
-	Name                    Opt[string]
+	Name                    Opt[string] `field:"name" max:"500"`
 	AuthenticationFlow      Opt[Ref]
 	AuthorizationFlow       Opt[Ref]
 	PropertyMappings        Opt[[]Ref]
-	Settings                Opt[json.RawMessage]
-	ConnectionExpiry        Opt[string]
+	Settings                Opt[json.RawMessage] `field:"settings" max:"65536"`
+	ConnectionExpiry        Opt[string]          `field:"connection_expiry" max:"500"`
 	DeleteTokenOnDisconnect Opt[bool]
 	// PropertyMappingsInvalid is the message for the first malformed item of
 	// property_mappings; PropertyMappings then holds the items before it. DRF converts
@@ -78,7 +78,7 @@ func NewProvider() *Provider {
 
 // Apply implements Input.
 func (in *ProviderInput) Apply(p *Provider, _ bool, errs *FieldErrors) {
-	applyTextMax(errs, "name", in.Name, &p.Name, MaxIndexedText)
+	applyText(errs, "name", in.Name, &p.Name)
 	if sent(errs, "authentication_flow", in.AuthenticationFlow) {
 		p.AuthenticationFlow = in.AuthenticationFlow.V.ID
 	}

@@ -29,47 +29,6 @@ func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Creden
 	return &cr, nil
 }
 
-// Bootstrap implements racd.AuthStore.
-func (s *Store) Bootstrap(ctx context.Context, key racd.SealedKey) (bool, error) {
-	created := false
-	err := s.write(ctx, func(c conn) error {
-		created = false
-		now := micros(s.now())
-		var userID int64
-		err := c.queryRow(ctx, "SELECT id FROM users WHERE username = $1", racd.BootstrapUsername).Scan(&userID)
-		if err == sql.ErrNoRows {
-			err = c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined)
-				VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4) RETURNING id`,
-				s.newUUID(), racd.BootstrapUsername, "authentik Default Admin", now).Scan(&userID)
-		}
-		if err != nil {
-			return err
-		}
-		groupUUID, err := s.superuserGroup(ctx, c)
-		if err != nil {
-			return err
-		}
-		if _, err := c.exec(ctx, "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", groupUUID, userID); err != nil {
-			return err
-		}
-		var n int
-		if err := c.queryRow(ctx, "SELECT count(*) FROM tokens WHERE identifier = $1 OR key_hash = $2", racd.BootstrapTokenIdentifier, key.Hash).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil // never overwrite an existing token
-		}
-		if _, err := c.exec(ctx, `INSERT INTO tokens (uuid, identifier, key_hash, key_sealed, intent, user_id, description, expiring, expires)
-			VALUES ($1, $2, $3, $4, 'api', $5, $6, FALSE, NULL)`,
-			s.newUUID(), racd.BootstrapTokenIdentifier, key.Hash, key.Ciphertext, userID, "Created by RACD_BOOTSTRAP_TOKEN"); err != nil {
-			return err
-		}
-		created = true
-		return nil
-	})
-	return created, err
-}
-
 // UserGrants implements racd.GrantStore: the user's direct grants and those of every
 // role of every group the user is in (parents included).
 func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, error) {

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -18,10 +20,14 @@ type checks struct {
 	self  *place // the table written
 	selfK any    // the written object's primary key on update; nil on create
 	vis   func(perm string) racd.Visibility
-	errs  *racd.FieldErrors
-	b     qb
-	parts []string
-	after []func(found []map[string]bool) // per part, the keys it found
+	// before holds the stored object's fields (update): a reference it already makes is
+	// kept whether or not the actor may view its target (only new references must be
+	// visible), so a body read back from a GET can be sent again.
+	before map[string]any
+	errs   *racd.FieldErrors
+	b      qb
+	parts  []string
+	after  []func(found []map[string]bool) // per part, the keys it found
 }
 
 // pkRef is a reference as the client wrote it (raw, for messages) and the key it
@@ -108,10 +114,57 @@ func (ch *checks) refs(field string, m racd.Model, refs []pkRef, bad string) {
 		kb.and(ch.d.in(p.pkCol(), kb.arg(ch.d.listArg(typedList(args))), keyOf(m)))
 	}
 	if ch.vis != nil {
-		kb.visible(p.pkCol(), keyOf(m), ch.vis(m.Perm(racd.PermView)))
+		vb := &qb{d: ch.d, args: kb.args}
+		vb.visible(p.pkCol(), keyOf(m), ch.vis(m.Perm(racd.PermView)))
+		for _, cond := range vb.where {
+			var kept []any
+			for _, r := range refs {
+				if holdsKey(ch.before[field], r.text) {
+					kept = append(kept, r.arg)
+				}
+			}
+			if len(kept) > 0 {
+				cond = "(" + cond + " OR " + ch.d.in(p.pkCol(), vb.arg(ch.d.listArg(typedList(kept))), keyOf(m)) + ")"
+			}
+			kb.args = vb.args
+			kb.and(cond)
+		}
+		kb.args = vb.args
 	}
 	ch.b.args = kb.args
 	ch.part("SELECT CAST("+p.pkCol()+" AS TEXT) FROM "+p.from()+kb.whereSQL(), report)
+}
+
+// holdsKey reports whether a stored field's value (a key, or a list of keys, as diffs
+// hold them) holds the key written as text.
+func holdsKey(v any, text string) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x == text
+	case []string:
+		for _, e := range x {
+			if e == text {
+				return true
+			}
+		}
+		return false
+	case []int64:
+		for _, e := range x {
+			if strconv.FormatInt(e, 10) == text {
+				return true
+			}
+		}
+		return false
+	case racd.RawJSON: // a list of integer keys
+		var keys []int64
+		if json.Unmarshal([]byte(x), &keys) != nil {
+			return false
+		}
+		return holdsKey(keys, text)
+	}
+	return fmt.Sprint(v) == text
 }
 
 // typedList turns keys into the slice type list parameters take ([]int64 or []string).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/racd/racd/internal/racd"
@@ -83,6 +84,7 @@ func liveConnToken(now string) string { return "(ct.expires IS NULL OR ct.expire
 // clients may move one to another provider or endpoint, and deleting one revokes it.
 var connTokenWriter = &writer[*racd.ConnectionToken, *racd.ConnectionTokenInput]{
 	t: connTokenTable, key: "uuid", fields: racd.ConnectionTokenFields,
+	guard: connTokenGuard,
 	check: func(ch *checks, in *racd.ConnectionTokenInput, _ *racd.ConnectionToken) {
 		if in.Provider.Set {
 			ch.refs("provider", racd.ProviderModel, intRefs(in.Provider.V), "")
@@ -98,6 +100,53 @@ var connTokenWriter = &writer[*racd.ConnectionToken, *racd.ConnectionTokenInput]
 		return []racd.Field{{Name: "provider", Value: t.ProviderID}, {Name: "endpoint", Value: t.Endpoint.UUID}, {Name: "user", Value: t.User.ID}}
 	},
 	reread: true,
+}
+
+// connTokenGuard: where a connection goes is decided at launch. Only superusers move a
+// token to another provider or endpoint, and then every launch rule holds: the
+// endpoint is the provider's and has room under its maximum_connections (its row
+// locked, as a launch locks it). Visibility is the reference check's.
+func connTokenGuard(g *guard, _ *racd.ConnectionTokenInput, t *racd.ConnectionToken) error {
+	provider, endpoint := g.changed("provider"), g.changed("endpoint")
+	if g.deleting || !provider && !endpoint {
+		return nil
+	}
+	if !g.a.Superuser {
+		for _, f := range []string{"provider", "endpoint"} {
+			if g.changed(f) && !g.errs.Has(f) {
+				g.errs.Add(f, racd.MsgRetargetToken)
+			}
+		}
+		return nil
+	}
+	e, err := get(g.ctx, g.s, g.c, endpointTable, "uuid", t.Endpoint.UUID, true)
+	if errors.Is(err, racd.ErrNotFound) {
+		return nil // the reference check reports it
+	}
+	if err != nil {
+		return err
+	}
+	if e.ProviderID != t.ProviderID {
+		field := "endpoint"
+		if !endpoint {
+			field = "provider"
+		}
+		if !g.errs.Has(field) {
+			g.errs.Add(field, racd.MsgTokenEndpointProvider)
+		}
+		return nil
+	}
+	if endpoint && !e.Unlimited() {
+		var live int64
+		if err := g.c.queryRow(g.ctx, "SELECT count(*) FROM connection_tokens ct WHERE ct.endpoint_uuid = $1 AND ct.uuid <> $2 AND "+liveConnToken("$3"),
+			e.UUID, t.UUID, micros(g.s.now())).Scan(&live); err != nil {
+			return err
+		}
+		if live >= e.MaximumConnections {
+			g.errs.Add(racd.NonFieldErrors, racd.MsgConnLimit)
+		}
+	}
+	return nil
 }
 
 // listConnectionTokens lists live connection tokens: the caller's own plus

@@ -170,6 +170,16 @@ func (d dialect) migrationLock(lock bool) string {
 	return "SELECT " + fn + "(hashtext('racd-migrate:' || current_schema()))"
 }
 
+// superuserLock serializes, until the transaction ends, the writes that may take
+// superusers away (PostgreSQL's transaction advisory lock, per schema); "" on SQLite,
+// whose single writer serializes every write.
+func (d dialect) superuserLock() string {
+	if d.sqlite() {
+		return ""
+	}
+	return "SELECT pg_advisory_xact_lock(hashtext('racd-superusers:' || current_schema()))"
+}
+
 // liftStatementTimeout lifts (or restores) PostgreSQL's statement_timeout on one
 // connection; "" on SQLite, which has none.
 func (d dialect) liftStatementTimeout(lift bool) string {

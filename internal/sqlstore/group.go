@@ -89,6 +89,7 @@ var groupWriter = &writer[*racd.Group, *racd.GroupInput]{
 	new: func(s *Store) *racd.Group {
 		return &racd.Group{UUID: s.newUUID(), Attributes: racd.EmptyObject, Users: []int64{}, Roles: []string{}}
 	},
+	guard: groupGuard,
 	check: func(ch *checks, in *racd.GroupInput, g *racd.Group) {
 		if in.Name.Set {
 			ch.unique("name", "name", g.Name, racd.MsgUniqueField)
@@ -115,6 +116,52 @@ var groupWriter = &writer[*racd.Group, *racd.GroupInput]{
 	},
 	diff:   groupFields,
 	reread: true,
+}
+
+// groupGuard holds the superuser rules of groups: only superusers set is_superuser,
+// a parent, members or roles, or change or delete a group whose members are
+// superusers; parents form no cycle; and no change or deletion may leave the instance
+// without an active superuser.
+func groupGuard(g *guard, _ *racd.GroupInput, gr *racd.Group) error {
+	grants := false
+	if !g.create {
+		var err error
+		if grants, err = g.s.grantsSuperuser(g.ctx, g.c, gr.UUID); err != nil { // as stored
+			return err
+		}
+	}
+	changed := func(field string, set bool) bool { return !g.deleting && g.changed(field) && (!g.create || set) }
+	if !g.a.Superuser {
+		if grants || changed("parent", gr.Parent != "") || changed("users", len(gr.Users) > 0) || changed("roles", len(gr.Roles) > 0) {
+			return racd.ErrForbidden
+		}
+		if changed("is_superuser", gr.IsSuperuser) && !g.errs.Has("is_superuser") {
+			g.errs.Add("is_superuser", racd.MsgSetSuperuser(gr.IsSuperuser))
+		}
+	}
+	if !g.create && changed("parent", true) && gr.Parent != "" && !g.errs.Has("parent") {
+		cycle, err := g.s.descendsFrom(g.ctx, g.c, gr.Parent, gr.UUID)
+		if err != nil {
+			return err
+		}
+		if cycle {
+			g.errs.Add("parent", racd.MsgGroupCycle)
+		}
+	}
+	if !grants {
+		return nil
+	}
+	switch {
+	case g.deleting:
+		return g.demotes("")
+	case changed("is_superuser", true):
+		return g.demotes("is_superuser")
+	case changed("users", true):
+		return g.demotes("users")
+	case changed("parent", true):
+		return g.demotes("parent")
+	}
+	return nil
 }
 
 func groupFields(g *racd.Group) []racd.Field {
@@ -148,20 +195,39 @@ func groupUsedBy(ctx context.Context, s *Store, uuid string, vis func(perm strin
 }
 
 // SetGroupMember implements racd.IdentityStore.
+// Only superusers change memberships; removing the last active superuser is refused.
 func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m racd.Membership, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
 		g, err := get(ctx, s, c, groupTable, "uuid", uuid, true)
 		if err != nil {
 			return err
 		}
+		if !a.Superuser {
+			return racd.ErrForbidden
+		}
 		if _, err := s.pkOf(ctx, c, &userTable.place, "id", userID); err != nil {
 			return err
+		}
+		gd := &guard{s: s, ctx: ctx, c: c, a: a}
+		if m != racd.Join {
+			grants, err := s.grantsSuperuser(ctx, c, uuid)
+			if err != nil {
+				return err
+			}
+			if grants {
+				if err := gd.demotes(""); err != nil {
+					return err
+				}
+			}
 		}
 		q := "DELETE FROM group_users WHERE group_uuid = $1 AND user_id = $2"
 		if m == racd.Join {
 			q = "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
 		}
 		if _, err := c.exec(ctx, q, uuid, userID); err != nil {
+			return err
+		}
+		if err := gd.done(); err != nil {
 			return err
 		}
 		after, err := get(ctx, s, c, groupTable, "uuid", uuid, false)

@@ -26,7 +26,7 @@ func TestDeletesLockTheRow(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer other.Close()
-			a := racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}}
+			a := racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Superuser: true}
 			u, err := s.Users().Create(ctx, &racd.UserInput{Username: racd.Some("ann")}, a)
 			if err != nil {
 				t.Fatal(err)

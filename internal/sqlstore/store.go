@@ -41,6 +41,9 @@ type Options struct {
 	// Observer receives statement timings and committed audit events (metrics); nil
 	// means none.
 	Observer Observer
+	// TokenMaxLifetime is the longest a token written by an actor who is not a
+	// superuser lives (RACD_TOKEN_MAX_LIFETIME); 0 means racd.DefaultTokenMaxLifetime.
+	TokenMaxLifetime time.Duration
 }
 
 // Store is racd.Store on SQLite or PostgreSQL.
@@ -56,6 +59,7 @@ type Store struct {
 	// retention is how long an event is kept (Options.EventRetention).
 	retention time.Duration
 	obs       Observer
+	tokens    racd.TokenPolicy // for tokens written by actors who are not superusers
 
 	rwStmts, roStmts sync.Map // query text → *sql.Stmt (SQLite only)
 	stmtCount        atomic.Int64
@@ -100,7 +104,8 @@ func Open(ctx context.Context, dbURL string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention, obs: o.Observer}
+	s := &Store{log: o.Logger, now: o.Now, rand: o.Rand, url: dbURL, retention: o.EventRetention, obs: o.Observer,
+		tokens: racd.TokenPolicy{MaxLifetime: o.TokenMaxLifetime}}
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}

@@ -46,6 +46,7 @@ var tokenWriter = &writer[*racd.Token, *racd.TokenInput]{
 		exp := s.now().UTC().Add(racd.DefaultTokenLifetime).Truncate(time.Microsecond)
 		return &racd.Token{UUID: s.newUUID(), Intent: racd.IntentAPI, Expiring: true, Expires: &exp}
 	},
+	guard: func(g *guard, in *racd.TokenInput, t *racd.Token) error { return g.s.tokenGuard(g, in, t) },
 	check: func(ch *checks, in *racd.TokenInput, t *racd.Token) {
 		if in.Identifier.Set {
 			ch.unique("identifier", "identifier", t.Identifier, racd.MsgUnique("token", "identifier"))
@@ -76,6 +77,40 @@ var tokenWriter = &writer[*racd.Token, *racd.TokenInput]{
 			{Name: "expiring", Value: t.Expiring},
 		}
 	},
+}
+
+// tokenGuard holds the rules of an actor who is not a superuser: its tokens are its
+// own (another user's token does not exist for it), always expire within the
+// store's token policy, bear neither a managed key nor the bootstrap token's
+// identifier.
+func (s *Store) tokenGuard(g *guard, in *racd.TokenInput, t *racd.Token) error {
+	if g.a.Superuser || g.deleting {
+		return nil
+	}
+	owner := t.UserID
+	for _, ch := range g.changes {
+		if ch.Field == "user" && !g.create {
+			owner, _ = ch.Previous.(int64)
+		}
+	}
+	if !g.create && owner != g.a.User.ID {
+		return racd.ErrNotFound
+	}
+	// The owner is the actor, whatever the input said: no reference to check.
+	t.UserID = g.a.User.ID
+	in.User = racd.Opt[racd.IntRef]{}
+	g.errs.Drop("user")
+	if in.Expiring.Set {
+		g.errs.Drop("expiring")
+	}
+	s.tokens.Apply(t, in.Expires.Set && !g.errs.Has("expires"), s.now(), g.errs)
+	if (g.create && t.Managed != "" || !g.create && g.changed("managed")) && !g.errs.Has("managed") {
+		g.errs.Add("managed", racd.MsgManagedBySuperusers)
+	}
+	if t.Identifier == racd.BootstrapTokenIdentifier && g.changed("identifier") && !g.errs.Has("identifier") {
+		g.errs.Add("identifier", racd.MsgReservedIdentifier)
+	}
+	return nil
 }
 
 // listTokens lists tokens.

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 
@@ -80,7 +79,8 @@ func orEmpty(p *string) string {
 // memberships and grants along.
 var userWriter = &writer[*racd.User, *racd.UserInput]{
 	t: userTable, key: "id", fields: racd.UserFields,
-	new: func(s *Store) *racd.User { u := racd.NewUser(); u.UUID = s.newUUID(); return u },
+	new:   func(s *Store) *racd.User { u := racd.NewUser(); u.UUID = s.newUUID(); return u },
+	guard: userGuard,
 	check: func(ch *checks, in *racd.UserInput, u *racd.User) {
 		if in.Username.Set {
 			ch.unique("username", "username", u.Username, racd.MsgUniqueField)
@@ -106,6 +106,30 @@ var userWriter = &writer[*racd.User, *racd.UserInput]{
 		}
 	},
 	reread: true,
+}
+
+// userGuard holds the superuser rules of users: only superusers change or delete a
+// superuser's account or change anyone's groups, and no change or deletion may leave
+// the instance without an active superuser.
+func userGuard(g *guard, _ *racd.UserInput, u *racd.User) error {
+	groupsChange := !g.deleting && (g.changed("groups") && (!g.create || len(u.Groups) > 0))
+	if !g.a.Superuser {
+		if (!g.create && u.IsSuperuser) || groupsChange {
+			return racd.ErrForbidden
+		}
+		return nil
+	}
+	// u.IsSuperuser is the stored account's (the input never sets it).
+	switch {
+	case g.create || !u.IsSuperuser:
+	case g.deleting:
+		return g.demotes("")
+	case g.changed("is_active"):
+		return g.demotes("is_active")
+	case groupsChange:
+		return g.demotes("groups")
+	}
+	return nil
 }
 
 // listUsers lists users.
@@ -143,18 +167,6 @@ func (s *Store) CreateSuperuser(ctx context.Context, in *racd.UserInput, a racd.
 	withGroup := *in
 	withGroup.Groups = racd.Some(append(append([]racd.Ref{}, in.Groups.V...), racd.Ref{Raw: group, ID: group}))
 	return s.Users().Create(ctx, &withGroup, a)
-}
-
-// superuserGroup returns the bootstrap superuser group, creating it when missing.
-func (s *Store) superuserGroup(ctx context.Context, c conn) (string, error) {
-	var id string
-	err := c.queryRow(ctx, "SELECT CAST(uuid AS TEXT) FROM groups WHERE name = $1", racd.BootstrapGroupName).Scan(&id)
-	if err == sql.ErrNoRows {
-		id = s.newUUID()
-		_, err = c.exec(ctx, `INSERT INTO groups (uuid, num_pk, name, is_superuser)
-			VALUES ($1, `+nextGroupNumPK+`, $2, TRUE)`, id, racd.BootstrapGroupName)
-	}
-	return id, err
 }
 
 // userUsedBy lists what depends on a user: the user's tokens and connection tokens.

@@ -35,6 +35,10 @@ type writer[T object, I racd.Input[T]] struct {
 	fields []string // the serializer's field order, which errors follow
 	// new returns an object with the model's defaults (and a fresh UUID key).
 	new func(s *Store) T
+	// guard applies the rules that depend on the actor and on other rows (nil: none):
+	// after the input applied on create and update, and before a delete (g.deleting;
+	// in is then nil). An error other than field errors ends the write at once.
+	guard func(g *guard, in I, obj T) error
 	// check adds the reference and uniqueness checks of the sent fields; rules runs
 	// what needs them done first (nil: nothing).
 	check func(ch *checks, in I, obj T)
@@ -61,9 +65,11 @@ type writer[T object, I racd.Input[T]] struct {
 // create validates in and stores a new object.
 func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], in I, a racd.Audit) (T, error) {
 	var out T
+	racd.CheckLimits(in, in.DecodeErrors()) // before any value reaches SQL
 	err := s.write(ctx, func(c conn) error {
 		obj := w.new(s)
-		if err := w.validate(ctx, s, c, in, obj, nil, a); err != nil {
+		g, err := w.validate(ctx, s, c, in, obj, nil, nil, a)
+		if err != nil {
 			return err
 		}
 		cols := w.row(obj)
@@ -86,6 +92,9 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		diff := racd.Diff(nil, w.diff(obj))
 		written, err := w.finish(ctx, s, c, obj, true, diff, a)
 		out = written
+		if err == nil {
+			err = g.done()
+		}
 		if err != nil {
 			return err
 		}
@@ -97,6 +106,7 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 // update applies in to the object whose key column holds key.
 func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[T, I], key any, in I, a racd.Audit) (T, error) {
 	var out T
+	racd.CheckLimits(in, in.DecodeErrors()) // before any value reaches SQL
 	err := s.write(ctx, func(c conn) error {
 		obj, err := get(ctx, s, c, w.t, w.key, key, true)
 		if err != nil {
@@ -104,7 +114,8 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		}
 		before := w.diff(obj)
 		pk := pkArg(w.t.model, obj.Ref().PK)
-		if err := w.validate(ctx, s, c, in, obj, pk, a); err != nil {
+		g, err := w.validate(ctx, s, c, in, obj, pk, before, a)
+		if err != nil {
 			return err
 		}
 		cols := w.row(obj)
@@ -121,6 +132,9 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		diff := racd.Diff(before, w.diff(obj))
 		written, err := w.finish(ctx, s, c, obj, false, diff, a)
 		out = written
+		if err == nil {
+			err = g.done()
+		}
 		if err != nil {
 			return err
 		}
@@ -136,26 +150,48 @@ func remove[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if err != nil {
 			return err
 		}
+		g := &guard{s: s, ctx: ctx, c: c, a: a, deleting: true, errs: &racd.FieldErrors{}}
+		if w.guard != nil {
+			var none I
+			if err := w.guard(g, none, obj); err != nil {
+				return err
+			}
+			if err := g.errs.Err(); err != nil {
+				return err
+			}
+		}
 		if w.removing != nil {
 			if err := w.removing(s, ctx, c, obj, a); err != nil {
 				return err
 			}
 		}
-		return s.deleteRow(ctx, c, &w.t.place, obj.Ref(), w.diff(obj), a)
+		if err := s.deleteRow(ctx, c, &w.t.place, obj.Ref(), w.diff(obj), a); err != nil {
+			return err
+		}
+		return g.done()
 	})
 }
 
 // validate applies in to obj and runs every check; a write goes on only when no
-// problem remains. pk is the stored object's primary key on update, nil on create.
-func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj T, pk any, a racd.Audit) error {
+// problem remains. pk is the stored object's primary key on update, nil on create;
+// before is the stored object's fields (nil on create). The guard it returns finishes
+// the write's rules once the row is written (guard.done).
+func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj T, pk any, before []racd.Field, a racd.Audit) (*guard, error) {
 	// Each attempt of the transaction starts from the decoder's problems.
 	errs := in.DecodeErrors().Clone()
 	in.Apply(obj, pk == nil, &errs)
+	g := &guard{s: s, ctx: ctx, c: c, a: a, create: pk == nil, errs: &errs}
+	if w.guard != nil {
+		g.changes = racd.Diff(before, w.diff(obj))
+		if err := w.guard(g, in, obj); err != nil {
+			return nil, err
+		}
+	}
 	if w.check != nil {
-		ch := &checks{d: s.d, self: &w.t.place, selfK: pk, vis: a.Visible, errs: &errs, b: qb{d: s.d}}
+		ch := &checks{d: s.d, self: &w.t.place, selfK: pk, vis: a.Visible, before: fieldMap(before), errs: &errs, b: qb{d: s.d}}
 		w.check(ch, in, obj)
 		if err := ch.run(ctx, c); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if w.rules != nil {
@@ -163,9 +199,9 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	}
 	if !errs.Empty() {
 		errs.SortBy(w.fields)
-		return &errs
+		return nil, &errs
 	}
-	return nil
+	return g, nil
 }
 
 // finish writes the link rows and whatever else follows from the written row, and
@@ -204,6 +240,18 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, crea
 		return get(ctx, s, c, w.t, w.t.pk, pk, false)
 	}
 	return obj, w.t.complete(ctx, s, c, []T{obj})
+}
+
+// fieldMap indexes fields by name (nil for none).
+func fieldMap(fields []racd.Field) map[string]any {
+	if fields == nil {
+		return nil
+	}
+	m := make(map[string]any, len(fields))
+	for _, f := range fields {
+		m[f.Name] = f.Value
+	}
+	return m
 }
 
 // value returns the SQL of the column's value, adding its argument to b.

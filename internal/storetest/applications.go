@@ -20,7 +20,7 @@ func Applications(t *testing.T, open func(t *testing.T) racd.Store) {
 	t.Run("OutpostAccount", func(t *testing.T) { testOutpostAccount(t, open(t)) })
 }
 
-var audit = racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Request: racd.RequestInfo{Method: "POST", Path: "/storetest/"}}
+var audit = racd.Audit{User: racd.UserRef{ID: 1, Username: "akadmin"}, Request: racd.RequestInfo{Method: "POST", Path: "/storetest/"}, Superuser: true}
 
 // providers creates a flow and n providers named p1..pn and returns their IDs.
 func providers(t *testing.T, s racd.Store, n int) []int64 {

@@ -17,8 +17,11 @@ var referenceTests = []Test{
 func testInvisibleReferences(t *testing.T, h *H) {
 	f := h.Flow("authz", "authorization")
 	p := h.Provider("p", f.UUID)
-	m := h.Mapping("m")
-	ep := h.Endpoint("desk", p.ID)
+	m, m2 := h.Mapping("m"), h.Mapping("m2")
+	f2 := h.Flow("authn", "authentication")
+	p4 := h.Provider("p4", f.UUID)
+	parent := h.createGroup(groupInput("parent"))
+	ep, ep2 := h.Endpoint("desk", p.ID), h.Endpoint("desk2", p.ID)
 	p2, p3 := h.Provider("p2", f.UUID), h.Provider("p3", f.UUID)
 	other, other2 := h.User("other"), h.User("other2")
 	grp := h.createGroup(groupInput("grp"))
@@ -40,6 +43,23 @@ func testInvisibleReferences(t *testing.T, h *H) {
 	}{
 		{"provider's flow", "authorization_flow", f.UUID, "authentik_flows.view_flow", f.UUID, func(n int) error {
 			_, err := h.S.Providers().Create(h.Ctx, ProviderInput("new-"+pk(int64(n)), f.UUID), a)
+			return err
+		}},
+		{"provider's authentication flow", "authentication_flow", f2.UUID, "authentik_flows.view_flow", f2.UUID, func(int) error {
+			_, err := h.S.Providers().Update(h.Ctx, p.ID, &racd.ProviderInput{AuthenticationFlow: racd.Some(Ref(f2.UUID))}, a)
+			return err
+		}},
+		{"endpoint's mappings", "property_mappings", m2.UUID, "authentik_providers_rac.view_racpropertymapping", m2.UUID, func(int) error {
+			_, err := h.S.Endpoints().Update(h.Ctx, ep, &racd.EndpointInput{PropertyMappings: racd.Some(Refs(m2.UUID))}, a)
+			return err
+		}},
+		{"application's provider", "provider", pk(p4.ID), "authentik_providers_rac.view_racprovider", pk(p4.ID), func(n int) error {
+			_, err := h.S.Applications().Create(h.Ctx, &racd.ApplicationInput{Name: racd.Some("app"), Slug: racd.Some("papp-" + pk(int64(n))),
+				Provider: racd.Some(ref(p4.ID))}, a)
+			return err
+		}},
+		{"group's parent", "parent", parent.UUID, "authentik_core.view_group", parent.UUID, func(n int) error {
+			_, err := h.S.Groups().Create(h.Ctx, &racd.GroupInput{Name: racd.Some("child-" + pk(int64(n))), Parent: racd.Some(Ref(parent.UUID))}, a)
 			return err
 		}},
 		{"provider's mappings", "property_mappings", m.UUID, "authentik_providers_rac.view_racpropertymapping", m.UUID, func(int) error {
@@ -78,8 +98,8 @@ func testInvisibleReferences(t *testing.T, h *H) {
 			_, err := h.S.Tokens().Create(h.Ctx, &racd.TokenInput{Identifier: racd.Some("t-" + pk(int64(n))), User: racd.Some(ref(other2)), Key: sealed(pk(int64(n)))}, a)
 			return err
 		}},
-		{"connection token's endpoint", "endpoint", ep, "authentik_providers_rac.view_endpoint", ep, func(int) error {
-			_, err := h.S.ConnectionTokens().Update(h.Ctx, ct.Token.UUID, &racd.ConnectionTokenInput{Endpoint: racd.Some(Ref(ep))}, a)
+		{"connection token's endpoint", "endpoint", ep2, "authentik_providers_rac.view_endpoint", ep2, func(int) error {
+			_, err := h.S.ConnectionTokens().Update(h.Ctx, ct.Token.UUID, &racd.ConnectionTokenInput{Endpoint: racd.Some(Ref(ep2))}, a)
 			return err
 		}},
 	}

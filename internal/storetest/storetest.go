@@ -49,6 +49,7 @@ func Sections() []Section {
 		{"Endpoints", endpointTests},
 		{"Identity", identityTests},
 		{"References", referenceTests},
+		{"Superusers", superuserTests},
 		{"ConnectionTokens", connectionTokenTests},
 		{"Gateway", gatewayTests},
 	}
@@ -93,8 +94,9 @@ type H struct {
 
 // Audit is the actor every change in the suite is made by.
 var Audit = racd.Audit{
-	User:    racd.UserRef{ID: 1, Username: "akadmin", Email: "root@example.com"},
-	Request: racd.RequestInfo{Method: "POST", Path: "/api/v3/test/", UserAgent: "storetest", ClientIP: "192.0.2.1", RequestID: "req-1"},
+	User:      racd.UserRef{ID: 1, Username: "akadmin", Email: "root@example.com"},
+	Request:   racd.RequestInfo{Method: "POST", Path: "/api/v3/test/", UserAgent: "storetest", ClientIP: "192.0.2.1", RequestID: "req-1"},
+	Superuser: true,
 }
 
 func (h *H) sql() SQL {
