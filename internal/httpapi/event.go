@@ -14,7 +14,9 @@ var events = &resource[*racd.Event, any, string, racd.EventQuery]{
 	order: []string{"created", "action", "app", "client_ip", "user"},
 	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.EventQuery, error) {
 		return racd.EventQuery{
-			ListQuery: lq, Action: strFilter(qv, "action"), Username: strFilter(qv, "username"),
+			// Any action text is a filter, newer authentik versions' actions
+			// included: they match no event racd records.
+			ListQuery: lq, Action: strFilter(qv, "action"), Actions: textsFilter(qv, "actions"), Username: strFilter(qv, "username"),
 			App: strFilter(qv, "context_model_app"), Model: strFilter(qv, "context_model_name"),
 			PK: strFilter(qv, "context_model_pk"), ClientIP: strFilter(qv, "client_ip"),
 		}, nil

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
@@ -268,6 +269,50 @@ func uuidFilter(qv url.Values, name string, fe *racd.FieldErrors) *string {
 	return &id
 }
 
+// timeFilter reads django-filter's IsoDateTimeFilter name and its __gt and __lt
+// lookups; a value that is not an ISO 8601 time is a 400.
+func timeFilter(qv url.Values, name string, fe *racd.FieldErrors) racd.TimeFilter {
+	one := func(key string) *time.Time {
+		v := strings.TrimSpace(lastValue(qv, key))
+		if v == "" {
+			return nil
+		}
+		t, ok := parseISOTime(v)
+		if !ok {
+			fe.Add(key, "Enter a valid date/time.")
+			return nil
+		}
+		return &t
+	}
+	return racd.TimeFilter{Exact: one(name), After: one(name + "__gt"), Before: one(name + "__lt")}
+}
+
+// textsFilter reads a repeated text filter (django-filter's multiple choice filters);
+// nil when absent, empty values skipped.
+func textsFilter(qv url.Values, name string) []string {
+	var out []string
+	for _, v := range qv[name] {
+		if v != "" {
+			out = append(out, cleanQueryValue(v))
+		}
+	}
+	return out
+}
+
+// uuidsFilter is textsFilter for UUIDs: a value that is not one is a 400.
+func uuidsFilter(qv url.Values, name string, fe *racd.FieldErrors) []string {
+	var out []string
+	for _, v := range textsFilter(qv, name) {
+		id, ok := racd.ParseUUID(v)
+		if !ok {
+			fe.Add(name, "“"+v+"” is not a valid UUID.")
+			return nil
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
 // intFilter reads an integer filter; a value that is not an integer is django-filter's
 // 400 "Enter a number.".
 func intFilter(qv url.Values, name string, fe *racd.FieldErrors) *int64 {
@@ -324,9 +369,13 @@ type pagination struct {
 	EndIndex   int `json:"end_index"`
 }
 
+// pageJSON is a page of a list: 2024.6's keys, then autocomplete, which clients read
+// from 2025.6 (authentik fills it for its enterprise query language only; racd has
+// none, so it is always {}).
 type pageJSON[T any] struct {
-	Pagination pagination `json:"pagination"`
-	Results    []T        `json:"results"`
+	Pagination   pagination     `json:"pagination"`
+	Results      []T            `json:"results"`
+	Autocomplete map[string]any `json:"autocomplete"`
 }
 
 // newPage builds the envelope for n results of page q out of count.
@@ -347,5 +396,5 @@ func newPage[T any](q racd.ListQuery, count int, results []T) pageJSON[T] {
 	if results == nil {
 		results = []T{}
 	}
-	return pageJSON[T]{Pagination: p, Results: results}
+	return pageJSON[T]{Pagination: p, Results: results, Autocomplete: map[string]any{}}
 }

@@ -40,10 +40,10 @@ type UserGroup struct {
 }
 
 // UserFields is the user serializer's field order.
-var UserFields = []string{"username", "name", "is_active", "last_login", "groups", "email", "attributes", "path", "type"}
+var UserFields = []string{"username", "name", "is_active", "last_login", "groups", "roles", "email", "attributes", "path", "type"}
 
 // UserOrderFields are the terms ?ordering= accepts on users.
-var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type"}
+var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type", "last_updated"}
 
 // Ref returns the user as events and used_by lists name it.
 func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
@@ -54,6 +54,7 @@ type UserInput struct {
 	Name       Opt[string] `field:"name" max:"4096"`
 	IsActive   Opt[bool]
 	Groups     Opt[[]Ref]
+	Roles      Opt[[]Ref]           // authentik 2025.12
 	Email      Opt[string]          `field:"email" max:"254"`
 	Attributes Opt[json.RawMessage] `field:"attributes" max:"65536"`
 	Path       Opt[string]          `field:"path" max:"500"`
@@ -64,7 +65,7 @@ type UserInput struct {
 
 // NewUser returns a user with authentik's defaults.
 func NewUser() *User {
-	return &User{IsActive: true, Path: "users", Type: "internal", Attributes: EmptyObject}
+	return &User{IsActive: true, Path: "users", Type: "internal", Attributes: EmptyObject, Roles: []string{}}
 }
 
 // Apply implements Input. The type rules differ between a new user and a stored one.
@@ -79,6 +80,9 @@ func (in *UserInput) Apply(u *User, create bool, errs *FieldErrors) {
 		for i, id := range ids {
 			u.Groups[i] = UserGroup{UUID: id}
 		}
+	}
+	if sent(errs, "roles", in.Roles) {
+		u.Roles = uniqueIDs(in.Roles.V)
 	}
 	if sent(errs, "email", in.Email) {
 		s := strings.TrimSpace(in.Email.V)
@@ -165,6 +169,22 @@ type UserQuery struct {
 	Path        *string
 	UUID        *string
 	IDs         []int64 // when non-nil, only these users
+	// Times filter on date_joined, last_updated and last_login (authentik 2025.6,
+	// 2026.8): each bound as given, nil for none.
+	DateJoined, LastUpdated, LastLogin TimeFilter
+	// LastLoginIsNull keeps users who never (true) or who did (false) sign in.
+	LastLoginIsNull *bool
+	// RoleNames and RoleUUIDs keep users given one of these roles directly
+	// (authentik 2025.12's roles_by_name, roles_by_pk); nil for no filter. A role the
+	// caller may not view (RoleVisible) matches no one.
+	RoleNames   []string
+	RoleUUIDs   []string
+	RoleVisible Visibility
+}
+
+// TimeFilter is django-filter's exact, greater-than and less-than lookups on a time.
+type TimeFilter struct {
+	Exact, After, Before *time.Time
 }
 
 // Group is an authentik group: members, roles (and so permissions), and an optional
@@ -246,8 +266,8 @@ type GroupQuery struct {
 	MemberIDs   []int64
 }
 
-// Role is an RBAC role: a named set of permissions held by the members of the groups
-// it is linked to.
+// Role is an RBAC role: a named set of permissions held by the users it is given to
+// and by the members of the groups it is linked to.
 type Role struct {
 	UUID string
 	Name string
@@ -268,6 +288,18 @@ type RoleInput struct {
 type RoleQuery struct {
 	ListQuery
 	GroupName *string
+	Name      *string // authentik 2025.10
+	// UserID keeps the roles given to that user directly, or with Inherited every
+	// role it holds; GroupUUID the roles of that group, or with Inherited also those
+	// of its ancestors (authentik 2025.12). A user or group the caller may not view
+	// holds none. ManagedIsNull and Managed: racd's roles are never managed.
+	UserID        *int64
+	UserVisible   Visibility
+	GroupUUID     *string
+	GroupVisible  Visibility
+	Inherited     bool
+	Managed       []string
+	ManagedIsNull *bool
 }
 
 // Apply implements Input.

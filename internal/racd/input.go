@@ -3,6 +3,8 @@ package racd
 import (
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Input is a create or update request for objects of type T (a pointer) after wire
@@ -136,4 +138,40 @@ func uniqueInts(refs []IntRef) []int64 {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
+}
+
+// maxMediaLength bounds an image reference: a flow's background, an application's icon.
+const maxMediaLength = 2048
+
+// MsgInvalidMedia refuses an image reference with white space or control characters.
+const MsgInvalidMedia = "Enter a valid URL or path."
+
+// applyMediaURL copies an image reference (a URL or a path; "" for none, which means
+// authentik's default): trimmed, at most maxMediaLength characters, and without white
+// space or control characters inside, since answers hand it to browsers as a URL.
+func applyMediaURL(errs *FieldErrors, field string, v Opt[string], dst *string) {
+	if !sent(errs, field, v) {
+		return
+	}
+	s := strings.TrimSpace(v.V)
+	switch {
+	case utf8.RuneCountInString(s) > maxMediaLength:
+		errs.Add(field, MsgMaxLength(maxMediaLength))
+	case strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }) >= 0:
+		errs.Add(field, MsgInvalidMedia)
+	default:
+		*dst = s
+	}
+}
+
+// themePlaceholder marks an image reference with a light and a dark variant.
+const themePlaceholder = "%(theme)s"
+
+// ThemedURLs returns the light and dark variants of an image reference holding
+// authentik's %(theme)s placeholder; ok is false for one without it.
+func ThemedURLs(ref string) (light, dark string, ok bool) {
+	if !strings.Contains(ref, themePlaceholder) {
+		return "", "", false
+	}
+	return strings.ReplaceAll(ref, themePlaceholder, "light"), strings.ReplaceAll(ref, themePlaceholder, "dark"), true
 }

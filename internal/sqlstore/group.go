@@ -66,20 +66,10 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 			g.Members[i].LastLogin = &t
 		}
 	}
-	var rs []struct {
-		PK   string `json:"pk"`
-		Name string `json:"name"`
-	}
-	if err := json.Unmarshal(roles, &rs); err != nil {
+	var err error
+	if g.RoleObjs, g.Roles, err = scanRoles(roles); err != nil {
 		return nil, fmt.Errorf("group %s: roles: %w", g.UUID, err)
 	}
-	g.RoleObjs = make([]racd.Role, len(rs))
-	g.Roles = make([]string, len(rs))
-	for i, r := range rs {
-		g.RoleObjs[i] = racd.Role{UUID: r.PK, Name: r.Name}
-		g.Roles[i] = r.PK
-	}
-	g.Roles = sortedCopy(g.Roles)
 	return &g, nil
 }
 

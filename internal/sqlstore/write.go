@@ -49,6 +49,9 @@ type writer[T object, I racd.Input[T]] struct {
 	returning func(obj T) any
 	// extra is the columns a new row gets beyond row (nil: none).
 	extra func(s *Store, in I) []col
+	// touch names a column set to the write's time on every create and update
+	// (a user's last_updated); "" for none.
+	touch string
 	links func(obj T) []link
 	// saved writes what else follows from the object (nil: nothing), as a on behalf of
 	// the caller; created says the object is new.
@@ -75,6 +78,9 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		cols := w.row(obj)
 		if w.extra != nil {
 			cols = append(cols, w.extra(s, in)...)
+		}
+		if w.touch != "" {
+			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
 		names, vals := make([]string, len(cols)), make([]string, len(cols))
 		b := &qb{d: s.d}
@@ -119,6 +125,9 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 			return err
 		}
 		cols := w.row(obj)
+		if w.touch != "" {
+			cols = append(cols, col{name: w.touch, v: micros(s.now())})
+		}
 		sets := make([]string, 0, len(cols))
 		b := &qb{d: s.d}
 		for _, cl := range cols {
