@@ -3,8 +3,9 @@
 // of racd's routes each client calls (and under which method name), which other paths
 // on those resources newer clients call, list filters, response keys, request members
 // and enum values, each with the versions where it appears. Everything is read from the
-// clients themselves (lib/ops.mjs, lib/models.mjs); racd's routes from
-// internal/httpapi/routes.go. Prints Markdown.
+// clients themselves (lib/ops.mjs, lib/models.mjs); racd's routes from its own OpenAPI
+// document, internal/httpapi/openapi.yaml (a Go test keeps it in step with the route
+// table both ways). Prints Markdown.
 //
 //   node diff.mjs            # the whole comparison
 import { readFileSync } from 'node:fs';
@@ -16,8 +17,21 @@ import { operationTable } from './lib/ops.mjs';
 const norm = (p) => p.replace(/\{[^}]+\}/g, '{}');
 
 function racdRoutes() {
-  const src = readFileSync(join(compatDir, '..', 'internal', 'httpapi', 'routes.go'), 'utf8');
-  return [...src.matchAll(/\{"(GET|POST|PUT|PATCH|DELETE)", "\/api\/v3(\/[^"]*)"/g)].map((m) => `${m[1]} ${norm(m[2])}`);
+  // The document's paths are two-space keys, their operations four-space method keys.
+  const src = readFileSync(join(compatDir, '..', 'internal', 'httpapi', 'openapi.yaml'), 'utf8');
+  const out = [];
+  let path = null;
+  for (const line of src.split('\n')) {
+    const p = /^  (\/[^:]*):\s*$/.exec(line);
+    if (p) {
+      path = p[1].startsWith('/api/v3/') ? p[1].slice('/api/v3'.length) : null;
+      continue;
+    }
+    if (/^\S/.test(line)) path = null;
+    const m = /^    (get|post|put|patch|delete):/.exec(line);
+    if (path && m) out.push(`${m[1].toUpperCase()} ${norm(path)}`);
+  }
+  return out;
 }
 
 const short = (c) => c.version.replace(/-\d{10}$/, '');

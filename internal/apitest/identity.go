@@ -39,7 +39,7 @@ func (e *Env) TokenFor(id int64, identifier string) string {
 // the object model/pk.
 func (e *Env) Grant(id int64, model, pk string, perms ...string) {
 	e.T.Helper()
-	e.MustAdmin(204, "POST", "/api/v3/rbac/permissions/assigned_by_users/"+strconv.FormatInt(id, 10)+"/assign/", assignBody(model, pk, perms))
+	e.MustAdmin(200, "POST", "/api/v3/rbac/permissions/assigned_by_users/"+strconv.FormatInt(id, 10)+"/assign/", assignBody(model, pk, perms))
 }
 
 // GrantThroughRole creates a role holding perms (on model/pk, or globally when model is
@@ -47,8 +47,17 @@ func (e *Env) Grant(id int64, model, pk string, perms ...string) {
 func (e *Env) GrantThroughRole(id int64, name, model, pk string, perms ...string) {
 	e.T.Helper()
 	role := e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": name + "-role"})["pk"].(string)
-	e.MustAdmin(204, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", assignBody(model, pk, perms))
+	e.MustAdmin(200, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", assignBody(model, pk, perms))
 	e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": name + "-group", "roles": []string{role}, "users": []int64{id}})
+}
+
+// GrantThroughDirectRole creates a role holding perms (on model/pk, or globally when
+// model is "") and gives it to user id directly (rbac/roles/{uuid}/add_user/).
+func (e *Env) GrantThroughDirectRole(id int64, name, model, pk string, perms ...string) {
+	e.T.Helper()
+	role := e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": name + "-direct-role"})["pk"].(string)
+	e.MustAdmin(200, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", assignBody(model, pk, perms))
+	e.MustAdmin(204, "POST", "/api/v3/rbac/roles/"+role+"/add_user/", map[string]any{"pk": id})
 }
 
 func assignBody(model, pk string, perms []string) map[string]any {

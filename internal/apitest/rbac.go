@@ -81,11 +81,14 @@ const (
 	ObjectView   = "object view"
 	ObjectChange = "object view+change"
 	RoleInGroup  = "view+change+delete through a group's role"
-	Superuser    = "superuser"
+	// RoleDirect holds the same through a role given to the user directly
+	// (rbac/roles/{uuid}/add_user/, authentik 2025.12).
+	RoleDirect = "view+change+delete through a role given directly"
+	Superuser  = "superuser"
 )
 
 // Callers lists every caller kind in the order the matrix runs them.
-var Callers = []string{Anonymous, NoPerms, GlobalView, GlobalAdd, ObjectView, ObjectChange, RoleInGroup, Superuser}
+var Callers = []string{Anonymous, NoPerms, GlobalView, GlobalAdd, ObjectView, ObjectChange, RoleInGroup, RoleDirect, Superuser}
 
 // Routes of the matrix, in the order they run for each caller (DELETE last).
 const (
@@ -175,6 +178,9 @@ func (r Resource) Expected(caller, route string) int {
 			return gone
 		}
 		return ok
+	}
+	if caller == RoleDirect { // a role counts the same however the user holds it
+		caller = RoleInGroup
 	}
 	view := map[string]string{GlobalView: "all", ObjectView: "one", ObjectChange: "one", RoleInGroup: "one", Superuser: "all"}[caller]
 	if r.OwnerOrView {
@@ -292,6 +298,8 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					e.Grant(userID, r.Model, visPK, perm("view"), perm("change"))
 				case RoleInGroup:
 					e.GrantThroughRole(userID, fmt.Sprintf("matrix-%d", ci), r.Model, visPK, perm("view"), perm("change"), perm("delete"))
+				case RoleDirect:
+					e.GrantThroughDirectRole(userID, fmt.Sprintf("matrix-%d", ci), r.Model, visPK, perm("view"), perm("change"), perm("delete"))
 				}
 			}
 			for _, route := range r.Routes() {
@@ -399,6 +407,9 @@ func checkListed(t *testing.T, r Resource, caller, visPK, otherPK, ownPK string,
 	has := map[string]bool{}
 	for _, o := range page.Results {
 		has[pkString(o["pk"])] = true
+	}
+	if caller == RoleDirect { // a role counts the same however the user holds it
+		caller = RoleInGroup
 	}
 	switch {
 	case r.OwnerOrView && caller != Superuser && caller != GlobalView:

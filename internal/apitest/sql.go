@@ -91,7 +91,7 @@ func (e *Env) InsertUser(username string, active bool) int64 {
 	e.T.Helper()
 	uuid, _ := racd.NewUUID(nil)
 	var id int64
-	e.QueryRow(`INSERT INTO users (uuid, username, name, is_active, date_joined) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+	e.QueryRow(`INSERT INTO users (uuid, username, name, is_active, date_joined, last_updated, password_change_date) VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id`,
 		[]any{uuid, username, username, active, time.Now().UnixMicro()}, &id)
 	return id
 }

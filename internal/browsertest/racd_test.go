@@ -119,7 +119,7 @@ func StartRacd(t *testing.T, backend string, o guacdtest.Options, extraEnv ...st
 }
 
 // API calls racd's API as the bootstrap superuser; it fails the test unless the
-// status is want, and returns the body as an object (nil when empty).
+// status is want, and returns the body as an object (nil when empty or a list).
 func (r *Racd) API(t *testing.T, want int, method, path string, body any) map[string]any {
 	t.Helper()
 	var rd io.Reader
@@ -150,10 +150,11 @@ func (r *Racd) API(t *testing.T, want int, method, path string, body any) map[st
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	var v any // an object, or a list (permission assign's answer), which callers skip
+	if err := json.Unmarshal(raw, &v); err != nil {
 		t.Fatalf("%s %s: %v\n%s", method, path, err, raw)
 	}
+	m, _ := v.(map[string]any)
 	return m
 }
 

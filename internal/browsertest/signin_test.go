@@ -35,7 +35,7 @@ func setupLibrary(t *testing.T, r *Racd) library {
 			"host": "10.0.0.9:3389", "auth_mode": "static", "maximum_connections": map[bool]int{true: 1, false: -1}[name == lib.limited]})["pk"]
 		for _, v := range lib.visible {
 			if v == name {
-				r.API(t, 204, "POST", fmt.Sprintf("/api/v3/rbac/permissions/assigned_by_users/%d/assign/", int64(u)), map[string]any{
+				r.API(t, 200, "POST", fmt.Sprintf("/api/v3/rbac/permissions/assigned_by_users/%d/assign/", int64(u)), map[string]any{
 					"permissions": []string{"authentik_providers_rac.view_endpoint"}, "model": "authentik_providers_rac.endpoint", "object_pk": ep})
 			}
 		}

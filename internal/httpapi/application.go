@@ -17,6 +17,8 @@ var applications = &resource[*racd.Application, *racd.ApplicationInput, string, 
 			ListQuery: f.lq, Name: f.str("name"), Slug: f.str("slug"), Group: f.str("group"),
 			MetaLaunchURL: f.str("meta_launch_url"), MetaDescription: f.str("meta_description"),
 			MetaPublisher: f.str("meta_publisher"),
+			// authentik 2024.8: only "true" (in any case) filters.
+			OnlyWithLaunchURL: strings.EqualFold(lastValue(f.qv, "only_with_launch_url"), "true"),
 		}
 	},
 	decode: func(f *form) *racd.ApplicationInput {
@@ -25,13 +27,14 @@ var applications = &resource[*racd.Application, *racd.ApplicationInput, string, 
 			BackchannelProviders: f.intRefs("backchannel_providers", 0), OpenInNewTab: f.boolean("open_in_new_tab", 0),
 			MetaLaunchURL: f.text("meta_launch_url", trim), MetaDescription: f.text("meta_description", trim),
 			MetaPublisher: f.text("meta_publisher", trim), PolicyEngineMode: f.choice("policy_engine_mode", 0),
-			Group: f.text("group", trim),
+			Group: f.text("group", trim), MetaIcon: f.text("meta_icon", 0), MetaHide: f.boolean("meta_hide", 0),
 		}
 	},
 	wire: func(c *call, a *racd.Application) applicationJSON { return toApplicationJSON(a, &c.p.User) },
 }
 
-// applicationJSON is authentik's Application, keys in the serializer's order.
+// applicationJSON is authentik's Application: 2024.6's keys in the serializer's
+// order, then the keys newer clients read.
 type applicationJSON struct {
 	PK                      string            `json:"pk"`
 	Name                    string            `json:"name"`
@@ -43,19 +46,27 @@ type applicationJSON struct {
 	LaunchURL               *string           `json:"launch_url"`
 	OpenInNewTab            bool              `json:"open_in_new_tab"`
 	MetaLaunchURL           string            `json:"meta_launch_url"`
-	MetaIcon                *string           `json:"meta_icon"`
-	MetaDescription         string            `json:"meta_description"`
-	MetaPublisher           string            `json:"meta_publisher"`
-	PolicyEngineMode        string            `json:"policy_engine_mode"`
-	Group                   string            `json:"group"`
+	// MetaIcon is "" without an icon: 2024.6's schema allows a string or null, and
+	// clients from 2025.12 a string only (authentik answers "" there too).
+	MetaIcon         string `json:"meta_icon"`
+	MetaDescription  string `json:"meta_description"`
+	MetaPublisher    string `json:"meta_publisher"`
+	PolicyEngineMode string `json:"policy_engine_mode"`
+	Group            string `json:"group"`
+	// From authentik 2025.12 (the icon's URLs) and 2026.8 (pbm_uuid, meta_hide).
+	MetaIconURL        *string        `json:"meta_icon_url"`
+	MetaIconThemedURLs *themedURLJSON `json:"meta_icon_themed_urls"`
+	PbmUUID            string         `json:"pbm_uuid"`
+	MetaHide           bool           `json:"meta_hide"`
 }
 
 func toApplicationJSON(a *racd.Application, u *racd.User) applicationJSON {
 	out := applicationJSON{
 		PK: a.UUID, Name: a.Name, Slug: a.Slug, BackchannelProviders: orEmpty(a.BackchannelProviders),
 		BackchannelProvidersObj: toProviderObjsJSON(a.BackchannelProviderObjs),
-		OpenInNewTab:            a.OpenInNewTab, MetaLaunchURL: a.MetaLaunchURL, MetaDescription: a.MetaDescription,
+		OpenInNewTab:            a.OpenInNewTab, MetaLaunchURL: a.MetaLaunchURL, MetaIcon: a.MetaIcon, MetaDescription: a.MetaDescription,
 		MetaPublisher: a.MetaPublisher, PolicyEngineMode: a.PolicyEngineMode, Group: a.Group,
+		MetaIconURL: optStr(a.MetaIcon), MetaIconThemedURLs: toThemedURLs(a.MetaIcon), PbmUUID: a.UUID, MetaHide: a.MetaHide,
 	}
 	if a.ProviderID != 0 {
 		id := a.ProviderID

@@ -124,10 +124,11 @@ func TestApplicationScenarios(t *testing.T) {
 				status: 201,
 				contains: []string{`"name":"Two"`, `"slug":"app2"`, fmt.Sprintf(`"provider":%d,"provider_obj":{"pk":%d,"name":"p3"`, p3, p3),
 					fmt.Sprintf(`"backchannel_providers":[%d]`, p3), `"launch_url":"https://akadmin.example.com/x"`, `"open_in_new_tab":true`,
-					`"meta_launch_url":"https://%(username)s.example.com/x","meta_icon":null,"meta_description":"d","meta_publisher":"pub","policy_engine_mode":"all","group":"g"}`,
+					`"meta_launch_url":"https://%(username)s.example.com/x","meta_icon":"","meta_description":"d","meta_publisher":"pub","policy_engine_mode":"all","group":"g",` +
+						`"meta_icon_url":null,"meta_icon_themed_urls":null,"pbm_uuid":"`, `","meta_hide":false}`,
 					`"assigned_application_slug":"app2","assigned_application_name":"Two","assigned_backchannel_application_slug":"app2"`}},
 			{name: "defaults", method: "POST", path: apps, body: `{"name":"Three","slug":"app3","provider":""}`, status: 201,
-				contains: []string{`"provider":null,"provider_obj":null,"backchannel_providers":[],"backchannel_providers_obj":[],"launch_url":null,"open_in_new_tab":false,"meta_launch_url":"","meta_icon":null,"meta_description":"","meta_publisher":"","policy_engine_mode":"any","group":""}`}},
+				contains: []string{`"provider":null,"provider_obj":null,"backchannel_providers":[],"backchannel_providers_obj":[],"launch_url":null,"open_in_new_tab":false,"meta_launch_url":"","meta_icon":"","meta_description":"","meta_publisher":"","policy_engine_mode":"any","group":"","meta_icon_url":null,"meta_icon_themed_urls":null,"pbm_uuid":"`}},
 			{name: "retrieve", method: "GET", path: apps + "app1/", status: 200,
 				contains: []string{`"slug":"app1"`, fmt.Sprintf(`"backchannel_providers":[%d],"backchannel_providers_obj":[{"pk":%d,"name":"p2"`, p2, p2)}},
 			{name: "unknown slug", method: "GET", path: apps + "nope/", status: 404, exact: `{"detail":"Not found."}`},

@@ -204,9 +204,9 @@ func TestPaginationScenarios(t *testing.T) {
 		f := apitest.New(t, backend).AddCallers()
 		f.Run(t, []apitest.Scenario{
 			{Name: "empty list exact", Method: "GET", Path: provPath, Status: 200,
-				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
+				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[],"autocomplete":{}}`},
 			{Name: "empty list page=last", Method: "GET", Path: provPath + "?page=last", Status: 200,
-				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`},
+				Want: `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[],"autocomplete":{}}`},
 			{Name: "empty list page=2", Method: "GET", Path: provPath + "?page=2", Status: 404, Want: bodyInvalidPage},
 		})
 		flow := f.Flow("authz", "authorization")

@@ -13,7 +13,9 @@ var events = &resource[*racd.Event, any, string, racd.EventQuery, eventJSON]{
 	order: []string{"created", "action", "app", "client_ip", "user"},
 	query: func(f *filters) racd.EventQuery {
 		return racd.EventQuery{
-			ListQuery: f.lq, Action: f.str("action"), Username: f.str("username"),
+			// Any action text is a filter, newer authentik versions' actions
+			// included: they match no event racd records.
+			ListQuery: f.lq, Action: f.str("action"), Actions: f.texts("actions"), Username: f.str("username"),
 			App: f.str("context_model_app"), Model: f.str("context_model_name"),
 			PK: f.str("context_model_pk"), ClientIP: f.str("client_ip"),
 		}

@@ -49,7 +49,7 @@ func TestEventsVisibility(t *testing.T) {
 		}
 
 		assign := fmt.Sprintf("/api/v3/rbac/permissions/assigned_by_users/%d/assign/", id)
-		e.MustAdmin(204, "POST", assign, map[string]any{
+		e.MustAdmin(200, "POST", assign, map[string]any{
 			"permissions": []string{"authentik_events.view_event"}, "model": "authentik_events.event", "object_pk": provEvent,
 		})
 		r := as("/api/v3/events/events/")
@@ -67,7 +67,7 @@ func TestEventsVisibility(t *testing.T) {
 			t.Errorf("retrieve other event: %d %s", r.Status, r.Body)
 		}
 
-		e.MustAdmin(204, "POST", assign, map[string]any{"permissions": []string{"authentik_events.view_event"}})
+		e.MustAdmin(200, "POST", assign, map[string]any{"permissions": []string{"authentik_events.view_event"}})
 		r = as("/api/v3/events/events/?page_size=1000")
 		if r.Status != 200 {
 			t.Fatalf("list with global view_event: %d %s", r.Status, r.Body)

@@ -140,7 +140,7 @@ func TestEventScenarios(t *testing.T) {
 					eventCheck("model_created", "authentik_flows", "flow", "evf", "Flow EvF (evf)", "POST", flowPath,
 						`{"name":{"new_value":"EvF"},"slug":{"new_value":"evf"},"title":{"new_value":"T"},"designation":{"new_value":"recovery"},`+
 							`"policy_engine_mode":{"new_value":"any"},"compatibility_mode":{"new_value":false},"layout":{"new_value":"stacked"},`+
-							`"denied_action":{"new_value":"message_continue"},"authentication":{"new_value":"none"}}`)(t, f, r)
+							`"denied_action":{"new_value":"message_continue"},"authentication":{"new_value":"none"},"background":{"new_value":""}}`)(t, f, r)
 				}},
 			{Name: "patch flow", Header: ua, Method: "PATCH", Path: flowPath + "evf/", Body: `{"title":"T2"}`, Status: 200,
 				Check: eventCheck("model_updated", "authentik_flows", "flow", "evf", "Flow EvF (evf)", "PATCH", flowPath+"evf/", `{"title":{"previous_value":"T","new_value":"T2"}}`)},
@@ -162,7 +162,8 @@ func TestEventScenarios(t *testing.T) {
 						`{"name":{"previous_value":"Flow authz","new_value":null},"slug":{"previous_value":"authz","new_value":null},"title":{"previous_value":"Title authz","new_value":null},`+
 							`"designation":{"previous_value":"authorization","new_value":null},"policy_engine_mode":{"previous_value":"any","new_value":null},`+
 							`"compatibility_mode":{"previous_value":false,"new_value":null},"layout":{"previous_value":"stacked","new_value":null},`+
-							`"denied_action":{"previous_value":"message_continue","new_value":null},"authentication":{"previous_value":"none","new_value":null}}`)(t, f, r)
+							`"denied_action":{"previous_value":"message_continue","new_value":null},"authentication":{"previous_value":"none","new_value":null},`+
+							`"background":{"previous_value":"","new_value":null}}`)(t, f, r)
 					e := findEvent(t, f, "model_deleted", prov, rac, f.Vars["p1"])
 					if req := e.Context["http_request"].(map[string]any); req["path"] != flowPath+"authz/" {
 						t.Errorf("cascaded delete's request %v", req)

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -118,6 +119,48 @@ func (f *filters) ints(name string) []int64 {
 			return nil
 		}
 		out = append(out, n)
+	}
+	return out
+}
+
+// time reads django-filter's IsoDateTimeFilter name and its __gt and __lt lookups; a
+// value that is not an ISO 8601 time is a 400.
+func (f *filters) time(name string) racd.TimeFilter {
+	one := func(key string) *time.Time {
+		v := strings.TrimSpace(lastValue(f.qv, key))
+		if v == "" {
+			return nil
+		}
+		t, ok := parseISOTime(v)
+		if !ok {
+			f.errs.Add(key, "Enter a valid date/time.")
+			return nil
+		}
+		return &t
+	}
+	return racd.TimeFilter{Exact: one(name), After: one(name + "__gt"), Before: one(name + "__lt")}
+}
+
+// texts reads a repeated text filter (django-filter's multiple choice filters); nil
+// when absent, empty values skipped.
+func (f *filters) texts(name string) []string {
+	out := f.strs(name)
+	for i, v := range out {
+		out[i] = cleanQueryValue(v)
+	}
+	return out
+}
+
+// uuids is texts for UUIDs: a value that is not one is a 400.
+func (f *filters) uuids(name string) []string {
+	var out []string
+	for _, v := range f.texts(name) {
+		id, ok := racd.ParseUUID(v)
+		if !ok {
+			f.errs.Add(name, "“"+v+"” is not a valid UUID.")
+			return nil
+		}
+		out = append(out, id)
 	}
 	return out
 }

@@ -1,10 +1,9 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -25,7 +24,7 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, g
 	},
 	// A write answers with the members; a read only unless ?include_users= says not.
 	wire: func(c *call, g *racd.Group) groupJSON {
-		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeUsers(c.query()))
+		return toGroupJSON(c, g, c.r.Method != http.MethodGet || includeFlag(c.query(), "include_users", true))
 	},
 	// Who may set a group's superuser flag, parent, members and roles, or change a
 	// group that makes superusers, is the store's rule (racd.ErrForbidden).
@@ -81,17 +80,15 @@ func toGroupJSON(c *call, g *racd.Group, includeUsers bool) groupJSON {
 	return out
 }
 
-// includeUsers reads ?include_users= (default true; only "true" in any case keeps it).
-func includeUsers(qv url.Values) bool {
-	v, ok := qv["include_users"]
-	return !ok || len(v) == 0 || strings.EqualFold(v[len(v)-1], "true")
-}
+// memberChange is the store's SetGroupMember or SetRoleHolder.
+type memberChange func(st racd.Store, ctx context.Context, key string, userID int64, m racd.Membership, a racd.Audit) error
 
-// setGroupMember answers add_user (racd.Join) and remove_user (racd.Leave) of a
-// group. authentik lets holders of add_user_to_group / remove_user_from_group do it;
-// racd superusers only (membership decides permissions). 204; 404 when the user does
-// not exist.
-func setGroupMember(m racd.Membership) func(s *Server, c *call) error {
+// setMember answers add_user (racd.Join) and remove_user (racd.Leave) of a group
+// (SetGroupMember) or, from authentik 2025.12, of a role (SetRoleHolder): body
+// {"pk": <user id>}, 204; 404 when the user does not exist. authentik lets holders of
+// add_user_to_group / remove_user_from_group, or of change_role, do it; racd
+// superusers only (membership and roles decide permissions).
+func setMember(change memberChange, m racd.Membership) func(s *Server, c *call) error {
 	return func(s *Server, c *call) error {
 		if !c.p.Superuser {
 			return errForbidden
@@ -104,7 +101,7 @@ func setGroupMember(m racd.Membership) func(s *Server, c *call) error {
 		if err := f.errs.Err(); err != nil {
 			return err
 		}
-		if err := s.store.SetGroupMember(c.ctx, c.target.pk, pk.V, m, c.audit()); err != nil {
+		if err := change(s.store, c.ctx, c.target.pk, pk.V, m, c.audit()); err != nil {
 			return err
 		}
 		s.auth.clear()

@@ -112,7 +112,7 @@ func TestRoleThroughParentGroup(t *testing.T) {
 		p := pkOf(e.Provider(map[string]any{"name": "p", "authorization_flow": flow}))
 		uid, key := e.User("child-member")
 		role := e.MustAdmin(201, "POST", "/api/v3/rbac/roles/", map[string]any{"name": "r"})["pk"].(string)
-		e.MustAdmin(204, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", map[string]any{"permissions": []string{"view_racprovider"}, "model": "authentik_providers_rac.racprovider", "object_pk": p})
+		e.MustAdmin(200, "POST", "/api/v3/rbac/permissions/assigned_by_roles/"+role+"/assign/", map[string]any{"permissions": []string{"view_racprovider"}, "model": "authentik_providers_rac.racprovider", "object_pk": p})
 		parent := e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": "parent", "roles": []string{role}})["pk"].(string)
 		e.MustAdmin(201, "POST", "/api/v3/core/groups/", map[string]any{"name": "child", "parent": parent, "users": []int64{uid}})
 		if r := e.As(key, "GET", "/api/v3/providers/rac/"+p+"/", nil); r.Status != 200 {
@@ -235,13 +235,13 @@ func TestPermissionAssignment(t *testing.T) {
 			{"unknown user", adm, "POST", "/api/v3/rbac/permissions/assigned_by_users/999/assign/", `{"permissions":["authentik_providers_rac.view_racprovider"]}`, 404, `{"detail":"Not found."}`, ""},
 			{"unknown role", adm, "POST", "/api/v3/rbac/permissions/assigned_by_roles/" + missingUUID + "/assign/", `{"permissions":["authentik_providers_rac.view_racprovider"]}`, 404, `{"detail":"Not found."}`, ""},
 			{"before: no access", key, "GET", "/api/v3/providers/rac/" + p + "/", "", 403, "", ""},
-			{"assign on the object", adm, "POST", assign, `{"permissions":["view_racprovider"],"model":"authentik_providers_rac.racprovider","object_pk":"0` + p + `"}`, 204, "", ""},
+			{"assign on the object", adm, "POST", assign, `{"permissions":["view_racprovider"],"model":"authentik_providers_rac.racprovider","object_pk":"0` + p + `"}`, 200, `[{"id":"authentik_providers_rac.view_racprovider:` + p + `"}]`, ""},
 			{"after: access", key, "GET", "/api/v3/providers/rac/" + p + "/", "", 200, "", ""},
-			{"assign twice is fine", adm, "POST", assign, `{"permissions":["view_racprovider"],"model":"authentik_providers_rac.racprovider","object_pk":"` + p + `"}`, 204, "", ""},
+			{"assign twice is fine", adm, "POST", assign, `{"permissions":["view_racprovider"],"model":"authentik_providers_rac.racprovider","object_pk":"` + p + `"}`, 200, `[{"id":"authentik_providers_rac.view_racprovider:` + p + `"}]`, ""},
 			{"unassign is PATCH", adm, "POST", unassign, `{"permissions":["view_racprovider"]}`, 405, "", ""},
 			{"unassign", adm, "PATCH", unassign, `{"permissions":["view_racprovider"],"model":"authentik_providers_rac.racprovider","object_pk":"` + p + `"}`, 204, "", ""},
 			{"after unassign", key, "GET", "/api/v3/providers/rac/" + p + "/", "", 403, "", ""},
-			{"role assign globally", adm, "POST", "/api/v3/rbac/permissions/assigned_by_roles/" + role + "/assign/", `{"permissions":["authentik_providers_rac.add_racprovider"]}`, 204, "", ""},
+			{"role assign globally", adm, "POST", "/api/v3/rbac/permissions/assigned_by_roles/" + role + "/assign/", `{"permissions":["authentik_providers_rac.add_racprovider","authentik_providers_rac.view_racprovider"]}`, 200, `[{"id":"authentik_providers_rac.add_racprovider"},{"id":"authentik_providers_rac.view_racprovider"}]`, ""},
 			{"role unassign", adm, "PATCH", "/api/v3/rbac/permissions/assigned_by_roles/" + role + "/unassign/", `{"permissions":["authentik_providers_rac.add_racprovider"]}`, 204, "", ""},
 		})
 	})

@@ -231,9 +231,13 @@ type pagination struct {
 	EndIndex   int `json:"end_index"`
 }
 
+// pageJSON is a page of a list: 2024.6's keys, then autocomplete, which clients read
+// from 2025.6 (authentik fills it for its enterprise query language only; racd has
+// none, so it is always {}).
 type pageJSON[T any] struct {
-	Pagination pagination `json:"pagination"`
-	Results    []T        `json:"results"`
+	Pagination   pagination     `json:"pagination"`
+	Results      []T            `json:"results"`
+	Autocomplete map[string]any `json:"autocomplete"`
 }
 
 // newPage builds the envelope for n results of page q out of count.
@@ -254,5 +258,5 @@ func newPage[T any](q racd.ListQuery, count int, results []T) pageJSON[T] {
 	if results == nil {
 		results = []T{}
 	}
-	return pageJSON[T]{Pagination: p, Results: results}
+	return pageJSON[T]{Pagination: p, Results: results, Autocomplete: map[string]any{}}
 }

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 
 	"github.com/racd/racd/internal/authz"
@@ -112,9 +113,12 @@ func holder[T object, I any, K comparable, Q any, W any](r *resource[T, I, K, Q,
 	}
 }
 
-// changePermissions answers assign/ and unassign/ of a holder. Its routes admit
-// superusers only.
-func changePermissions(change grantChange, holder func(s *Server, c *call) (racd.PermissionHolder, error)) func(s *Server, c *call) error {
+// changePermissions answers assign/ (assign: true) and unassign/ of a holder. Its
+// routes admit superusers only. unassign/ answers 204. assign/ answers 200 with one
+// {"id"} per permission assigned, as authentik does from 2024.8: 2024.6 answered 204
+// (its clients ignore the body), and newer clients fail on an empty one. It is the one
+// place racd's answer departs from authentik 2024.6's document.
+func changePermissions(change grantChange, assign bool, holder func(s *Server, c *call) (racd.PermissionHolder, error)) func(s *Server, c *call) error {
 	return func(s *Server, c *call) error {
 		h, err := holder(s, c)
 		if err != nil {
@@ -128,6 +132,18 @@ func changePermissions(change grantChange, holder func(s *Server, c *call) (racd
 			return err
 		}
 		s.auth.clear()
-		return noContent(c)
+		if !assign {
+			return noContent(c)
+		}
+		out := make([]assignResultJSON, len(pa.perms))
+		for i, p := range pa.perms {
+			out[i] = assignResultJSON{ID: racd.GrantID(p, pa.objectPK)}
+		}
+		return s.writeJSON(c, http.StatusOK, out)
 	}
+}
+
+// assignResultJSON is authentik's PermissionAssignResult.
+type assignResultJSON struct {
+	ID string `json:"id"`
 }

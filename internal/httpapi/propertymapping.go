@@ -7,9 +7,12 @@ import (
 	"github.com/racd/racd/internal/racd"
 )
 
-// mappings is /api/v3/propertymappings/rac/, by UUID.
+// mappings is /api/v3/propertymappings/rac/, by UUID, and the same resource again at
+// /api/v3/propertymappings/provider/rac/, where authentik's clients call it from
+// 2024.8 (the npm client 2024.6.4 already does).
 var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery, mappingJSON]{
-	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", param: "pm_uuid", key: uuidKey, keyIsPK: true,
+	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", also: []string{"/api/v3/propertymappings/provider/rac/"},
+	param: "pm_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.PropertyMappings),
 	order: racd.PropertyMappingOrderFields,
 	query: func(f *filters) racd.PropertyMappingQuery {

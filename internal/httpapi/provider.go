@@ -18,9 +18,8 @@ var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.Provi
 	wire:   func(_ *call, p *racd.Provider) providerJSON { return toProviderJSON(p) },
 }
 
-// providerObjJSON is authentik's Provider (the base serializer), as applications,
-// outposts, endpoints and connection tokens embed providers.
-type providerObjJSON struct {
+// providerBaseJSON holds the keys every kind of provider shares, in authentik's order.
+type providerBaseJSON struct {
 	PK                                 int64    `json:"pk"`
 	Name                               string   `json:"name"`
 	AuthenticationFlow                 *string  `json:"authentication_flow"`
@@ -36,10 +35,21 @@ type providerObjJSON struct {
 	MetaModelName                      string   `json:"meta_model_name"`
 }
 
-// providerJSON is authentik's RACProvider: the base keys, then its own, in the
-// schema's order.
+// providerObjJSON is authentik's Provider (the base serializer), as applications and
+// outposts embed providers: the shared keys, then invalidation_flow, which this model
+// requires from 2024.10. A RAC provider has no invalidation flow: "" (as the
+// assigned_* keys are "" when there is no application; clients from 2024.10 to
+// 2025.12 require a string there).
+type providerObjJSON struct {
+	providerBaseJSON
+	InvalidationFlow string `json:"invalidation_flow"`
+}
+
+// providerJSON is authentik's RACProvider (also as endpoints and connection tokens
+// embed it): the shared keys, then its own, in the schema's order. Its schema never
+// gained invalidation_flow.
 type providerJSON struct {
-	providerObjJSON
+	providerBaseJSON
 	Settings                json.RawMessage `json:"settings"`
 	OutpostSet              []string        `json:"outpost_set"`
 	ConnectionExpiry        string          `json:"connection_expiry"`
@@ -49,9 +59,9 @@ type providerJSON struct {
 // providerModelName is a provider's meta_model_name, built once: lists render it per row.
 var providerModelName = racd.ProviderModel.String()
 
-func toProviderObjJSON(p *racd.Provider) providerObjJSON {
+func toProviderBaseJSON(p *racd.Provider) providerBaseJSON {
 	m := racd.ProviderModel
-	return providerObjJSON{
+	return providerBaseJSON{
 		PK: p.ID, Name: p.Name, AuthenticationFlow: optStr(p.AuthenticationFlow), AuthorizationFlow: p.AuthorizationFlow,
 		PropertyMappings: orEmpty(p.PropertyMappings), Component: "ak-provider-rac-form",
 		AssignedApplicationSlug: p.Application.Slug, AssignedApplicationName: p.Application.Name,
@@ -59,6 +69,10 @@ func toProviderObjJSON(p *racd.Provider) providerObjJSON {
 		AssignedBackchannelApplicationName: p.BackchannelApplication.Name,
 		VerboseName:                        m.Verbose, VerboseNamePlural: m.VerbosePlural, MetaModelName: providerModelName,
 	}
+}
+
+func toProviderObjJSON(p *racd.Provider) providerObjJSON {
+	return providerObjJSON{providerBaseJSON: toProviderBaseJSON(p)}
 }
 
 func toProviderObjsJSON(ps []*racd.Provider) []providerObjJSON {
@@ -70,7 +84,7 @@ func toProviderObjsJSON(ps []*racd.Provider) []providerObjJSON {
 }
 
 func toProviderJSON(p *racd.Provider) providerJSON {
-	return providerJSON{providerObjJSON: toProviderObjJSON(p), Settings: objectOrEmpty(p.Settings), OutpostSet: orEmpty(p.Outposts),
+	return providerJSON{providerBaseJSON: toProviderBaseJSON(p), Settings: objectOrEmpty(p.Settings), OutpostSet: orEmpty(p.Outposts),
 		ConnectionExpiry: p.ConnectionExpiry, DeleteTokenOnDisconnect: p.DeleteTokenOnDisconnect}
 }
 

@@ -45,7 +45,7 @@ func TestProviderObjectExact(t *testing.T) {
 		f.Run(t, []apitest.Scenario{
 			{Name: "retrieve", Method: "GET", Path: provPath + "{p1}/", Status: 200, Want: want},
 			{Name: "list", Method: "GET", Path: provPath, Status: 200,
-				Want: `{"pagination":{"next":0,"previous":0,"count":1,"current":1,"total_pages":1,"start_index":1,"end_index":1},"results":[` + want + `]}`},
+				Want: `{"pagination":{"next":0,"previous":0,"count":1,"current":1,"total_pages":1,"start_index":1,"end_index":1},"results":[` + want + `],"autocomplete":{}}`},
 			{Name: "key order", Method: "GET", Path: provPath + "{p1}/", Status: 200, Check: func(t *testing.T, f *apitest.Env, r *apitest.Resp) {
 				got := apitest.KeyOrder(t, r.Body)
 				wantKeys := []string{"pk", "name", "authentication_flow", "authorization_flow", "property_mappings", "component",

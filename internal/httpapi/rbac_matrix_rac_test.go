@@ -181,6 +181,7 @@ func TestRBACMatrixLaunch(t *testing.T) {
 		apitest.ObjectView:   {201, 404, 404, 400, 404},
 		apitest.ObjectChange: {201, 404, 404, 400, 404},
 		apitest.RoleInGroup:  {201, 404, 404, 400, 404},
+		apitest.RoleDirect:   {201, 404, 404, 400, 404},
 		apitest.Superuser:    {201, 201, 404, 400, 400},
 	}
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
@@ -214,6 +215,8 @@ func TestRBACMatrixLaunch(t *testing.T) {
 						e.Grant(id, model, vis, view, "authentik_providers_rac.change_endpoint")
 					case apitest.RoleInGroup:
 						e.GrantThroughRole(id, fmt.Sprintf("launch-%d", ci), model, vis, view, "authentik_providers_rac.change_endpoint", "authentik_providers_rac.delete_endpoint")
+					case apitest.RoleDirect:
+						e.GrantThroughDirectRole(id, fmt.Sprintf("launch-%d", ci), model, vis, view, "authentik_providers_rac.change_endpoint", "authentik_providers_rac.delete_endpoint")
 					}
 				}
 				for i, ep := range []string{vis, other, missingUUID, vis, other} {

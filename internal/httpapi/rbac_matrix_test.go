@@ -79,6 +79,21 @@ func matrixResources() []apitest.Resource {
 			},
 		},
 		{
+			// The same resource at the path authentik's clients use from 2024.8.
+			Name: "property mappings at provider/rac", InvalidPatch: map[string]any{"name": ""}, Model: "authentik_providers_rac.racpropertymapping",
+			ListPath: "/api/v3/propertymappings/provider/rac/", DetailPath: detail("/api/v3/propertymappings/provider/rac/"), MissingKey: missingUUID,
+			Seed: func(e *apitest.Env, n int) (string, string) {
+				pk := e.Mapping(fmt.Sprintf("m%d", n), nil)
+				return pk, pk
+			},
+			CreateBody: func(e *apitest.Env, n int) any {
+				return map[string]any{"name": fmt.Sprintf("m%d", n), "static_settings": map[string]any{}}
+			},
+			UpdateBody: func(e *apitest.Env, key string, n int) any {
+				return map[string]any{"name": fmt.Sprintf("m%d", n), "static_settings": map[string]any{"a": "b"}}
+			},
+		},
+		{
 			Name: "users", InvalidPatch: map[string]any{"username": ""}, Model: "authentik_core.user",
 			ListPath: "/api/v3/core/users/", DetailPath: detail("/api/v3/core/users/"), MissingKey: "999999",
 			Seed: func(e *apitest.Env, n int) (string, string) {

@@ -20,6 +20,10 @@ type object interface{ Ref() racd.ObjectRef }
 type resource[T object, I any, K comparable, Q any, W any] struct {
 	model racd.Model
 	path  string // the collection's path, e.g. /api/v3/providers/rac/
+	// also lists further collection paths that serve the same routes, with the same
+	// handlers and permissions: where newer authentik versions moved a resource, and
+	// racd answers at both places.
+	also  []string
 	param string // the detail path's parameter, e.g. id
 	// key parses the path parameter; false is a 404 (no object can have that key).
 	// keyIsPK: the key is the primary key, so a permission check needs no read.
@@ -54,16 +58,26 @@ type resource[T object, I any, K comparable, Q any, W any] struct {
 	changesAccess bool
 }
 
-// routes returns the resource's routes, in the route table's order.
+// routes returns the resource's routes, in the route table's order: those of path,
+// then the same again under each path of also.
 func (r *resource[T, I, K, Q, W]) routes() []*route {
-	one := r.path + "{" + r.param + "}/"
+	var out []*route
+	for _, path := range append([]string{r.path}, r.also...) {
+		out = append(out, r.routesAt(path)...)
+	}
+	return out
+}
+
+// routesAt returns the resource's routes under the collection path.
+func (r *resource[T, I, K, Q, W]) routesAt(path string) []*route {
+	one := path + "{" + r.param + "}/"
 	collectionRule := anyone
 	if r.rule == byPermission {
 		collectionRule = byPermission
 	}
-	out := []*route{{"GET", r.path, collection, perm{model: r.model, action: racd.PermView, rule: collectionRule}, r.list}}
+	out := []*route{{"GET", path, collection, perm{model: r.model, action: racd.PermView, rule: collectionRule}, r.list}}
 	if r.decode != nil && !r.noCreate {
-		out = append(out, &route{"POST", r.path, collection, perm{model: r.model, action: racd.PermAdd, rule: collectionRule}, r.create})
+		out = append(out, &route{"POST", path, collection, perm{model: r.model, action: racd.PermAdd, rule: collectionRule}, r.create})
 	}
 	out = append(out, &route{"GET", one, detail, r.perm(racd.PermView), r.retrieve})
 	if r.decode != nil {

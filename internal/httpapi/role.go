@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"strings"
+
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -11,7 +13,19 @@ var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJ
 	store: storeOf(racd.Store.Roles),
 	order: []string{"pk", "name"},
 	query: func(f *filters) racd.RoleQuery {
-		return racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name")}
+		q := racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name"),
+			// authentik 2025.10 to 2026.8: name; users and groups (ak_groups in
+			// 2025.12), with inherited; managed.
+			Name: f.str("name"), UserID: f.int("users"), GroupUUID: f.uuid("groups"),
+			Inherited: strings.EqualFold(lastValue(f.qv, "inherited"), "true"),
+			Managed:   f.texts("managed"), ManagedIsNull: f.boolean("managed__isnull"),
+			UserVisible:  f.c.p.Visibility(racd.UserModel.Perm(racd.PermView)),
+			GroupVisible: f.c.p.Visibility(racd.GroupModel.Perm(racd.PermView)),
+		}
+		if q.GroupUUID == nil {
+			q.GroupUUID = f.uuid("ak_groups")
+		}
+		return q
 	},
 	decode:        func(f *form) *racd.RoleInput { return &racd.RoleInput{Name: f.text("name", required|trim)} },
 	wire:          func(_ *call, r *racd.Role) roleJSON { return roleJSON{PK: r.UUID, Name: r.Name} },
@@ -22,4 +36,13 @@ var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJ
 type roleJSON struct {
 	PK   string `json:"pk"`
 	Name string `json:"name"`
+}
+
+// toRolesJSON renders roles, [] for none.
+func toRolesJSON(rs []racd.Role) []roleJSON {
+	out := make([]roleJSON, len(rs))
+	for i, r := range rs {
+		out[i] = roleJSON{PK: r.UUID, Name: r.Name}
+	}
+	return out
 }

@@ -16,13 +16,16 @@ func routeTable() []*route {
 		{"GET", "/api/v3/schema/", public, open, schema},
 
 		{"GET", "/api/v3/core/users/me/", collection, open, usersMe},
-		{"POST", "/api/v3/core/groups/{group_uuid}/add_user/", detail, groups.perm(racd.PermView), setGroupMember(racd.Join)},
-		{"POST", "/api/v3/core/groups/{group_uuid}/remove_user/", detail, groups.perm(racd.PermView), setGroupMember(racd.Leave)},
+		{"POST", "/api/v3/core/groups/{group_uuid}/add_user/", detail, groups.perm(racd.PermView), setMember(racd.Store.SetGroupMember, racd.Join)},
+		{"POST", "/api/v3/core/groups/{group_uuid}/remove_user/", detail, groups.perm(racd.PermView), setMember(racd.Store.SetGroupMember, racd.Leave)},
+		// authentik 2025.12: a role given to a user directly.
+		{"POST", "/api/v3/rbac/roles/{uuid}/add_user/", detail, roles.perm(racd.PermView), setMember(racd.Store.SetRoleHolder, racd.Join)},
+		{"POST", "/api/v3/rbac/roles/{uuid}/remove_user/", detail, roles.perm(racd.PermView), setMember(racd.Store.SetRoleHolder, racd.Leave)},
 		{"GET", "/api/v3/core/tokens/{identifier}/view_key/", detail, tokens.perm(racd.PermView), viewTokenKey},
-		{"POST", "/api/v3/rbac/permissions/assigned_by_users/{id}/assign/", detail, superuser, changePermissions(racd.Store.AssignPermissions, userHolder)},
-		{"PATCH", "/api/v3/rbac/permissions/assigned_by_users/{id}/unassign/", detail, superuser, changePermissions(racd.Store.UnassignPermissions, userHolder)},
-		{"POST", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/assign/", detail, superuser, changePermissions(racd.Store.AssignPermissions, roleHolder)},
-		{"PATCH", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/", detail, superuser, changePermissions(racd.Store.UnassignPermissions, roleHolder)},
+		{"POST", "/api/v3/rbac/permissions/assigned_by_users/{id}/assign/", detail, superuser, changePermissions(racd.Store.AssignPermissions, true, userHolder)},
+		{"PATCH", "/api/v3/rbac/permissions/assigned_by_users/{id}/unassign/", detail, superuser, changePermissions(racd.Store.UnassignPermissions, false, userHolder)},
+		{"POST", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/assign/", detail, superuser, changePermissions(racd.Store.AssignPermissions, true, roleHolder)},
+		{"PATCH", "/api/v3/rbac/permissions/assigned_by_roles/{uuid}/unassign/", detail, superuser, changePermissions(racd.Store.UnassignPermissions, false, roleHolder)},
 		{"GET", "/api/v3/outposts/instances/default_settings/", collection, perm{model: racd.OutpostModel, action: racd.PermView}, outpostDefaultSettings},
 		// The launch is an action on the endpoint its handler finds (SPEC §4).
 		{"POST", "/api/v3/rac/endpoints/{pbm_uuid}/launch/", detail, perm{model: racd.EndpointModel, action: racd.PermView}, launchEndpoint},

@@ -169,13 +169,31 @@ var authentikDoc = sync.OnceValues(func() (*openapi3.T, error) {
 })
 
 // differs is the extension that marks a deliberate difference from authentik's schema
-// (its value says why); the shape comparison accepts a looser racd schema there.
+// (its value says why); the shape comparison accepts a looser racd schema there, and a
+// response marked with it may answer a status authentik 2024.6 does not document.
 const differs = "x-racd-differs"
+
+// The extensions that mark additions from newer authentik versions, which racd serves
+// beside 2024.6's API (README, "Clients"). Their value is the authentik version that
+// introduced them.
+//   - since, on an operation authentik 2024.6 lacks; like then names the 2024.6
+//     operation (operationId) whose parameters and shapes it must have, if any;
+//   - since, on a property 2024.6's schema lacks: an added key (racd always sends
+//     added response keys, so it may list them as required);
+//   - newerValues, on an enum: values newer versions accept in requests (answers keep
+//     emitting only 2024.6's values, so no response schema may carry it).
+const (
+	since       = "x-racd-since"
+	like        = "x-racd-like"
+	newerValues = "x-racd-newer-values"
+)
 
 // TestOpenAPIMatchesAuthentik compares every operation racd documents under /api/v3/
 // with authentik's: same operationId, same success statuses, query parameters authentik
 // knows, and for request bodies and success responses the same shape (property names,
-// required keys, types, formats, nullability, enums) all the way down.
+// required keys, types, formats, nullability, enums) all the way down. Additions from
+// newer authentik versions pass as additions when marked (since, like, newerValues),
+// and everything 2024.6 has must still be there, unchanged.
 func TestOpenAPIMatchesAuthentik(t *testing.T) {
 	doc := loadRacdDoc(t)
 	ak, err := authentikDoc()
@@ -183,11 +201,13 @@ func TestOpenAPIMatchesAuthentik(t *testing.T) {
 		t.Fatalf("authentik's OpenAPI document: %v", err)
 	}
 	akOps := map[string]*openapi3.Operation{}
+	akByID := map[string]*openapi3.Operation{}
 	for key, op := range docOperations(ak) {
 		method, path, _ := strings.Cut(key, " ")
 		akOps[method+" "+normPath("/api/v3"+path)] = op
+		akByID[op.OperationID] = op
 	}
-	compared := 0
+	compared, added := 0, 0
 	for key, op := range docOperations(doc) {
 		method, path, _ := strings.Cut(key, " ")
 		if !strings.HasPrefix(path, "/api/v3/") {
@@ -195,15 +215,27 @@ func TestOpenAPIMatchesAuthentik(t *testing.T) {
 		}
 		akOp, ok := akOps[method+" "+normPath(path)]
 		if !ok {
-			if !strings.Contains(op.Summary, "[racd]") {
-				t.Errorf("%s: not in authentik's API; mark racd-only operations [racd] in their summary", key)
+			_, newer := op.Extensions[since]
+			switch {
+			case strings.Contains(op.Summary, "[racd]"):
+				continue
+			case !newer:
+				t.Errorf("%s: not in authentik's API; mark racd-only operations [racd] in their summary, and operations of newer authentik versions %s", key, since)
+				continue
 			}
-			continue
-		}
-		compared++
-		if op.OperationID != akOp.OperationID {
+			added++
+			id, _ := op.Extensions[like].(string)
+			if id == "" {
+				continue
+			}
+			if akOp = akByID[id]; akOp == nil {
+				t.Errorf("%s: %s names %s, which authentik 2024.6 lacks", key, like, id)
+				continue
+			}
+		} else if op.OperationID != akOp.OperationID {
 			t.Errorf("%s: operationId %s, authentik's is %s", key, op.OperationID, akOp.OperationID)
 		}
+		compared++
 		compareParams(t, key, op, akOp)
 		if op.RequestBody != nil {
 			if akOp.RequestBody == nil {
@@ -219,9 +251,14 @@ func TestOpenAPIMatchesAuthentik(t *testing.T) {
 			if !strings.HasPrefix(status, "2") {
 				continue
 			}
+			for _, d := range checkResponseEnums(key+" "+status, bodySchema(resp.Value.Content), map[*openapi3.Schema]bool{}) {
+				t.Error(d)
+			}
 			akResp := akOp.Responses.Value(status)
 			if akResp == nil {
-				t.Errorf("%s: answers %s, authentik documents no such status", key, status)
+				if _, marked := resp.Value.Extensions[differs]; !marked {
+					t.Errorf("%s: answers %s, authentik documents no such status", key, status)
+				}
 				continue
 			}
 			r, a := bodySchema(resp.Value.Content), bodySchema(akResp.Value.Content)
@@ -233,10 +270,55 @@ func TestOpenAPIMatchesAuthentik(t *testing.T) {
 				t.Error(d)
 			}
 		}
+		// Every success status authentik documents is racd's too, unless racd's
+		// answer there is a marked difference.
+		for status := range akOp.Responses.Map() {
+			if strings.HasPrefix(status, "2") && op.Responses.Value(status) == nil && !answersDifferently(op) {
+				t.Errorf("%s: authentik documents %s, racd does not", key, status)
+			}
+		}
 	}
 	if compared < 80 {
 		t.Errorf("compared only %d operations with authentik's", compared)
 	}
+	if added < 7 {
+		t.Errorf("only %d operations of newer authentik versions", added)
+	}
+}
+
+// answersDifferently reports whether one of op's success responses is a marked
+// difference from authentik's (permission assign answers 200 where 2024.6 documents 204).
+func answersDifferently(op *openapi3.Operation) bool {
+	for status, resp := range op.Responses.Map() {
+		if _, marked := resp.Value.Extensions[differs]; marked && strings.HasPrefix(status, "2") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkResponseEnums lists the enums of an answer's schema that carry newerValues:
+// answers emit only 2024.6's values (Go clients refuse others).
+func checkResponseEnums(where string, sr *openapi3.SchemaRef, seen map[*openapi3.Schema]bool) []string {
+	if sr == nil || sr.Value == nil || seen[sr.Value] {
+		return nil
+	}
+	s := sr.Value
+	seen[s] = true
+	var out []string
+	if _, ok := s.Extensions[newerValues]; ok {
+		out = append(out, where+": an answer's enum carries "+newerValues)
+	}
+	for _, sub := range s.AllOf {
+		out = append(out, checkResponseEnums(where, sub, seen)...)
+	}
+	for name, p := range s.Properties {
+		out = append(out, checkResponseEnums(where+"."+name, p, seen)...)
+	}
+	if s.Items != nil {
+		out = append(out, checkResponseEnums(where+"[]", s.Items, seen)...)
+	}
+	return out
 }
 
 // TestCompareSchemaDetectsDifferences proves compareSchema can fail.
@@ -279,7 +361,8 @@ func compareParams(t *testing.T, key string, op, akOp *openapi3.Operation) {
 		}
 		a, ok := akParams["query:"+p.Value.Name]
 		if !ok {
-			if _, marked := p.Value.Extensions[differs]; !marked {
+			_, marked := p.Value.Extensions[differs]
+			if _, newer := p.Value.Extensions[since]; !marked && !newer {
 				t.Errorf("%s: query parameter %s is unknown to authentik", key, p.Value.Name)
 			}
 			continue
@@ -333,20 +416,39 @@ func compareSchema(where string, rr, ar *openapi3.SchemaRef) []string {
 		out = append(out, fmt.Sprintf("%s: string limits (%q,%d,%v), authentik (%q,%d,%v)", where,
 			r.Pattern, r.MinLength, deref(r.MaxLength), a.Pattern, a.MinLength, deref(a.MaxLength)))
 	}
+	newer := map[any]bool{}
+	if vs, ok := r.Extensions[newerValues].([]any); ok {
+		for _, v := range vs {
+			newer[v] = true
+			if !slices.Contains(r.Enum, v) {
+				out = append(out, fmt.Sprintf("%s: %s lists %v, which the enum lacks", where, newerValues, v))
+			}
+		}
+	}
 	switch {
 	case len(a.Enum) > 0 && len(r.Enum) == 0 && !relaxed:
 		out = append(out, fmt.Sprintf("%s: authentik restricts to an enum, racd does not", where))
 	case len(r.Enum) > 0:
 		for _, v := range r.Enum {
-			if !slices.Contains(a.Enum, v) {
+			if !slices.Contains(a.Enum, v) && !newer[v] {
 				out = append(out, fmt.Sprintf("%s: enum value %v unknown to authentik", where, v))
 			}
 		}
-		if len(r.Enum) != len(a.Enum) && !relaxed {
+		if len(r.Enum)-len(newer) != len(a.Enum) && !relaxed {
 			out = append(out, fmt.Sprintf("%s: enum %v, authentik %v", where, r.Enum, a.Enum))
 		}
 	}
-	rReq, aReq := slices.Sorted(slices.Values(r.Required)), slices.Sorted(slices.Values(a.Required))
+	// Keys newer versions added (marked since) may be required in racd's answers.
+	added := func(name string) bool {
+		p := r.Properties[name]
+		if p == nil || p.Value == nil {
+			return false
+		}
+		_, ok := p.Value.Extensions[since]
+		return ok && a.Properties[name] == nil
+	}
+	rReq := slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(r.Required), added)))
+	aReq := slices.Sorted(slices.Values(a.Required))
 	if !slices.Equal(rReq, aReq) {
 		out = append(out, fmt.Sprintf("%s: required %v, authentik %v", where, rReq, aReq))
 	}
@@ -358,7 +460,9 @@ func compareSchema(where string, rr, ar *openapi3.SchemaRef) []string {
 	for name, p := range r.Properties {
 		ap, ok := a.Properties[name]
 		if !ok {
-			out = append(out, fmt.Sprintf("%s: property %s unknown to authentik", where, name))
+			if !added(name) {
+				out = append(out, fmt.Sprintf("%s: property %s unknown to authentik (mark a newer version's key %s)", where, name, since))
+			}
 			continue
 		}
 		out = append(out, compareSchema(where+"."+name, p, ap)...)

@@ -15,7 +15,7 @@ func TestUnstorableStringsInURLs(t *testing.T) {
 		flow := e.Flow("authz", "authorization")
 		e.Provider(map[string]any{"name": "p", "authorization_flow": flow})
 		e.Mapping("m", nil)
-		const empty = `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[]}`
+		const empty = `{"pagination":{"next":0,"previous":0,"count":0,"current":1,"total_pages":1,"start_index":0,"end_index":0},"results":[],"autocomplete":{}}`
 		const notFound = `{"detail":"Not found."}`
 		for _, c := range []struct{ path, want string }{
 			{"/api/v3/providers/rac/?search=p%ff", empty},

@@ -20,6 +20,11 @@ type Application struct {
 	MetaPublisher        string
 	PolicyEngineMode     string
 	Group                string
+	// MetaIcon is the icon as a client set it (writable from authentik 2025.12): a URL
+	// or path, "" for none. MetaHide hides the application from the user's library
+	// (authentik 2026.8).
+	MetaIcon string
+	MetaHide bool
 
 	// Loaded with the application for provider_obj and backchannel_providers_obj.
 	Provider                *Provider
@@ -34,7 +39,7 @@ func (a *Application) Ref() ObjectRef {
 // ApplicationFields is the serializer's field order, which error responses follow.
 var ApplicationFields = []string{
 	"name", "slug", "provider", "backchannel_providers", "open_in_new_tab", "meta_launch_url",
-	"meta_description", "meta_publisher", "policy_engine_mode", "group",
+	"meta_icon", "meta_description", "meta_publisher", "policy_engine_mode", "group", "meta_hide",
 }
 
 // ApplicationOrderFields are the terms ?ordering= accepts on applications.
@@ -66,6 +71,8 @@ type ApplicationInput struct {
 	MetaPublisher        Opt[string] `field:"meta_publisher" max:"500"`
 	PolicyEngineMode     Opt[string] `field:"policy_engine_mode" max:"500"`
 	Group                Opt[string] `field:"group" max:"150"`
+	MetaIcon             Opt[string] `field:"meta_icon" max:"2048"`
+	MetaHide             Opt[bool]
 
 	Decoding
 }
@@ -93,6 +100,8 @@ func (in *ApplicationInput) Apply(a *Application, _ bool, errs *FieldErrors) {
 	applyBlankable(errs, "meta_publisher", in.MetaPublisher, &a.MetaPublisher)
 	applyChoice(errs, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &a.PolicyEngineMode)
 	applyBlankable(errs, "group", in.Group, &a.Group)
+	applyMediaURL(errs, "meta_icon", in.MetaIcon, &a.MetaIcon)
+	take(errs, "meta_hide", in.MetaHide, &a.MetaHide)
 }
 
 // IsSlug reports whether s has the form of a slug (letters, digits, '-' and '_').
@@ -126,4 +135,7 @@ type ApplicationQuery struct {
 	MetaLaunchURL   *string
 	MetaDescription *string
 	MetaPublisher   *string
+	// OnlyWithLaunchURL keeps applications that have a launch URL (authentik 2024.8's
+	// only_with_launch_url).
+	OnlyWithLaunchURL bool
 }

@@ -38,6 +38,16 @@ type User struct {
 	LastLogin   *time.Time
 	DateJoined  time.Time
 	Groups      []UserGroup // the groups the user is a direct member of, by name
+	// LastUpdated is when the user's row last changed (created, updated, a new
+	// password); PasswordChangeDate when its password last changed (its creation
+	// until then).
+	LastUpdated        time.Time
+	PasswordChangeDate time.Time
+	// Roles are the roles given to the user directly (authentik 2025.12), as UUIDs,
+	// sorted; RoleObjs the same roles by name. The roles of the user's groups count
+	// as well, but are not listed here.
+	Roles    []string
+	RoleObjs []Role
 }
 
 // Actor returns the user as events name the one who acted.
@@ -109,8 +119,23 @@ type Grant struct {
 	ObjectPK   string
 }
 
+// GrantID names one grant of a holder as permission assign answers do (authentik
+// 2024.8's PermissionAssignResult.id): the codename, and ":<object pk>" for a grant
+// on one object. racd keeps grants as rows without numbers of their own, so the name
+// is the grant itself, the same whenever the same grant is assigned again.
+func GrantID(permission, objectPK string) string {
+	if objectPK == "" {
+		return permission
+	}
+	return permission + ":" + objectPK
+}
+
 // GrantStore reads the permissions a user holds.
 type GrantStore interface {
-	// UserGrants returns the user's own grants and those of the roles of their groups.
+	// UserGrants returns the user's own grants and those of every role it holds
+	// (HeldRoles).
 	UserGrants(ctx context.Context, userID int64) ([]Grant, error)
+	// HeldRoles returns every role the user holds, by name: those given to it
+	// directly and those of its groups and of their ancestors.
+	HeldRoles(ctx context.Context, userID int64) ([]Role, error)
 }

@@ -123,9 +123,10 @@ type RawJSON string
 type EventQuery struct {
 	ListQuery
 	Action   *string
-	Username *string // the acting user's username
-	App      *string // app label of the changed model (context.model.app)
-	Model    *string // model name of the changed model (context.model.model_name)
-	PK       *string // primary key of the changed object, as text
+	Actions  []string // any of these actions (authentik 2025.6's actions); nil for no filter
+	Username *string  // the acting user's username
+	App      *string  // app label of the changed model (context.model.app)
+	Model    *string  // model name of the changed model (context.model.model_name)
+	PK       *string  // primary key of the changed object, as text
 	ClientIP *string
 }

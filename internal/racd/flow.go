@@ -14,19 +14,31 @@ type Flow struct {
 	Designation       string
 	PolicyEngineMode  string
 	CompatibilityMode bool
-	Layout            string
+	Layout            string // may be a newer value (FlowLayouts)
 	DeniedAction      string
-	Authentication    string
+	Authentication    string // may be a newer value (FlowAuthentications)
+	// Background is the image behind the flow's pages as a client set it (writable
+	// from authentik 2025.12); "" for authentik's default.
+	Background string
+}
+
+// DefaultFlowBackground is the image authentik shows behind flows without their own.
+const DefaultFlowBackground = "/static/dist/assets/images/flow_background.jpg"
+
+// BackgroundURL is the URL of the flow's background image.
+func (f *Flow) BackgroundURL() string {
+	if f.Background == "" {
+		return DefaultFlowBackground
+	}
+	return f.Background
 }
 
 // Flow choices and defaults.
 var (
 	FlowDesignations     = []string{"authentication", "authorization", "invalidation", "enrollment", "unenrollment", "recovery", "stage_configuration"}
 	PolicyEngineModes    = []string{"all", "any"}
-	FlowLayouts          = []string{"stacked", "content_left", "content_right", "sidebar_left", "sidebar_right"}
 	FlowDeniedActions    = []string{"message_continue", "message", "continue"}
-	FlowAuthentications  = []string{"none", "require_authenticated", "require_unauthenticated", "require_superuser", "require_outpost"}
-	FlowFields           = []string{"name", "slug", "title", "designation", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication"}
+	FlowFields           = []string{"name", "slug", "title", "designation", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication", "background"}
 	FlowOrderFields      = []string{"pk", "name", "slug", "title", "designation", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication"}
 	slugPattern          = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
 	defaultFlowEngine    = "any"
@@ -34,6 +46,23 @@ var (
 	defaultDeniedAction  = "message_continue"
 	defaultFlowAuthLevel = "none"
 )
+
+// FlowLayouts are the values of a flow's layout. authentik 2026.8 added two sidebar
+// layouts whose frame shows the background; older clients see them as the sidebar
+// layouts they vary.
+var FlowLayouts = Choices{
+	Values: []string{"stacked", "content_left", "content_right", "sidebar_left", "sidebar_right"},
+	Newer:  map[string]string{"sidebar_left_frame_background": "sidebar_left", "sidebar_right_frame_background": "sidebar_right"},
+}
+
+// FlowAuthentications are the values of a flow's authentication requirement.
+// require_redirect (authentik 2024.10) and require_token (2026.8) have no 2024.6
+// counterpart: older clients see "none" (racd does not run flows, so the value has no
+// effect of its own in racd).
+var FlowAuthentications = Choices{
+	Values: []string{"none", "require_authenticated", "require_unauthenticated", "require_superuser", "require_outpost"},
+	Newer:  map[string]string{"require_redirect": "none", "require_token": "none"},
+}
 
 // Ref returns the object reference used in events and used_by lists.
 func (f *Flow) Ref() ObjectRef {
@@ -56,6 +85,7 @@ type FlowInput struct {
 	Layout            Opt[string] `field:"layout" max:"500"`
 	DeniedAction      Opt[string] `field:"denied_action" max:"500"`
 	Authentication    Opt[string] `field:"authentication" max:"500"`
+	Background        Opt[string] `field:"background" max:"2048"`
 
 	Decoding
 }
@@ -68,9 +98,10 @@ func (in *FlowInput) Apply(f *Flow, _ bool, errs *FieldErrors) {
 	applyChoice(errs, "designation", in.Designation, FlowDesignations, &f.Designation)
 	applyChoice(errs, "policy_engine_mode", in.PolicyEngineMode, PolicyEngineModes, &f.PolicyEngineMode)
 	take(errs, "compatibility_mode", in.CompatibilityMode, &f.CompatibilityMode)
-	applyChoice(errs, "layout", in.Layout, FlowLayouts, &f.Layout)
+	applyChoices(errs, "layout", in.Layout, FlowLayouts, &f.Layout)
 	applyChoice(errs, "denied_action", in.DeniedAction, FlowDeniedActions, &f.DeniedAction)
-	applyChoice(errs, "authentication", in.Authentication, FlowAuthentications, &f.Authentication)
+	applyChoices(errs, "authentication", in.Authentication, FlowAuthentications, &f.Authentication)
+	applyMediaURL(errs, "background", in.Background, &f.Background)
 }
 
 // FlowQuery is a flow list request.

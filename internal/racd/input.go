@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Input is a create or update request for objects of type T (a pointer) after wire
@@ -119,4 +121,40 @@ func uniqueKeys[R any, K cmp.Ordered](refs []R, key func(R) K) []K {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// maxMediaLength bounds an image reference: a flow's background, an application's icon.
+const maxMediaLength = 2048
+
+// MsgInvalidMedia refuses an image reference with white space or control characters.
+const MsgInvalidMedia = "Enter a valid URL or path."
+
+// applyMediaURL copies an image reference (a URL or a path; "" for none, which means
+// authentik's default): trimmed, at most maxMediaLength characters, and without white
+// space or control characters inside, since answers hand it to browsers as a URL.
+func applyMediaURL(errs *FieldErrors, field string, v Opt[string], dst *string) {
+	if !sent(errs, field, v) {
+		return
+	}
+	s := strings.TrimSpace(v.V)
+	switch {
+	case utf8.RuneCountInString(s) > maxMediaLength:
+		errs.Add(field, MsgMaxLength(maxMediaLength))
+	case strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || unicode.IsSpace(r) }) >= 0:
+		errs.Add(field, MsgInvalidMedia)
+	default:
+		*dst = s
+	}
+}
+
+// themePlaceholder marks an image reference with a light and a dark variant.
+const themePlaceholder = "%(theme)s"
+
+// ThemedURLs returns the light and dark variants of an image reference holding
+// authentik's %(theme)s placeholder; ok is false for one without it.
+func ThemedURLs(ref string) (light, dark string, ok bool) {
+	if !strings.Contains(ref, themePlaceholder) {
+		return "", "", false
+	}
+	return strings.ReplaceAll(ref, themePlaceholder, "light"), strings.ReplaceAll(ref, themePlaceholder, "dark"), true
 }

@@ -1,7 +1,7 @@
 package racd
 
-// Role is an RBAC role: a named set of permissions held by the members of the groups
-// it is linked to.
+// Role is an RBAC role: a named set of permissions held by the users it is given to
+// and by the members of the groups it is linked to.
 type Role struct {
 	UUID string
 	Name string
@@ -22,6 +22,18 @@ type RoleInput struct {
 type RoleQuery struct {
 	ListQuery
 	GroupName *string
+	Name      *string // authentik 2025.10
+	// UserID keeps the roles given to that user directly, or with Inherited every
+	// role it holds; GroupUUID the roles of that group, or with Inherited also those
+	// of its ancestors (authentik 2025.12). A user or group the caller may not view
+	// holds none. ManagedIsNull and Managed: racd's roles are never managed.
+	UserID        *int64
+	UserVisible   Visibility
+	GroupUUID     *string
+	GroupVisible  Visibility
+	Inherited     bool
+	Managed       []string
+	ManagedIsNull *bool
 }
 
 // Apply implements Input.

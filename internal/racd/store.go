@@ -104,6 +104,10 @@ type IdentityStore interface {
 	// SetGroupMember makes the user join or leave the group; ErrNotFound when the user
 	// does not exist.
 	SetGroupMember(ctx context.Context, group string, userID int64, m Membership, a Audit) error
+	// SetRoleHolder gives the role to the user directly (Join) or takes it back
+	// (Leave), as authentik 2025.12's rbac/roles/{uuid}/add_user/ does; ErrNotFound
+	// when the role or the user does not exist. It records an update of the user.
+	SetRoleHolder(ctx context.Context, role string, userID int64, m Membership, a Audit) error
 	// TokenKey returns the sealed key of a token and records a secret_view event.
 	TokenKey(ctx context.Context, identifier string, a Audit) ([]byte, error)
 	// AssignPermissions grants perms (full codenames) to h, on objectPK ("" = globally);

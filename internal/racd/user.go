@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Exact messages of the user serializer.
@@ -32,10 +33,10 @@ type UserGroup struct {
 }
 
 // UserFields is the user serializer's field order.
-var UserFields = []string{"username", "name", "is_active", "last_login", "groups", "email", "attributes", "path", "type"}
+var UserFields = []string{"username", "name", "is_active", "last_login", "groups", "roles", "email", "attributes", "path", "type"}
 
 // UserOrderFields are the terms ?ordering= accepts on users.
-var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type"}
+var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type", "last_updated"}
 
 // Ref returns the user as events and used_by lists name it.
 func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
@@ -46,6 +47,7 @@ type UserInput struct {
 	Name       Opt[string] `field:"name" max:"4096"`
 	IsActive   Opt[bool]
 	Groups     Opt[[]Ref]
+	Roles      Opt[[]Ref]           // authentik 2025.12
 	Email      Opt[string]          `field:"email" max:"254"`
 	Attributes Opt[json.RawMessage] `field:"attributes" max:"65536"`
 	Path       Opt[string]          `field:"path" max:"500"`
@@ -56,7 +58,7 @@ type UserInput struct {
 
 // NewUser returns a user with authentik's defaults.
 func NewUser() *User {
-	return &User{IsActive: true, Path: "users", Type: "internal", Attributes: EmptyObject}
+	return &User{IsActive: true, Path: "users", Type: "internal", Attributes: EmptyObject, Roles: []string{}}
 }
 
 // Apply implements Input. The type rules differ between a new user and a stored one.
@@ -71,6 +73,9 @@ func (in *UserInput) Apply(u *User, create bool, errs *FieldErrors) {
 		for i, id := range ids {
 			u.Groups[i] = UserGroup{UUID: id}
 		}
+	}
+	if sent(errs, "roles", in.Roles) {
+		u.Roles = uniqueKeys(in.Roles.V, Ref.Key)
 	}
 	if sent(errs, "email", in.Email) {
 		s := strings.TrimSpace(in.Email.V)
@@ -157,4 +162,20 @@ type UserQuery struct {
 	Path        *string
 	UUID        *string
 	IDs         []int64 // when non-nil, only these users
+	// Times filter on date_joined, last_updated and last_login (authentik 2025.6,
+	// 2026.8): each bound as given, nil for none.
+	DateJoined, LastUpdated, LastLogin TimeFilter
+	// LastLoginIsNull keeps users who never (true) or who did (false) sign in.
+	LastLoginIsNull *bool
+	// RoleNames and RoleUUIDs keep users given one of these roles directly
+	// (authentik 2025.12's roles_by_name, roles_by_pk); nil for no filter. A role the
+	// caller may not view (RoleVisible) matches no one.
+	RoleNames   []string
+	RoleUUIDs   []string
+	RoleVisible Visibility
+}
+
+// TimeFilter is django-filter's exact, greater-than and less-than lookups on a time.
+type TimeFilter struct {
+	Exact, After, Before *time.Time
 }

@@ -13,12 +13,12 @@ var applicationTable = &table[*racd.Application]{
 	place: place{model: racd.ApplicationModel, name: "applications", alias: "x", pk: "uuid"},
 	cols: func(d dialect) string {
 		return "CAST(x.uuid AS TEXT), x.name, x.slug, x.provider_id, x.open_in_new_tab, x.meta_launch_url, x.meta_description, " +
-			"x.meta_publisher, x.policy_engine_mode, x.group_name, " +
+			"x.meta_publisher, x.policy_engine_mode, x.group_name, x.meta_icon, x.meta_hide, " +
 			d.jsonArray("bp.id", "providers bp WHERE bp.backchannel_application = x.uuid", "bp.id")
 	},
 	scan: rowOf(func(a *racd.Application) []any {
 		return []any{&a.UUID, &a.Name, &a.Slug, orZero[int64]{&a.ProviderID}, &a.OpenInNewTab, &a.MetaLaunchURL, &a.MetaDescription,
-			&a.MetaPublisher, &a.PolicyEngineMode, &a.Group, jsonOf[[]int64]{&a.BackchannelProviders}}
+			&a.MetaPublisher, &a.PolicyEngineMode, &a.Group, &a.MetaIcon, &a.MetaHide, jsonOf[[]int64]{&a.BackchannelProviders}}
 	}),
 	attach: func(s *Store, ctx context.Context, c conn, apps []*racd.Application) error {
 		var ids []int64
@@ -80,7 +80,7 @@ var applicationWriter = &writer[*racd.Application, *racd.ApplicationInput]{
 			{name: "provider_id", v: nullInt(a.ProviderID)}, {name: "open_in_new_tab", v: a.OpenInNewTab},
 			{name: "meta_launch_url", v: a.MetaLaunchURL}, {name: "meta_description", v: a.MetaDescription},
 			{name: "meta_publisher", v: a.MetaPublisher}, {name: "policy_engine_mode", v: a.PolicyEngineMode},
-			{name: "group_name", v: a.Group}}
+			{name: "group_name", v: a.Group}, {name: "meta_icon", v: a.MetaIcon}, {name: "meta_hide", v: a.MetaHide}}
 	},
 	// The backchannel providers point at their application: make exactly these point at
 	// this one (a provider listed by another application moves here, as in authentik).
@@ -108,6 +108,7 @@ var applicationWriter = &writer[*racd.Application, *racd.ApplicationInput]{
 			{Name: "open_in_new_tab", Value: a.OpenInNewTab}, {Name: "meta_launch_url", Value: a.MetaLaunchURL},
 			{Name: "meta_description", Value: a.MetaDescription}, {Name: "meta_publisher", Value: a.MetaPublisher},
 			{Name: "policy_engine_mode", Value: a.PolicyEngineMode}, {Name: "group", Value: a.Group},
+			{Name: "meta_icon", Value: a.MetaIcon}, {Name: "meta_hide", Value: a.MetaHide},
 		}
 	},
 }
@@ -119,6 +120,11 @@ func listApplications(ctx context.Context, s *Store, q racd.ApplicationQuery) ([
 	b.search(q.Search, "x.name", "x.slug", "x.meta_launch_url", "x.meta_description", "x.meta_publisher", "x.group_name")
 	b.eqs(eqFilter{"x.name", q.Name}, eqFilter{"x.slug", q.Slug}, eqFilter{"x.group_name", q.Group}, eqFilter{"x.meta_launch_url", q.MetaLaunchURL},
 		eqFilter{"x.meta_description", q.MetaDescription}, eqFilter{"x.meta_publisher", q.MetaPublisher})
+	if q.OnlyWithLaunchURL {
+		// As the answer's launch_url: meta_launch_url, else the provider's (every RAC
+		// provider has one).
+		b.and("(x.meta_launch_url <> '' OR x.provider_id IS NOT NULL)")
+	}
 	return list(ctx, s, applicationTable, q.ListQuery, b, "", "")
 }
 

@@ -30,12 +30,11 @@ func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Creden
 }
 
 // UserGrants implements racd.GrantStore: the user's direct grants and those of every
-// role of every group the user is in (parents included).
+// role it holds.
 func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, error) {
 	q := `SELECT permission, object_pk FROM user_permissions WHERE user_id = $1
 		UNION
-		SELECT rp.permission, rp.object_pk FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid
-		WHERE gr.group_uuid IN (` + userGroupsSQL("$1") + `)`
+		SELECT rp.permission, rp.object_pk FROM role_permissions rp WHERE rp.role_uuid IN (` + userRolesSQL("$1") + `)`
 	var out []racd.Grant
 	err := queryEach(ctx, s.read(), q, []any{userID}, func(rows *sql.Rows) error {
 		var g racd.Grant
@@ -44,6 +43,20 @@ func (s *Store) UserGrants(ctx context.Context, userID int64) ([]racd.Grant, err
 		}
 		out = append(out, g)
 		return nil
+	})
+	return out, classify(err)
+}
+
+// HeldRoles implements racd.GrantStore.
+func (s *Store) HeldRoles(ctx context.Context, userID int64) ([]racd.Role, error) {
+	q := roleTable.selectSQL(s.d) + "r.uuid IN (" + userRolesSQL("$1") + ") ORDER BY r.name, r.uuid"
+	out := []racd.Role{}
+	err := queryEach(ctx, s.read(), q, []any{userID}, func(rows *sql.Rows) error {
+		r, err := roleTable.scan(rows)
+		if err == nil {
+			out = append(out, *r)
+		}
+		return err
 	})
 	return out, classify(err)
 }

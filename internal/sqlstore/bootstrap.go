@@ -76,8 +76,8 @@ func (s *Store) BootstrapAdmin(ctx context.Context, key *racd.SealedKey) (racd.B
 // (group, when it still exists and still makes superusers, else a new one) and
 // records both.
 func (s *Store) createBootstrapAdmin(ctx context.Context, c conn, group string, res *racd.BootstrapResult) error {
-	if err := c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined)
-		VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4) RETURNING id`,
+	if err := c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, date_joined, last_updated, password_change_date)
+		VALUES ($1, $2, $3, TRUE, 'users', 'internal', $4, $4, $4) RETURNING id`,
 		s.newUUID(), racd.BootstrapUsername, "authentik Default Admin", micros(s.now())).Scan(&res.UserID); err != nil {
 		return err
 	}

@@ -134,5 +134,8 @@ func (ev events) List(ctx context.Context, q racd.EventQuery) ([]*racd.Event, in
 	b.search(q.Search, "ev.action", "ev.app", "ev.username", "ev.model_name")
 	b.eqs(eqFilter{"ev.action", q.Action}, eqFilter{"ev.username", q.Username}, eqFilter{"ev.model_app", q.App},
 		eqFilter{"ev.model_name", q.Model}, eqFilter{"ev.model_pk", q.PK}, eqFilter{"ev.client_ip", q.ClientIP})
+	if q.Actions != nil {
+		b.and(s.d.in("ev.action", b.arg(s.d.listArg(q.Actions)), textKey))
+	}
 	return list(ctx, s, eventTable, q.ListQuery, b, "", "")
 }

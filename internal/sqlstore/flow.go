@@ -10,10 +10,10 @@ import (
 var flowTable = &table[*racd.Flow]{
 	place: place{model: racd.FlowModel, name: "flows", alias: "f", pk: "uuid"},
 	cols: func(dialect) string {
-		return "CAST(f.uuid AS TEXT), f.name, f.slug, f.title, f.designation, f.policy_engine_mode, f.compatibility_mode, f.layout, f.denied_action, f.authentication"
+		return "CAST(f.uuid AS TEXT), f.name, f.slug, f.title, f.designation, f.policy_engine_mode, f.compatibility_mode, f.layout, f.denied_action, f.authentication, f.background"
 	},
 	scan: rowOf(func(f *racd.Flow) []any {
-		return []any{&f.UUID, &f.Name, &f.Slug, &f.Title, &f.Designation, &f.PolicyEngineMode, &f.CompatibilityMode, &f.Layout, &f.DeniedAction, &f.Authentication}
+		return []any{&f.UUID, &f.Name, &f.Slug, &f.Title, &f.Designation, &f.PolicyEngineMode, &f.CompatibilityMode, &f.Layout, &f.DeniedAction, &f.Authentication, &f.Background}
 	}),
 	order: map[string]string{
 		"pk": "f.uuid", "name": "f.name", "slug": "f.slug", "title": "f.title", "designation": "f.designation",
@@ -38,7 +38,7 @@ var flowWriter = &writer[*racd.Flow, *racd.FlowInput]{
 		return []col{{name: "uuid", v: f.UUID}, {name: "name", v: f.Name}, {name: "slug", v: f.Slug}, {name: "title", v: f.Title},
 			{name: "designation", v: f.Designation}, {name: "policy_engine_mode", v: f.PolicyEngineMode},
 			{name: "compatibility_mode", v: f.CompatibilityMode}, {name: "layout", v: f.Layout},
-			{name: "denied_action", v: f.DeniedAction}, {name: "authentication", v: f.Authentication}}
+			{name: "denied_action", v: f.DeniedAction}, {name: "authentication", v: f.Authentication}, {name: "background", v: f.Background}}
 	},
 	diff: func(f *racd.Flow) []racd.Field {
 		return []racd.Field{
@@ -46,6 +46,7 @@ var flowWriter = &writer[*racd.Flow, *racd.FlowInput]{
 			{Name: "designation", Value: f.Designation}, {Name: "policy_engine_mode", Value: f.PolicyEngineMode},
 			{Name: "compatibility_mode", Value: f.CompatibilityMode}, {Name: "layout", Value: f.Layout},
 			{Name: "denied_action", Value: f.DeniedAction}, {Name: "authentication", Value: f.Authentication},
+			{Name: "background", Value: f.Background},
 		}
 	},
 	removing: func(s *Store, ctx context.Context, c conn, f *racd.Flow, a racd.Audit) error {

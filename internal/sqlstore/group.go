@@ -31,7 +31,7 @@ var groupTable = &table[*racd.Group]{
 // scanGroup reads a group with its members and roles (groupTable's cols).
 var scanGroup = rowOf(func(g *racd.Group) []any {
 	return []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, orZero[string]{&g.Parent}, &g.ParentName, rawJSON{&g.Attributes},
-		groupMembers{g}, groupRoles{g}}
+		groupMembers{g}, rolesInto{&g.RoleObjs, &g.Roles}}
 })
 
 // groupMembers scans a group's members (Users and Members).
@@ -64,29 +64,6 @@ func (gm groupMembers) Scan(v any) error {
 			g.Members[i].LastLogin = &t
 		}
 	}
-	return nil
-}
-
-// groupRoles scans a group's roles (RoleObjs and the sorted Roles).
-type groupRoles struct{ g *racd.Group }
-
-// Scan implements sql.Scanner.
-func (gr groupRoles) Scan(v any) error {
-	var rs []struct {
-		PK   string `json:"pk"`
-		Name string `json:"name"`
-	}
-	if err := scanJSON(v, &rs); err != nil {
-		return err
-	}
-	g := gr.g
-	g.RoleObjs = make([]racd.Role, len(rs))
-	g.Roles = make([]string, len(rs))
-	for i, r := range rs {
-		g.RoleObjs[i] = racd.Role{UUID: r.PK, Name: r.Name}
-		g.Roles[i] = r.PK
-	}
-	g.Roles = sortedCopy(g.Roles)
 	return nil
 }
 

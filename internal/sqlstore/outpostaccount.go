@@ -80,8 +80,8 @@ func (s *Store) createOutpostAccount(ctx context.Context, c conn, o *racd.Outpos
 	u.Name = o.ServiceAccountName()
 	u.Path = racd.OutpostUserPath
 	u.Type = racd.UserTypeInternalServiceAccount
-	err := c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, attributes, date_joined)
-		VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7) RETURNING id`,
+	err := c.queryRow(ctx, `INSERT INTO users (uuid, username, name, is_active, path, type, attributes, date_joined, last_updated, password_change_date)
+		VALUES ($1, $2, $3, TRUE, $4, $5, $6, $7, $7, $7) RETURNING id`,
 		u.UUID, u.Username, u.Name, u.Path, u.Type, string(u.Attributes), micros(s.now())).Scan(&u.ID)
 	if err != nil {
 		return nil, err

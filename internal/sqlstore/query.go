@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/racd/racd/internal/racd"
@@ -83,6 +84,19 @@ func (b *qb) search(terms []string, cols ...string) {
 	}
 }
 
+// times adds the bounds of f on a time column (unix microseconds): exact, after and
+// before, each when given.
+func (b *qb) times(col string, f racd.TimeFilter) {
+	for _, c := range []struct {
+		t  *time.Time
+		op string
+	}{{f.Exact, " = "}, {f.After, " > "}, {f.Before, " < "}} {
+		if c.t != nil {
+			b.and(col + c.op + b.arg(micros(*c.t)))
+		}
+	}
+}
+
 // iexact adds a case-insensitive equality condition.
 func (b *qb) iexact(col, v string) {
 	if !storable(v) {
@@ -102,18 +116,34 @@ const (
 )
 
 // visible restricts pkCol to the objects vis lets through: those on which the user holds
-// vis.Perm directly or through a role of one of their groups.
+// vis.Perm directly or through one of the roles it holds (userRolesSQL).
 func (b *qb) visible(pkCol string, kind keyKind, vis racd.Visibility) {
+	if cond := b.visibleCond(pkCol, kind, vis); cond != "" {
+		b.and(cond)
+	}
+}
+
+// visibleCond is visible's condition, with its arguments added to b, for use inside
+// a subquery; "" when vis lets everything through.
+func (b *qb) visibleCond(pkCol string, kind keyKind, vis racd.Visibility) string {
 	if vis.All {
-		return
+		return ""
 	}
 	u, perm := b.arg(vis.UserID), b.arg(vis.Perm)
 	up := b.d.keyFromText("up.object_pk", kind)
 	rp := b.d.keyFromText("rp.object_pk", kind)
-	b.and(pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
+	return pkCol + " IN (SELECT " + up + " FROM user_permissions up WHERE up.user_id = " + u +
 		" AND up.permission = " + perm + " AND up.object_pk <> ''" +
-		" UNION SELECT " + rp + " FROM role_permissions rp JOIN group_roles gr ON gr.role_uuid = rp.role_uuid" +
-		" WHERE gr.group_uuid IN (" + userGroupsSQL(u) + ") AND rp.permission = " + perm + " AND rp.object_pk <> '')")
+		" UNION SELECT " + rp + " FROM role_permissions rp" +
+		" WHERE rp.role_uuid IN (" + userRolesSQL(u) + ") AND rp.permission = " + perm + " AND rp.object_pk <> '')"
+}
+
+// andCond is " AND cond", or "" for no condition.
+func andCond(cond string) string {
+	if cond == "" {
+		return ""
+	}
+	return " AND " + cond
 }
 
 // userGroupsSQL selects the UUIDs of the groups user u (a placeholder) is in, with
@@ -121,6 +151,21 @@ func (b *qb) visible(pkCol string, kind keyKind, vis racd.Visibility) {
 func userGroupsSQL(u string) string {
 	return "WITH RECURSIVE ug(uuid, parent_uuid) AS (SELECT gx.uuid, gx.parent_uuid FROM group_users gux JOIN groups gx ON gx.uuid = gux.group_uuid WHERE gux.user_id = " + u +
 		" UNION SELECT px.uuid, px.parent_uuid FROM groups px JOIN ug ON px.uuid = ug.parent_uuid) SELECT uuid FROM ug"
+}
+
+// groupAncestorsSQL selects the UUIDs (column uuid) of group g (a placeholder) and of
+// its ancestors.
+func groupAncestorsSQL(g string) string {
+	return "WITH RECURSIVE ga(uuid, parent_uuid) AS (SELECT gy.uuid, gy.parent_uuid FROM groups gy WHERE gy.uuid = " + g +
+		" UNION SELECT py.uuid, py.parent_uuid FROM groups py JOIN ga ON py.uuid = ga.parent_uuid) SELECT uuid FROM ga"
+}
+
+// userRolesSQL selects the UUIDs of the roles user u (a placeholder) holds: those
+// given to it directly and those of its groups (userGroupsSQL). It is the one
+// definition of "holds a role" that grants, visibility and users/me share.
+func userRolesSQL(u string) string {
+	return "SELECT urx.role_uuid FROM user_roles urx WHERE urx.user_id = " + u +
+		" UNION SELECT grx.role_uuid FROM group_roles grx WHERE grx.group_uuid IN (" + userGroupsSQL(u) + ")"
 }
 
 // orderSQL turns ordering terms into an ORDER BY list using cols (API field → SQL

@@ -14,7 +14,8 @@ var roleTable = &table[*racd.Role]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
 
-// roleWriter writes roles; deleting one takes its grants and group links along.
+// roleWriter writes roles; deleting one takes its grants, its group links and its
+// holders (user_roles) along.
 var roleWriter = &writer[*racd.Role, *racd.RoleInput]{
 	t: roleTable, key: "uuid", fields: racd.RoleFields,
 	new: func(s *Store) *racd.Role { return &racd.Role{UUID: s.newUUID()} },
@@ -31,8 +32,32 @@ var roleWriter = &writer[*racd.Role, *racd.RoleInput]{
 func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, int, error) {
 	b := &qb{d: s.d}
 	b.search(q.Search, "r.name")
+	b.eqs(eqFilter{"r.name", q.Name})
 	if q.GroupName != nil {
 		b.and("EXISTS (SELECT 1 FROM group_roles fgr JOIN groups fg ON fg.uuid = fgr.group_uuid WHERE fgr.role_uuid = r.uuid AND fg.name = " + b.arg(*q.GroupName) + ")")
+	}
+	if q.UserID != nil {
+		// A user the caller may not view holds no role, as far as the caller can tell.
+		u := b.arg(*q.UserID)
+		held := "SELECT fur.role_uuid FROM user_roles fur WHERE fur.user_id = " + u
+		if q.Inherited {
+			held = userRolesSQL(u)
+		}
+		b.and("r.uuid IN (" + held + ") AND EXISTS (SELECT 1 FROM users fu WHERE fu.id = " + u +
+			andCond(b.visibleCond("fu.id", intKey, q.UserVisible)) + ")")
+	}
+	if q.GroupUUID != nil {
+		g := b.arg(*q.GroupUUID)
+		groups := g
+		if q.Inherited {
+			groups = "SELECT uuid FROM (" + groupAncestorsSQL(g) + ") fga"
+		}
+		b.and("r.uuid IN (SELECT fgr.role_uuid FROM group_roles fgr WHERE fgr.group_uuid IN (" + groups + "))" +
+			" AND EXISTS (SELECT 1 FROM groups fg WHERE fg.uuid = " + g + andCond(b.visibleCond("fg.uuid", uuidKey, q.GroupVisible)) + ")")
+	}
+	// racd's roles are never managed (authentik's managed roles come from blueprints).
+	if q.Managed != nil || q.ManagedIsNull != nil && !*q.ManagedIsNull {
+		b.and("1 = 0")
 	}
 	return list(ctx, s, roleTable, q.ListQuery, b, "", "")
 }
@@ -41,4 +66,34 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 // which authentik does not report as dependents.
 func (s *Store) Roles() racd.Resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery] {
 	return newResource[*racd.Role, *racd.RoleInput, string](s, roleWriter, listRoles, nil)
+}
+
+// SetRoleHolder implements racd.IdentityStore.
+func (s *Store) SetRoleHolder(ctx context.Context, role string, userID int64, m racd.Membership, a racd.Audit) error {
+	return s.write(ctx, func(c conn) error {
+		if _, err := get(ctx, s, c, roleTable, "uuid", role, true); err != nil {
+			return err
+		}
+		// Only superusers give roles to users (racd.ErrForbidden), as they alone change
+		// group memberships.
+		if !a.Superuser {
+			return racd.ErrForbidden
+		}
+		u, err := get(ctx, s, c, userTable, "id", userID, false)
+		if err != nil {
+			return err
+		}
+		q := "DELETE FROM user_roles WHERE user_id = $1 AND role_uuid = $2"
+		if m == racd.Join {
+			q = "INSERT INTO user_roles (user_id, role_uuid) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+		}
+		if _, err := c.exec(ctx, q, userID, role); err != nil {
+			return err
+		}
+		after, err := get(ctx, s, c, userTable, "id", userID, false)
+		if err != nil {
+			return err
+		}
+		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, u.Ref(), racd.Diff(userWriter.diff(u), userWriter.diff(after)))
+	})
 }

@@ -78,7 +78,9 @@ func (s *Store) SetPassword(ctx context.Context, id int64, hash, keep string, a 
 		if err := c.queryRow(ctx, "SELECT username FROM users WHERE id = $1"+s.d.forUpdate("users"), id).Scan(&username); err != nil {
 			return err
 		}
-		if _, err := c.exec(ctx, "UPDATE users SET password = $1 WHERE id = $2", hash, id); err != nil {
+		// As authentik's set_password: the password's change date, and the row's.
+		now := micros(s.now())
+		if _, err := c.exec(ctx, "UPDATE users SET password = $1, password_change_date = $2, last_updated = $2 WHERE id = $3", hash, now, id); err != nil {
 			return err
 		}
 		// A new password ends the user's other sessions, as Django's session auth hash does.

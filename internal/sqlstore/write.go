@@ -51,6 +51,9 @@ type writer[T object, I racd.Input[T]] struct {
 	returning func(obj T) any
 	// extra is the columns a new row gets beyond row (nil: none).
 	extra func(s *Store, in I) []col
+	// touch names a column set to the write's time on every create and update
+	// (a user's last_updated); "" for none.
+	touch string
 	links func(obj T) []link
 	// saved writes what else follows from the object (nil: nothing), as a on behalf of
 	// the caller; created says the object is new.
@@ -80,6 +83,9 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		cols := w.row(obj)
 		if w.extra != nil {
 			cols = append(cols, w.extra(s, in)...)
+		}
+		if w.touch != "" {
+			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
 		q := w.inserts.text(cols, func() string {
 			names, vals := make([]string, len(cols)), make([]string, len(cols))
@@ -121,7 +127,11 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if err != nil {
 			return err
 		}
-		cols := slices.DeleteFunc(w.row(obj), func(cl col) bool { return cl.name == w.t.pk || cl.once })
+		cols := w.row(obj)
+		if w.touch != "" {
+			cols = append(cols, col{name: w.touch, v: micros(s.now())})
+		}
+		cols = slices.DeleteFunc(cols, func(cl col) bool { return cl.name == w.t.pk || cl.once })
 		q := w.updates.text(cols, func() string {
 			sets := make([]string, len(cols))
 			b := &qb{d: s.d}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ var identityTests = []Test{
 	{"Groups", testGroups},
 	{"GroupValidation", testGroupValidation},
 	{"Roles", testRoles},
+	{"RoleHolders", testRoleHolders},
 	{"Tokens", testTokens},
 	{"TokenValidation", testTokenValidation},
 	{"Permissions", testPermissions},
@@ -252,6 +255,80 @@ func testRoles(t *testing.T, h *H) {
 	evs := h.Events("authentik_rbac", r.UUID)
 	if len(evs) != 3 || evs[2].Action != racd.EventModelDeleted || h.Diff(evs[2])["name"] != [2]string{`"admins 2"`, "null"} {
 		t.Fatalf("role events %+v", evs)
+	}
+}
+
+// testRoleHolders: a role given to a user directly (authentik 2025.12) is listed on
+// the user, counts among its grants and held roles beside its groups' roles (parents
+// included), is given and taken back by superusers only (SetRoleHolder, or the user's
+// roles), and goes with the role or the user.
+func testRoleHolders(t *testing.T, h *H) {
+	role := func(name string) *racd.Role {
+		r, err := h.S.Roles().Create(h.Ctx, &racd.RoleInput{Name: racd.Some(name)}, Audit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	direct, ofGroup, ofParent := role("b direct"), role("a of group"), role("c of parent")
+	h.RoleGrant(direct.UUID, "authentik_flows.view_flow", "")
+	h.RoleGrant(ofParent.UUID, "authentik_providers_rac.view_endpoint", "")
+	ann := h.User("ann")
+	parent := h.createGroup(&racd.GroupInput{Name: racd.Some("parent"), Roles: racd.Some(Refs(ofParent.UUID))})
+	h.createGroup(&racd.GroupInput{Name: racd.Some("team"), Parent: racd.Some(Ref(parent.UUID)), Roles: racd.Some(Refs(ofGroup.UUID)),
+		Users: racd.Some([]racd.IntRef{{Raw: strconv.FormatInt(ann, 10), ID: ann}})})
+	if err := h.S.SetRoleHolder(h.Ctx, direct.UUID, ann, racd.Join, actor(ann)); !errors.Is(err, racd.ErrForbidden) {
+		t.Fatalf("a non-superuser gives itself a role: %v", err)
+	}
+	if err := h.S.SetRoleHolder(h.Ctx, direct.UUID, ann, racd.Join, Audit); err != nil {
+		t.Fatal(err)
+	}
+	WantNotFound(t, h.S.SetRoleHolder(h.Ctx, direct.UUID, 99999, racd.Join, Audit))
+	WantNotFound(t, h.S.SetRoleHolder(h.Ctx, h.UUID(), ann, racd.Join, Audit))
+	u, err := h.S.Users().Get(h.Ctx, ann)
+	if err != nil || !slices.Equal(u.Roles, []string{direct.UUID}) || len(u.RoleObjs) != 1 || u.RoleObjs[0].Name != "b direct" {
+		t.Fatalf("ann's roles %v %v %v", u.Roles, u.RoleObjs, err)
+	}
+	held, err := h.S.HeldRoles(h.Ctx, ann)
+	var names []string
+	for _, r := range held {
+		names = append(names, r.Name)
+	}
+	if err != nil || strings.Join(names, ",") != "a of group,b direct,c of parent" {
+		t.Errorf("held roles %v %v", names, err)
+	}
+	grants, err := h.S.UserGrants(h.Ctx, ann)
+	got := map[string]bool{}
+	for _, g := range grants {
+		got[g.Permission] = true
+	}
+	if err != nil || !got["authentik_flows.view_flow"] || !got["authentik_providers_rac.view_endpoint"] || len(got) != 2 {
+		t.Errorf("grants %v %v", grants, err)
+	}
+	// The user's roles through Update: only a superuser changes them.
+	_, err = h.S.Users().Update(h.Ctx, ann, &racd.UserInput{Roles: racd.Some(Refs(ofGroup.UUID))}, actor(ann))
+	wantForbidden(t, "a non-superuser changes its roles", err)
+	if _, err := h.S.Users().Update(h.Ctx, ann, &racd.UserInput{Roles: racd.Some(Refs(ofGroup.UUID, direct.UUID))}, Audit); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.S.SetRoleHolder(h.Ctx, direct.UUID, ann, racd.Leave, Audit); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := h.S.UserGrants(h.Ctx, ann); len(got) != 1 || got[0].Permission != "authentik_providers_rac.view_endpoint" {
+		t.Errorf("grants after leaving: %v", got)
+	}
+	if err := h.S.Roles().Delete(h.Ctx, ofGroup.UUID, Audit); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.Int("SELECT count(*) FROM user_roles"); n != 0 {
+		t.Errorf("%d user_roles rows after the role's deletion", n)
+	}
+	h.Exec("INSERT INTO user_roles (user_id, role_uuid) VALUES ($1, $2)", ann, direct.UUID)
+	if err := h.S.Users().Delete(h.Ctx, ann, Audit); err != nil {
+		t.Fatal(err)
+	}
+	if n := h.Int("SELECT count(*) FROM user_roles"); n != 0 {
+		t.Errorf("%d user_roles rows after the user's deletion", n)
 	}
 }
 

@@ -194,7 +194,7 @@ func (h *H) Provider(name, flow string, mod ...func(*racd.ProviderInput)) *racd.
 // User inserts an active, non-superuser user and returns its id.
 func (h *H) User(username string) int64 {
 	h.T.Helper()
-	return h.Int("INSERT INTO users (uuid, username, name, email, is_active, date_joined) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+	return h.Int("INSERT INTO users (uuid, username, name, email, is_active, date_joined, last_updated, password_change_date) VALUES ($1, $2, $3, $4, $5, $6, $6, $6) RETURNING id",
 		h.UUID(), username, "User "+username, username+"@example.com", true, time.Now().UnixMicro())
 }
 
