@@ -204,11 +204,7 @@ func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m
 				}
 			}
 		}
-		q := "DELETE FROM group_users WHERE group_uuid = $1 AND user_id = $2"
-		if m == racd.Join {
-			q = "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-		}
-		if _, err := c.exec(ctx, q, uuid, userID); err != nil {
+		if err := setLink(ctx, c, m, "group_users", "group_uuid", uuid, "user_id", userID); err != nil {
 			return err
 		}
 		if err := gd.done(); err != nil {

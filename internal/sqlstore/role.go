@@ -83,11 +83,7 @@ func (s *Store) SetRoleHolder(ctx context.Context, role string, userID int64, m 
 		if err != nil {
 			return err
 		}
-		q := "DELETE FROM user_roles WHERE user_id = $1 AND role_uuid = $2"
-		if m == racd.Join {
-			q = "INSERT INTO user_roles (user_id, role_uuid) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-		}
-		if _, err := c.exec(ctx, q, userID, role); err != nil {
+		if err := setLink(ctx, c, m, "user_roles", "user_id", userID, "role_uuid", role); err != nil {
 			return err
 		}
 		after, err := get(ctx, s, c, userTable, "id", userID, false)

@@ -319,6 +319,17 @@ func (cl col) value(b *qb) string {
 	return b.arg(cl.v)
 }
 
+// setLink adds (racd.Join) or removes (racd.Leave) the row (a, b) of a link table;
+// adding a row that exists changes nothing.
+func setLink(ctx context.Context, c conn, m racd.Membership, table, colA string, a any, colB string, b any) error {
+	q := "DELETE FROM " + table + " WHERE " + colA + " = $1 AND " + colB + " = $2"
+	if m == racd.Join {
+		q = "INSERT INTO " + table + " (" + colA + ", " + colB + ") VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	}
+	_, err := c.exec(ctx, q, a, b)
+	return err
+}
+
 // insertLinks inserts the rows of l for owner in one statement.
 func (s *Store) insertLinks(ctx context.Context, c conn, l link, owner any) error {
 	if len(l.items) == 0 {
