@@ -97,6 +97,20 @@ type Config struct {
 func parseConfig(name, summary string, settings []setting, args []string, getenv func(string) string, out io.Writer) (map[string]string, []string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	resolve := settingFlags(fs, settings, getenv)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(out, name, summary, settings)
+			return nil, nil, flag.ErrHelp
+		}
+		return nil, nil, fmt.Errorf("%w\nrun 'racd %s --help' for usage", err, strings.TrimPrefix(name, "racd "))
+	}
+	return resolve(), fs.Args(), nil
+}
+
+// settingFlags adds a flag for each setting that has one, defaulting to its variable,
+// else its default; the function returned resolves every setting once fs is parsed.
+func settingFlags(fs *flag.FlagSet, settings []setting, getenv func(string) string) func() map[string]string {
 	vals := map[string]*string{}
 	for _, st := range settings {
 		if st.secret || st.flag == "" {
@@ -108,22 +122,17 @@ func parseConfig(name, summary string, settings []setting, args []string, getenv
 		}
 		vals[st.env] = fs.String(st.flag, v, st.help)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printHelp(out, name, summary, settings)
-			return nil, nil, flag.ErrHelp
+	return func() map[string]string {
+		res := map[string]string{}
+		for _, st := range settings {
+			if p, ok := vals[st.env]; ok {
+				res[st.env] = *p
+			} else {
+				res[st.env] = getenv(st.env)
+			}
 		}
-		return nil, nil, fmt.Errorf("%w\nrun 'racd %s --help' for usage", err, strings.TrimPrefix(name, "racd "))
+		return res
 	}
-	res := map[string]string{}
-	for _, st := range settings {
-		if p, ok := vals[st.env]; ok {
-			res[st.env] = *p
-		} else {
-			res[st.env] = getenv(st.env)
-		}
-	}
-	return res, fs.Args(), nil
 }
 
 func printHelp(w io.Writer, name, summary string, settings []setting) {

@@ -55,17 +55,7 @@ Command flags:
 func parseOperator(name, summary string, args []string, getenv func(string) string, out io.Writer, addFlags func(fs *flag.FlagSet)) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	vals := map[string]*string{}
-	for _, st := range operatorSettings {
-		if st.secret || st.flag == "" {
-			continue
-		}
-		v := st.def
-		if e := getenv(st.env); e != "" {
-			v = e
-		}
-		vals[st.env] = fs.String(st.flag, v, st.help)
-	}
+	resolve := settingFlags(fs, operatorSettings, getenv)
 	addFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -77,15 +67,25 @@ func parseOperator(name, summary string, args []string, getenv func(string) stri
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
-	res := map[string]string{"RACD_LISTEN": ":0"}
-	for _, st := range operatorSettings {
-		if p, ok := vals[st.env]; ok {
-			res[st.env] = *p
-		} else {
-			res[st.env] = getenv(st.env)
-		}
-	}
+	res := resolve()
+	res["RACD_LISTEN"] = ":0" // not an operator setting: nothing listens
 	return toConfig(res)
+}
+
+// createArgs returns the arguments after "create", the only subcommand of racd noun;
+// false means there is nothing more to do: help was asked for, or err.
+func createArgs(args []string, noun, usage string, stdout io.Writer) ([]string, bool, error) {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
+		if len(args) == 0 {
+			return nil, false, fmt.Errorf("%w: missing subcommand", errUsage)
+		}
+		return nil, false, nil
+	}
+	if args[0] != "create" {
+		return nil, false, fmt.Errorf("%w: unknown subcommand %q of racd %s", errUsage, args[0], noun)
+	}
+	return args[1:], true, nil
 }
 
 // cliAudit marks changes made from the command line in their events.
@@ -94,22 +94,16 @@ func cliAudit(cmd string) racd.Audit {
 }
 
 func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, userUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: missing subcommand", errUsage)
-		}
-		return nil
-	}
-	if args[0] == "set-password" {
+	if len(args) > 0 && args[0] == "set-password" {
 		return setPasswordCmd(ctx, args[1:], stdin, stdout, stderr, getenv)
 	}
-	if args[0] != "create" {
-		return fmt.Errorf("%w: unknown subcommand %q of racd user", errUsage, args[0])
+	args, ok, err := createArgs(args, "user", userUsage, stdout)
+	if !ok {
+		return err
 	}
 	var username, name string
 	var superuser bool
-	cfg, err := parseOperator("racd user create", userCreateSummary, args[1:], getenv, stdout, func(fs *flag.FlagSet) {
+	cfg, err := parseOperator("racd user create", userCreateSummary, args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "username")
 		fs.StringVar(&name, "name", "", "display name")
 		fs.BoolVar(&superuser, "superuser", false, "make the user a superuser")
@@ -147,18 +141,12 @@ func userCmd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func tokenCmd(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, tokenUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: missing subcommand", errUsage)
-		}
-		return nil
-	}
-	if args[0] != "create" {
-		return fmt.Errorf("%w: unknown subcommand %q of racd token", errUsage, args[0])
+	args, ok, err := createArgs(args, "token", tokenUsage, stdout)
+	if !ok {
+		return err
 	}
 	var username, identifier, expires, description string
-	cfg, err := parseOperator("racd token create", tokenCreateSummary, args[1:], getenv, stdout, func(fs *flag.FlagSet) {
+	cfg, err := parseOperator("racd token create", tokenCreateSummary, args, getenv, stdout, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "user", "", "owner's username")
 		fs.StringVar(&identifier, "identifier", "", "token identifier")
 		fs.StringVar(&expires, "expires", "24h", "lifetime, RFC 3339 time or never")

@@ -116,7 +116,7 @@ const (
 
 // maxBatch bounds one WebSocket message to the browser: instructions guacd sent
 // together travel together, up to this size.
-const maxBatch = 64 << 10
+const maxBatch = 256 << 10
 
 // New returns a gateway; Start begins its background work.
 func New(cfg Config) *Gateway {

@@ -204,7 +204,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The server could not look up this connection; try again.", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{"guacamole"},
+	fw := frameWriting(w)
+	ws, err := websocket.Accept(fw, r, &websocket.AcceptOptions{Subprotocols: []string{"guacamole"},
 		CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return // Accept answered the request
@@ -217,7 +218,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, *refused)
 		return
 	}
-	g.run(r, ws, gt, secret, sc)
+	g.run(r, ws, hijackedConn(fw), gt, secret, sc)
 }
 
 // refuse tells the page why there is no session and closes the WebSocket.
@@ -227,10 +228,10 @@ func refuse(ws *websocket.Conn, r Reason) {
 }
 
 // run is one session, from its start to its end.
-func (g *Gateway) run(r *http.Request, ws *websocket.Conn, gt *racd.GatewayToken, secret string, sc screen) {
+func (g *Gateway) run(r *http.Request, ws *websocket.Conn, raw net.Conn, gt *racd.GatewayToken, secret string, sc screen) {
 	ctx := context.WithoutCancel(r.Context())
 	t := gt.Token
-	s := &session{g: g, id: newID(), tokenUUID: t.UUID, token: gt, expires: t.Expires, ws: ws,
+	s := &session{g: g, id: newID(), tokenUUID: t.UUID, token: gt, expires: t.Expires, ws: ws, raw: raw,
 		clientIP: g.cfg.ClientIP(r), userAgent: r.UserAgent(), started: g.cfg.Now(),
 		done: make(chan struct{}), torndown: make(chan struct{})}
 	s.readCtx, s.cancelRead = context.WithCancel(context.Background())

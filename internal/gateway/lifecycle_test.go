@@ -460,3 +460,22 @@ func TestSilentBrowserEnds(t *testing.T) {
 		t.Fatal("guacd's connection stayed open")
 	}
 }
+
+// TestUnansweredCloseCut: a browser that asks to disconnect and then reads nothing more
+// (so never answers racd's close frame) is cut after the close grace of a second, not
+// the WebSocket library's five: the session's end is recorded within two seconds.
+func TestUnansweredCloseCut(t *testing.T) {
+	h := newHarness(t, "sqlite", options{})
+	secret, _ := h.session(nil, nil)
+	tn, _ := h.connect(h.browser(), secret, "")
+	start := time.Now()
+	if err := tn.send(guacproto.New("disconnect")); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(10*time.Second, func() bool { return h.gw.Stats().Live == 0 }) {
+		t.Fatal("the session did not end")
+	}
+	if took := time.Since(start); took > 2500*time.Millisecond {
+		t.Fatalf("the session ended %v after the disconnect, want about a second", took)
+	}
+}

@@ -23,6 +23,7 @@ type session struct {
 	token     *racd.GatewayToken
 	expires   *time.Time
 	ws        *websocket.Conn
+	raw       net.Conn // the browser's connection under ws (nil if unknown)
 	clientIP  string
 	userAgent string
 	started   time.Time
@@ -98,8 +99,14 @@ func (s *session) teardown(r Reason, c net.Conn) {
 		reason = strconv.Itoa(r.Status) // guacamole-common-js reads a status from the close reason
 	}
 	// A browser answers the close handshake at once; one that does not is cut after
-	// closeGrace rather than the library's five seconds.
-	force := time.AfterFunc(closeGrace, s.cancelRead)
+	// closeGrace rather than the library's five seconds (whether or not a read from it
+	// is under way, which cancelling readCtx alone would need).
+	force := time.AfterFunc(closeGrace, func() {
+		s.cancelRead()
+		if s.raw != nil {
+			s.raw.Close()
+		}
+	})
 	_ = s.ws.Close(code, reason)
 	force.Stop()
 	s.cancelRead()

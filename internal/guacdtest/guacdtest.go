@@ -6,7 +6,9 @@
 // blobs, sync about once a second), and guacd's failure modes (an authentication error
 // 769, silence for an unknown protocol, the idle disconnect 776, a close mid-stream).
 // Everything it receives after ready is recorded and echoed back as an "echo"
-// instruction, which browsers ignore, so tests can assert the round trip.
+// instruction, which browsers ignore, so tests can assert the round trip. With
+// Options.Prompt it asks for missing credentials as guacd does (required, then argv
+// streams).
 //
 // It is imported by tests only; the architecture test forbids production imports.
 package guacdtest
@@ -37,10 +39,19 @@ const (
 // Options change how the test guacd behaves. The zero value behaves like guacd 1.5.5
 // with every connection accepted.
 type Options struct {
-	// Authenticate decides whether a connection's credentials are accepted; a refusal
-	// is guacd's `error "Authentication failure." 769` right after ready, as guacd's
-	// SSH support sends it. nil accepts every connection.
+	// Authenticate decides whether a connection's credentials are accepted (the
+	// handshake's values, or the answers to a prompt: Handshake.Credential); a refusal
+	// is guacd's `error <message> 769`, right after ready (or after the answers), with
+	// the message guacd's plugin for the protocol sends. nil accepts every connection.
 	Authenticate func(h *Handshake) bool
+	// Prompt makes the remote machine demand credentials (an RDP server that requires
+	// NLA, a VNC server with a password). Those the connection lacks, guacd 1.5.5 asks
+	// the client for after ready, with `required` (RDP: username, with domain when that
+	// is missing too, and password; VNC: password), if the client declared protocol
+	// 1.3.0 or later; it then waits for one `argv` stream per name and goes on with the
+	// values (Authenticate sees them). An older client cannot be asked: the connection
+	// fails as an RDP server refuses a login without credentials (769).
+	Prompt bool
 	// IdleTimeout is how long a connection may receive nothing before the test guacd
 	// ends it with `error "User is not responding." 776` (guacd: 15 s).
 	IdleTimeout time.Duration
@@ -48,6 +59,11 @@ type Options struct {
 	SyncInterval time.Duration
 	// NoDraw skips the first frame (benchmarks measure the relay alone).
 	NoDraw bool
+	// MultiTouch makes the remote machine take touch input: the first frame sets the
+	// default layer's "multi-touch" to this many contacts, as guacd's RDP support does
+	// once the server's touch input channel is up (enable-touch; guacd says 10). 0:
+	// the layer says nothing, and clients emulate a mouse.
+	MultiTouch int
 	// Missing lists protocols whose plugin is missing: as for a protocol guacd does not
 	// know, it says nothing at all after select.
 	Missing []string
@@ -202,6 +218,19 @@ type Handshake struct {
 	Version     string            // the first connect value
 	Values      map[string]string // connect values by parameter name
 	ConnectArgs []string          // the connect values as sent, version first
+	// Required lists the parameters guacd asked for after ready (Options.Prompt), and
+	// Answered the values the client gave for them in argv streams.
+	Required []string
+	Answered map[string]string
+}
+
+// Credential is the value of a connection parameter: the client's answer to the
+// prompt when it gave one, else the connect value.
+func (h *Handshake) Credential(name string) string {
+	if v, ok := h.Answered[name]; ok {
+		return v
+	}
+	return h.Values[name]
 }
 
 // Conn is one client connection to the test guacd.
@@ -218,10 +247,14 @@ type Conn struct {
 	log       []guacproto.Instruction
 	done      bool
 	err       error
+	opened    bool     // the first frame was sent
+	resized   []string // the last size the client asked for before that
 
 	readyCh chan struct{}
 	doneCh  chan struct{}
 	once    sync.Once
+
+	prompt prompt // argv streams (read loop only) and the answers
 }
 
 func newConn(s *Server, nc net.Conn) *Conn {
@@ -386,23 +419,12 @@ func (c *Conn) serve() {
 	}
 	close(c.readyCh)
 	c.s.logf("guacdtest %s: ready (%s)", c.ID, h.Protocol)
-	if c.s.opts.Authenticate != nil && !c.s.opts.Authenticate(h) {
-		c.fail("Authentication failure.", StatusClientUnauthorized)
+	if need := c.s.missing(h); len(need) > 0 {
+		c.askFor(h, need, read)
 		return
 	}
-	if !c.s.opts.NoDraw {
-		width, height := 1024, 768
-		if len(h.Size) >= 2 {
-			if w, err := strconv.Atoi(h.Size[0]); err == nil && w > 0 {
-				width = w
-			}
-			if hh, err := strconv.Atoi(h.Size[1]); err == nil && hh > 0 {
-				height = hh
-			}
-		}
-		if err := c.draw(width, height); err != nil {
-			return
-		}
+	if !c.open(h) {
+		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -493,13 +515,22 @@ func (c *Conn) relayLoop(read func() (guacproto.Instruction, error)) {
 			return
 		}
 		c.record(in)
+		if c.argv(in) {
+			continue // a value for a connection parameter: acknowledged, not echoed
+		}
 		switch in.Opcode {
 		case "disconnect":
 			return
 		case "sync", "nop":
 			continue
 		case "size":
-			if len(in.Args) >= 2 && !c.s.opts.NoDraw {
+			c.mu.Lock()
+			opened := c.opened
+			if !opened {
+				c.resized = in.Args // the screen opens at this size
+			}
+			c.mu.Unlock()
+			if len(in.Args) >= 2 && !c.s.opts.NoDraw && opened {
 				w, err1 := strconv.Atoi(in.Args[0])
 				h, err2 := strconv.Atoi(in.Args[1])
 				if err1 == nil && err2 == nil && w > 0 && h > 0 {
@@ -513,45 +544,6 @@ func (c *Conn) relayLoop(read func() (guacproto.Instruction, error)) {
 			return
 		}
 	}
-}
-
-func (c *Conn) syncLoop(ctx context.Context) {
-	t := time.NewTicker(c.s.opts.SyncInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-c.doneCh:
-			return
-		case now := <-t.C:
-			if err := c.Send(guacproto.New("sync", strconv.FormatInt(now.UnixMilli(), 10))); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// draw paints the screen as guacd's first frames do: the default layer sized and
-// filled, a second layer holding a PNG image sent as a stream of base64 blobs, and a
-// sync that ends the frame.
-func (c *Conn) draw(w, h int) error {
-	o := c.s.opts
-	itoa := strconv.Itoa
-	bg := o.Background
-	ins := []guacproto.Instruction{
-		guacproto.New("size", "0", itoa(w), itoa(h)),
-		guacproto.New("rect", "0", "0", "0", itoa(w), itoa(h)),
-		guacproto.New("cfill", "14", "0", itoa(int(bg[0])), itoa(int(bg[1])), itoa(int(bg[2])), "255"),
-		guacproto.New("size", "1", "128", "128"),
-		guacproto.New("move", "1", "0", itoa(max(0, w/2-64)), itoa(max(0, h/2-64)), "0"),
-		guacproto.New("img", "1", "14", "1", "image/png", "0", "0"),
-	}
-	for _, chunk := range blobChunks(c.s.png) {
-		ins = append(ins, guacproto.New("blob", "1", chunk))
-	}
-	ins = append(ins, guacproto.New("end", "1"), guacproto.New("sync", strconv.FormatInt(time.Now().UnixMilli(), 10)))
-	return c.Send(ins...)
 }
 
 // IsEcho reports whether in is the echo of an instruction with opcode op whose

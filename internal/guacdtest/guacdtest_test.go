@@ -2,7 +2,9 @@ package guacdtest
 
 import (
 	"context"
+	"encoding/base64"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -164,4 +166,128 @@ func TestFailureModes(t *testing.T) {
 			t.Fatalf("%v %q, want error 768", err, in)
 		}
 	})
+}
+
+// TestPrompt: with a remote machine that demands credentials, the test guacd asks a
+// 1.3.0+ client for the missing ones after ready (required), acknowledges each argv
+// stream for a name it asked for and refuses others, draws nothing until every value
+// arrived, and then opens the screen with the answers (or refuses them, 769); a
+// client too old to be asked gets the authentication error at once.
+func TestPrompt(t *testing.T) {
+	s := Start(t, Options{Prompt: true, SyncInterval: time.Hour,
+		Authenticate: func(h *Handshake) bool { return h.Credential("password") == "pässword 🔑" }})
+	handshake := func(c *client, protocol, version string, values map[string]string) {
+		c.t.Helper()
+		c.send(guacproto.New("select", protocol))
+		args, err := c.read(2 * time.Second)
+		if err != nil || args.Opcode != "args" {
+			c.t.Fatalf("args: %v %q", err, args)
+		}
+		connect := []string{version}
+		for _, n := range args.Args[1:] {
+			connect = append(connect, values[n])
+		}
+		c.send(guacproto.New("size", "800", "600", "96"), guacproto.New("audio"), guacproto.New("video"),
+			guacproto.New("image", "image/png"), guacproto.New("connect", connect...))
+		if in, err := c.read(2 * time.Second); err != nil || in.Opcode != "ready" {
+			c.t.Fatalf("ready: %v %q", err, in)
+		}
+	}
+	answer := func(c *client, stream, name, value string, blobs int) {
+		c.send(guacproto.New("argv", stream, "text/plain", name))
+		b := []byte(value)
+		for i := 0; i < blobs; i++ {
+			part := b[len(b)*i/blobs : len(b)*(i+1)/blobs]
+			c.send(guacproto.New("blob", stream, base64.StdEncoding.EncodeToString(part)))
+		}
+		c.send(guacproto.New("end", stream))
+	}
+	t.Run("rdp", func(t *testing.T) {
+		c := dial(t, s)
+		handshake(c, "rdp", Version, map[string]string{"hostname": "desk"})
+		req, err := c.read(2 * time.Second)
+		if err != nil || req.Opcode != "required" || strings.Join(req.Args, " ") != "username domain password" {
+			t.Fatalf("%v %q, want required username domain password", err, req)
+		}
+		c.send(guacproto.New("argv", "5", "text/plain", "hostname"))
+		if in, err := c.read(2 * time.Second); err != nil || !slices.Equal(in.Args, []string{"5", "Not allowed.", "771"}) || in.Opcode != "ack" {
+			t.Fatalf("argv for a name not asked for: %v %q, want ack 771", err, in)
+		}
+		answer(c, "1", "username", "ada", 2)
+		answer(c, "2", "domain", "", 0)
+		if in, err := c.read(2 * time.Second); err != nil || in.Opcode != "ack" || !slices.Equal(in.Args, []string{"1", "Ready for updated parameter.", "0"}) {
+			t.Fatalf("argv username: %v %q, want ack 0", err, in)
+		}
+		if in, err := c.read(2 * time.Second); err != nil || in.Opcode != "ack" || in.Args[0] != "2" {
+			t.Fatalf("argv domain: %v %q, want ack", err, in)
+		}
+		if in, err := c.read(300 * time.Millisecond); err == nil {
+			t.Fatalf("guacd sent %q before the password arrived", in)
+		}
+		c.sc = guacproto.NewScanner(c.nc, 0) // the timed-out read left the scanner failed
+		answer(c, "3", "password", "pässword 🔑", 3)
+		for seen := map[string]bool{}; !seen["sync"]; {
+			in, err := c.read(2 * time.Second)
+			if err != nil {
+				t.Fatalf("no first frame after the answers: %v", err)
+			}
+			seen[in.Opcode] = true
+		}
+		conn := s.conn(t, c)
+		h := conn.Handshake()
+		if !slices.Equal(h.Required, []string{"username", "domain", "password"}) || len(h.Answered) != 3 ||
+			h.Answered["username"] != "ada" || h.Answered["domain"] != "" || h.Credential("password") != "pässword 🔑" {
+			t.Fatalf("handshake after the prompt: %+v", h)
+		}
+	})
+	t.Run("refused", func(t *testing.T) {
+		c := dial(t, s)
+		handshake(c, "rdp", Version, map[string]string{"username": "ada"}) // no domain asked: the username is there
+		if req, err := c.read(2 * time.Second); err != nil || strings.Join(req.Args, " ") != "password" {
+			t.Fatalf("%v %q, want required password", err, req)
+		}
+		answer(c, "1", "password", "wrong", 1)
+		if last := lastInstruction(c); last.Opcode != "error" || !slices.Equal(last.Args, []string{"Authentication failure (invalid credentials?)", "769"}) {
+			t.Fatalf("last instruction %q, want RDP's 769", last)
+		}
+	})
+	t.Run("vnc", func(t *testing.T) {
+		c := dial(t, s)
+		handshake(c, "vnc", Version, nil)
+		if req, err := c.read(2 * time.Second); err != nil || req.Opcode != "required" || strings.Join(req.Args, " ") != "password" {
+			t.Fatalf("%v %q, want required password", err, req)
+		}
+	})
+	t.Run("old client", func(t *testing.T) {
+		c := dial(t, s)
+		handshake(c, "rdp", "", nil) // protocol 1.0.0, as authentik's outpost declares
+		if last := lastInstruction(c); last.Opcode != "error" || last.Args[1] != "769" {
+			t.Fatalf("last instruction %q, want 769 without a prompt", last)
+		}
+	})
+}
+
+// lastInstruction reads until the connection ends and returns the last instruction.
+func lastInstruction(c *client) guacproto.Instruction {
+	var last guacproto.Instruction
+	for {
+		in, err := c.read(2 * time.Second)
+		if err != nil {
+			return last
+		}
+		last = in
+	}
+}
+
+// conn finds the server's side of c.
+func (s *Server) conn(t *testing.T, c *client) *Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sc := range s.all {
+		if sc.nc.RemoteAddr().String() == c.nc.LocalAddr().String() {
+			return sc
+		}
+	}
+	t.Fatal("no such connection")
+	return nil
 }

@@ -166,6 +166,56 @@ func TestScannerErrors(t *testing.T) {
 	}
 }
 
+// TestScannerBuffer: while reads fill the buffer it grows to maxRead (a busy stream is
+// read in large pieces) and no further; once a small read (a sync, a keep-alive) has
+// been consumed, it drops back to minBuf (an idle session holds little).
+func TestScannerBuffer(t *testing.T) {
+	var busy []byte
+	for len(busy) < 2<<20 {
+		busy = New("blob", "1", strings.Repeat("QUJD", 2000)).Append(busy)
+	}
+	r := &scriptReader{busy: busy, then: New("sync", "1").Encode()}
+	sc := NewScanner(r, 0)
+	largest := 0
+	for {
+		raw, err := sc.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		largest = max(largest, cap(sc.buf))
+		if string(Opcode(raw)) == "sync" && cap(sc.buf) != maxRead {
+			t.Fatalf("the small read came into a %d-byte buffer, want the stream's %d", cap(sc.buf), maxRead)
+		}
+	}
+	if largest != maxRead {
+		t.Fatalf("the buffer grew to %d during the stream, want %d", largest, maxRead)
+	}
+	if cap(sc.buf) != minBuf {
+		t.Fatalf("after the stream went quiet the buffer holds %d bytes, want %d", cap(sc.buf), minBuf)
+	}
+}
+
+// scriptReader fills every read from busy until it is used up, then returns then in
+// one read, then io.EOF.
+type scriptReader struct{ busy, then []byte }
+
+func (r *scriptReader) Read(p []byte) (int, error) {
+	if len(r.busy) > 0 {
+		n := copy(p, r.busy)
+		r.busy = r.busy[n:]
+		return n, nil
+	}
+	if len(r.then) > 0 {
+		n := copy(p, r.then)
+		r.then = r.then[n:]
+		return n, nil
+	}
+	return 0, io.EOF
+}
+
 type repeatReader struct{ b byte }
 
 func (r *repeatReader) Read(p []byte) (int, error) {

@@ -6,8 +6,8 @@ import (
 )
 
 // Scanner reads whole instructions from a stream (a guacd connection) through a
-// bounded buffer: at most 64 KiB, or one maximum-size instruction plus one read if that
-// is more, whatever the peer sends.
+// bounded buffer: at most 256 KiB, or one maximum-size instruction plus one read if
+// that is more, whatever the peer sends.
 type Scanner struct {
 	r      io.Reader
 	buf    []byte
@@ -18,17 +18,20 @@ type Scanner struct {
 	maxLen int
 	err    error
 	full   bool // the last read filled the free space: more is probably waiting
-	small  bool // the last read used less than a quarter of the buffer
+	small  bool // the last read was under minRead bytes: the stream is quiet
 }
 
-// Buffer sizes. A scanner starts small (an idle session holds little), doubles its
-// buffer while reads fill it (a stream of screen updates is read in large pieces, so
-// a relay makes few system calls and sends large messages), and drops back once a
-// small read has been consumed.
+// Buffer sizes. A scanner starts small (an idle session holds little), grows its
+// buffer fourfold while reads fill it (a stream of screen updates is read in large
+// pieces, so a relay makes few system calls and sends large messages: a 256 KiB read
+// costs about as much as a 64 KiB one plus its bytes), keeps it while reads stay
+// sizeable, and drops back once a small read (a sync, or guacd's keep-alive nop, which
+// it sends at least every few seconds) has been consumed.
 const (
-	minRead = 4 << 10  // the least free space a read gets
-	minBuf  = 4 << 10  // the buffer of an idle scanner
-	maxRead = 64 << 10 // the buffer a stream grows to
+	minRead = 4 << 10   // the least free space a read gets
+	minBuf  = 4 << 10   // the buffer of an idle scanner
+	maxRead = 256 << 10 // the buffer a stream grows to
+	growBy  = 4         // how much a buffer grows after a read that filled it
 )
 
 // NewScanner returns a scanner of r whose instructions are at most maxLen bytes
@@ -127,7 +130,7 @@ func (s *Scanner) fill() error {
 	}
 	size := cap(s.buf)
 	if s.full && size < maxRead {
-		size *= 2
+		size *= growBy
 	}
 	for size-s.end < minRead {
 		size = max(2*size, minBuf)
@@ -142,7 +145,7 @@ func (s *Scanner) fill() error {
 	free := len(s.buf) - s.end
 	n, err := s.r.Read(s.buf[s.end:])
 	s.end += n
-	s.full, s.small = n == free, n < len(s.buf)/4
+	s.full, s.small = n == free, n < minRead
 	if n > 0 {
 		return nil
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -9,20 +8,18 @@ import (
 )
 
 // applications is /api/v3/core/applications/, by slug.
-var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery]{
+var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery, applicationJSON]{
 	model: racd.ApplicationModel, path: "/api/v3/core/applications/", param: "slug", key: slugKey,
-	store: func(st racd.Store) racd.Reader[*racd.Application, string, racd.ApplicationQuery] {
-		return st.Applications()
-	},
+	store: storeOf(racd.Store.Applications),
 	order: racd.ApplicationOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.ApplicationQuery, error) {
+	query: func(f *filters) racd.ApplicationQuery {
 		return racd.ApplicationQuery{
-			ListQuery: lq, Name: strFilter(qv, "name"), Slug: strFilter(qv, "slug"), Group: strFilter(qv, "group"),
-			MetaLaunchURL: strFilter(qv, "meta_launch_url"), MetaDescription: strFilter(qv, "meta_description"),
-			MetaPublisher: strFilter(qv, "meta_publisher"),
+			ListQuery: f.lq, Name: f.str("name"), Slug: f.str("slug"), Group: f.str("group"),
+			MetaLaunchURL: f.str("meta_launch_url"), MetaDescription: f.str("meta_description"),
+			MetaPublisher: f.str("meta_publisher"),
 			// authentik 2024.8: only "true" (in any case) filters.
-			OnlyWithLaunchURL: strings.EqualFold(lastValue(qv, "only_with_launch_url"), "true"),
-		}, nil
+			OnlyWithLaunchURL: strings.EqualFold(lastValue(f.qv, "only_with_launch_url"), "true"),
+		}
 	},
 	decode: func(f *form) *racd.ApplicationInput {
 		return &racd.ApplicationInput{
@@ -33,7 +30,7 @@ var applications = &resource[*racd.Application, *racd.ApplicationInput, string, 
 			Group: f.text("group", trim), MetaIcon: f.text("meta_icon", 0), MetaHide: f.boolean("meta_hide", 0),
 		}
 	},
-	wire: func(c *call, a *racd.Application) any {
+	wire: func(c *call, a *racd.Application) applicationJSON {
 		// Its providers as the caller may see them (nested.go): provider_obj is null
 		// for one it may not view.
 		shown := *a

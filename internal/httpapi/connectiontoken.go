@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
@@ -12,30 +11,29 @@ import (
 // connectionTokens is /api/v3/rac/connection_tokens/, by UUID. Launches create
 // tokens; a token's owner sees and manages it without any permission, others by the
 // model's permissions. Nothing depends on a token: its used_by is empty.
-var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery]{
+var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery, connectionTokenJSON]{
 	model: racd.ConnectionTokenModel, path: "/api/v3/rac/connection_tokens/", param: "connection_token_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.ConnectionToken, string, racd.ConnectionTokenQuery] {
 		return st.ConnectionTokens()
 	},
 	order: racd.ConnectionTokenOrderFields,
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.ConnectionTokenQuery, error) {
+	query: func(f *filters) racd.ConnectionTokenQuery {
 		// The caller's own tokens, plus those its view permission covers.
-		q := racd.ConnectionTokenQuery{ListQuery: lq, Tokens: racd.ConnectionTokenVisibility{OwnerID: c.p.User.ID, Visible: lq.Visible}}
-		var fe racd.FieldErrors
-		if q.Endpoint = uuidFilter(qv, "endpoint", &fe); !fe.Empty() {
-			return q, &fe
+		// django-filter reports the first malformed filter only.
+		q := racd.ConnectionTokenQuery{ListQuery: f.lq, Tokens: racd.ConnectionTokenVisibility{OwnerID: f.c.p.User.ID, Visible: f.lq.Visible}}
+		if q.Endpoint = f.uuid("endpoint"); f.ok() {
+			q.Provider = f.int("provider")
 		}
-		q.Provider = intFilter(qv, "provider", &fe)
-		if fe.Empty() {
-			q.User = intFilter(qv, "session__user", &fe)
+		if f.ok() {
+			q.User = f.int("session__user")
 		}
-		return q, fe.Err()
+		return q
 	},
 	decode: func(f *form) *racd.ConnectionTokenInput {
 		return &racd.ConnectionTokenInput{Provider: f.racProviderRef("provider", 0), Endpoint: f.uuidRef("endpoint", required)}
 	},
 	noCreate: true,
-	wire:     func(c *call, t *racd.ConnectionToken) any { return toConnectionTokenJSON(c, t) },
+	wire:     func(c *call, t *racd.ConnectionToken) connectionTokenJSON { return toConnectionTokenJSON(c, t) },
 	rule:     ownerOrPermission,
 	owner:    func(t *racd.ConnectionToken) int64 { return t.User.ID },
 }

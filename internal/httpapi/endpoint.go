@@ -2,20 +2,17 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // endpoints is /api/v3/rac/endpoints/, by UUID.
-var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery]{
+var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery, endpointJSON]{
 	model: racd.EndpointModel, path: "/api/v3/rac/endpoints/", param: "pbm_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Endpoint, string, racd.EndpointQuery] { return st.Endpoints() },
+	store: storeOf(racd.Store.Endpoints),
 	order: racd.EndpointOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.EndpointQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.EndpointQuery{ListQuery: lq, Name: strFilter(qv, "name"), Provider: intFilter(qv, "provider", &fe)}
-		return q, fe.Err()
+	query: func(f *filters) racd.EndpointQuery {
+		return racd.EndpointQuery{ListQuery: f.lq, Name: f.str("name"), Provider: f.int("provider")}
 	},
 	decode: func(f *form) *racd.EndpointInput {
 		return &racd.EndpointInput{
@@ -25,7 +22,7 @@ var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.Endp
 			MaximumConnections: f.integer("maximum_connections", 0, racd.MinConnectionsLimit, racd.MaxConnectionsLimit),
 		}
 	},
-	wire: func(c *call, e *racd.Endpoint) any {
+	wire: func(c *call, e *racd.Endpoint) endpointJSON {
 		out := c.endpointJSON(e)
 		out.Settings = objectOrEmpty(c.own(racd.EndpointModel, e.UUID, e.Settings, e.Secrets))
 		return out

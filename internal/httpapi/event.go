@@ -2,26 +2,25 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // events is /api/v3/events/events/, by UUID: read-only.
-var events = &resource[*racd.Event, any, string, racd.EventQuery]{
+var events = &resource[*racd.Event, any, string, racd.EventQuery, eventJSON]{
 	model: racd.EventModel, path: "/api/v3/events/events/", param: "event_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.Event, string, racd.EventQuery] { return st.Events() },
 	order: []string{"created", "action", "app", "client_ip", "user"},
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.EventQuery, error) {
+	query: func(f *filters) racd.EventQuery {
 		return racd.EventQuery{
 			// Any action text is a filter, newer authentik versions' actions
 			// included: they match no event racd records.
-			ListQuery: lq, Action: strFilter(qv, "action"), Actions: textsFilter(qv, "actions"), Username: strFilter(qv, "username"),
-			App: strFilter(qv, "context_model_app"), Model: strFilter(qv, "context_model_name"),
-			PK: strFilter(qv, "context_model_pk"), ClientIP: strFilter(qv, "client_ip"),
-		}, nil
+			ListQuery: f.lq, Action: f.str("action"), Actions: f.texts("actions"), Username: f.str("username"),
+			App: f.str("context_model_app"), Model: f.str("context_model_name"),
+			PK: f.str("context_model_pk"), ClientIP: f.str("client_ip"),
+		}
 	},
-	wire: func(_ *call, e *racd.Event) any { return toEventJSON(e) },
+	wire: func(_ *call, e *racd.Event) eventJSON { return toEventJSON(e) },
 }
 
 // eventJSON is authentik's Event. user and context are emitted as stored (JSON text

@@ -254,15 +254,20 @@ func parseISOTime(s string) (time.Time, bool) {
 
 // uuidRef decodes a DRF PrimaryKeyRelatedField to a model with a UUID key.
 func (f *form) uuidRef(name string, o opts) racd.Opt[racd.Ref] {
+	return ref(f, name, o, parseUUIDRef)
+}
+
+// ref decodes a DRF PrimaryKeyRelatedField with parse.
+func ref[R any](f *form, name string, o opts, parse func(json.RawMessage) (R, string)) racd.Opt[R] {
 	raw, null, ok := f.value(name, o, true)
 	if !ok || null {
-		return racd.Opt[racd.Ref]{Set: null}
+		return racd.Opt[R]{Set: null}
 	}
-	ref, msg := parseUUIDRef(raw)
+	r, msg := parse(raw)
 	if msg != "" {
-		return fail[racd.Ref](f, name, msg)
+		return fail[R](f, name, msg)
 	}
-	return racd.Some(ref)
+	return racd.Some(r)
 }
 
 // parseUUIDRef reads one UUID primary key, or returns the message authentik gives for
@@ -367,15 +372,7 @@ func (f *form) intRefs(name string, o opts) racd.Opt[[]racd.IntRef] {
 // Integers, integral floats and integer strings are keys; a key that cannot name a
 // row (out of range, not positive) gets ID -1 so that the store reports it as missing.
 func (f *form) intRef(name string, o opts) racd.Opt[racd.IntRef] {
-	raw, null, ok := f.value(name, o, true)
-	if !ok || null {
-		return racd.Opt[racd.IntRef]{Set: null}
-	}
-	ref, msg := parseIntRef(raw)
-	if msg != "" {
-		return fail[racd.IntRef](f, name, msg)
-	}
-	return racd.Some(ref)
+	return ref(f, name, o, parseIntRef)
 }
 
 // parseIntRef reads one integer primary key, or returns DRF's message for it.

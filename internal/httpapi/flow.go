@@ -1,23 +1,18 @@
 package httpapi
 
 import (
-	"net/url"
-
 	"github.com/racd/racd/internal/racd"
 )
 
 // flows is /api/v3/flows/instances/, by slug.
-var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery]{
+var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery, flowJSON]{
 	model: racd.FlowModel, path: "/api/v3/flows/instances/", param: "slug", key: textKey,
-	store: func(st racd.Store) racd.Reader[*racd.Flow, string, racd.FlowQuery] { return st.Flows() },
+	store: storeOf(racd.Store.Flows),
 	order: racd.FlowOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.FlowQuery, error) {
-		q := racd.FlowQuery{ListQuery: lq, Slug: strFilter(qv, "slug"), Name: strFilter(qv, "name")}
-		var fe racd.FieldErrors
-		q.Designation = choiceFilter(qv, "designation", racd.FlowDesignations, &fe)
-		q.DeniedAction = choiceFilter(qv, "denied_action", racd.FlowDeniedActions, &fe)
-		q.UUID = uuidFilter(qv, "flow_uuid", &fe)
-		return q, fe.Err()
+	query: func(f *filters) racd.FlowQuery {
+		return racd.FlowQuery{ListQuery: f.lq, Slug: f.str("slug"), Name: f.str("name"),
+			Designation: f.choice("designation", racd.FlowDesignations), DeniedAction: f.choice("denied_action", racd.FlowDeniedActions),
+			UUID: f.uuid("flow_uuid")}
 	},
 	decode: func(f *form) *racd.FlowInput {
 		return &racd.FlowInput{
@@ -28,7 +23,7 @@ var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery]{
 			Background: f.text("background", 0),
 		}
 	},
-	wire: func(_ *call, f *racd.Flow) any { return toFlowJSON(f) },
+	wire: func(_ *call, f *racd.Flow) flowJSON { return toFlowJSON(f) },
 }
 
 // flowJSON is authentik's Flow: 2024.6's keys in its order, then the keys newer

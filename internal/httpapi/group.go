@@ -4,21 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // groups is /api/v3/core/groups/, by UUID.
-var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
+var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, groupJSON]{
 	model: racd.GroupModel, path: "/api/v3/core/groups/", param: "group_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Group, string, racd.GroupQuery] { return st.Groups() },
+	store: storeOf(racd.Store.Groups),
 	order: racd.GroupOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.GroupQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.GroupQuery{ListQuery: lq, Name: strFilter(qv, "name"), IsSuperuser: boolFilter(qv, "is_superuser"),
-			MemberIDs: intsFilter(qv, "members_by_pk", &fe)}
-		return q, fe.Err()
+	query: func(f *filters) racd.GroupQuery {
+		return racd.GroupQuery{ListQuery: f.lq, Name: f.str("name"), IsSuperuser: f.boolean("is_superuser"), MemberIDs: f.ints("members_by_pk")}
 	},
 	decode: func(f *form) *racd.GroupInput {
 		return &racd.GroupInput{
@@ -27,7 +23,7 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery]{
 		}
 	},
 	// A write answers with the members; a read only unless ?include_users= says not.
-	wire: func(c *call, g *racd.Group) any {
+	wire: func(c *call, g *racd.Group) groupJSON {
 		return toGroupJSON(c, c.shownGroup(g), c.r.Method != http.MethodGet || includeFlag(c.query(), "include_users", true))
 	},
 	// Who may set a group's superuser flag, parent, members and roles, or change a
@@ -80,24 +76,6 @@ func toGroupJSON(c *call, g *racd.Group, includeUsers bool) groupJSON {
 			ms[i] = toMemberJSON(c, m)
 		}
 		out.UsersObj = &ms
-	}
-	return out
-}
-
-// setOf returns the set of the values of s.
-func setOf[K comparable](s []K) map[K]bool {
-	out := make(map[K]bool, len(s))
-	for _, v := range s {
-		out[v] = true
-	}
-	return out
-}
-
-// idsOf returns id(r) of every reference.
-func idsOf[R, K any](refs []R, id func(R) K) []K {
-	out := make([]K, len(refs))
-	for i, r := range refs {
-		out[i] = id(r)
 	}
 	return out
 }

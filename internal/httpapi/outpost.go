@@ -3,26 +3,23 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // outposts is /api/v3/outposts/instances/, by UUID.
-var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery]{
+var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery, outpostJSON]{
 	model: racd.OutpostModel, path: "/api/v3/outposts/instances/", param: "uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Outpost, string, racd.OutpostQuery] { return st.Outposts() },
+	store: storeOf(racd.Store.Outposts),
 	order: racd.OutpostOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.OutpostQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.OutpostQuery{
-			ListQuery: lq, NameIExact: strFilter(qv, "name__iexact"), NameIContains: strFilter(qv, "name__icontains"),
-			ManagedIExact: strFilter(qv, "managed__iexact"), ManagedIContains: strFilter(qv, "managed__icontains"),
-			ProvidersIsNull:       boolFilter(qv, "providers__isnull"),
-			ServiceConnectionName: strFilter(qv, "service_connection__name__iexact") != nil || strFilter(qv, "service_connection__name__icontains") != nil,
-			ProvidersByPK:         intsFilter(qv, "providers_by_pk", &fe),
+	query: func(f *filters) racd.OutpostQuery {
+		return racd.OutpostQuery{
+			ListQuery: f.lq, NameIExact: f.str("name__iexact"), NameIContains: f.str("name__icontains"),
+			ManagedIExact: f.str("managed__iexact"), ManagedIContains: f.str("managed__icontains"),
+			ProvidersIsNull:       f.boolean("providers__isnull"),
+			ServiceConnectionName: f.str("service_connection__name__iexact") != nil || f.str("service_connection__name__icontains") != nil,
+			ProvidersByPK:         f.ints("providers_by_pk"),
 		}
-		return q, fe.Err()
 	},
 	decode: func(f *form) *racd.OutpostInput {
 		return &racd.OutpostInput{
@@ -31,7 +28,7 @@ var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.Outpost
 			Managed: f.text("managed", nullable|trim|notBlank),
 		}
 	},
-	wire: func(c *call, o *racd.Outpost) any {
+	wire: func(c *call, o *racd.Outpost) outpostJSON {
 		shown := *o
 		shown.ProviderObjs = c.shownProviders(o.ProviderObjs) // (nested.go)
 		return toOutpostJSON(&shown)

@@ -96,22 +96,21 @@ type grantChange func(st racd.Store, ctx context.Context, h racd.PermissionHolde
 
 // userHolder and roleHolder find the holder a permission route names: a user by id,
 // a role by UUID.
-func userHolder(s *Server, c *call) (racd.PermissionHolder, error) {
-	id, ok := pyInt(c.param("id"))
-	if !ok {
-		return racd.PermissionHolder{}, errNotFound
-	}
-	_, err := s.store.Users().Get(c.ctx, id)
-	return racd.PermissionHolder{UserID: id}, err
-}
+var (
+	userHolder = holder(users, func(id int64) racd.PermissionHolder { return racd.PermissionHolder{UserID: id} })
+	roleHolder = holder(roles, func(id string) racd.PermissionHolder { return racd.PermissionHolder{RoleUUID: id} })
+)
 
-func roleHolder(s *Server, c *call) (racd.PermissionHolder, error) {
-	id, ok := uuidKey(c.param("uuid"))
-	if !ok {
-		return racd.PermissionHolder{}, errNotFound
+// holder finds a holder through its resource: the route's key must name a stored object.
+func holder[T object, I any, K comparable, Q any, W any](r *resource[T, I, K, Q, W], of func(K) racd.PermissionHolder) func(s *Server, c *call) (racd.PermissionHolder, error) {
+	return func(s *Server, c *call) (racd.PermissionHolder, error) {
+		key, ok := r.key(c.param(r.param))
+		if !ok {
+			return racd.PermissionHolder{}, errNotFound
+		}
+		_, err := r.store(s.store).Get(c.ctx, key)
+		return of(key), err
 	}
-	_, err := s.store.Roles().Get(c.ctx, id)
-	return racd.PermissionHolder{RoleUUID: id}, err
 }
 
 // changePermissions answers assign/ (assign: true) and unassign/ of a holder. Its

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/racd"
@@ -11,21 +10,13 @@ import (
 // mappings is /api/v3/propertymappings/rac/, by UUID, and the same resource again at
 // /api/v3/propertymappings/provider/rac/, where authentik's clients call it from
 // 2024.8 (the npm client 2024.6.4 already does).
-var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery]{
+var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery, mappingJSON]{
 	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", also: []string{"/api/v3/propertymappings/provider/rac/"},
 	param: "pm_uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.PropertyMapping, string, racd.PropertyMappingQuery] {
-		return st.PropertyMappings()
-	},
+	store: storeOf(racd.Store.PropertyMappings),
 	order: racd.PropertyMappingOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.PropertyMappingQuery, error) {
-		q := racd.PropertyMappingQuery{ListQuery: lq, Name: strFilter(qv, "name")}
-		for _, m := range qv["managed"] {
-			if m != "" {
-				q.Managed = append(q.Managed, m)
-			}
-		}
-		return q, nil
+	query: func(f *filters) racd.PropertyMappingQuery {
+		return racd.PropertyMappingQuery{ListQuery: f.lq, Name: f.str("name"), Managed: f.strs("managed")}
 	},
 	decode: func(f *form) *racd.PropertyMappingInput {
 		in := &racd.PropertyMappingInput{
@@ -39,7 +30,7 @@ var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, stri
 		}
 		return in
 	},
-	wire: func(c *call, m *racd.PropertyMapping) any {
+	wire: func(c *call, m *racd.PropertyMapping) mappingJSON {
 		out := toMappingJSON(m)
 		out.StaticSettings = objectOrEmpty(c.own(racd.PropertyMappingModel, m.UUID, m.StaticSettings, m.StaticSecrets))
 		return out
@@ -59,11 +50,14 @@ type mappingJSON struct {
 	StaticSettings    json.RawMessage `json:"static_settings"`
 }
 
+// mappingModelName is a mapping's meta_model_name, built once: lists render it per row.
+var mappingModelName = racd.PropertyMappingModel.String()
+
 func toMappingJSON(m *racd.PropertyMapping) mappingJSON {
 	model := racd.PropertyMappingModel
 	return mappingJSON{
 		PK: m.UUID, Managed: optStr(m.Managed), Name: m.Name, Expression: m.Expression,
 		Component: "ak-property-mapping-rac-form", VerboseName: model.Verbose, VerboseNamePlural: model.VerbosePlural,
-		MetaModelName: model.String(), StaticSettings: objectOrEmpty(m.StaticSettings),
+		MetaModelName: mappingModelName, StaticSettings: objectOrEmpty(m.StaticSettings),
 	}
 }

@@ -2,21 +2,20 @@ package httpapi
 
 import (
 	"encoding/json"
-	"net/url"
 
 	"github.com/racd/racd/internal/racd"
 )
 
 // providers is /api/v3/providers/rac/, by integer id.
-var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery]{
+var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery, providerJSON]{
 	model: racd.ProviderModel, path: "/api/v3/providers/rac/", param: "id", key: pyInt, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Provider, int64, racd.ProviderQuery] { return st.Providers() },
+	store: storeOf(racd.Store.Providers),
 	order: racd.ProviderOrderFields,
-	query: func(_ *call, lq racd.ListQuery, qv url.Values) (racd.ProviderQuery, error) {
-		return racd.ProviderQuery{ListQuery: lq, ApplicationIsNull: boolFilter(qv, "application__isnull"), NameIExact: strFilter(qv, "name__iexact")}, nil
+	query: func(f *filters) racd.ProviderQuery {
+		return racd.ProviderQuery{ListQuery: f.lq, ApplicationIsNull: f.boolean("application__isnull"), NameIExact: f.str("name__iexact")}
 	},
 	decode: decodeProvider,
-	wire: func(c *call, p *racd.Provider) any {
+	wire: func(c *call, p *racd.Provider) providerJSON {
 		out := toProviderJSON(c.providerRelations(p))
 		out.Settings = objectOrEmpty(c.own(racd.ProviderModel, p.Ref().PK, p.Settings, p.Secrets))
 		return out
@@ -61,6 +60,9 @@ type providerJSON struct {
 	DeleteTokenOnDisconnect bool            `json:"delete_token_on_disconnect"`
 }
 
+// providerModelName is a provider's meta_model_name, built once: lists render it per row.
+var providerModelName = racd.ProviderModel.String()
+
 func toProviderBaseJSON(p *racd.Provider) providerBaseJSON {
 	m := racd.ProviderModel
 	return providerBaseJSON{
@@ -69,7 +71,7 @@ func toProviderBaseJSON(p *racd.Provider) providerBaseJSON {
 		AssignedApplicationSlug: p.Application.Slug, AssignedApplicationName: p.Application.Name,
 		AssignedBackchannelApplicationSlug: p.BackchannelApplication.Slug,
 		AssignedBackchannelApplicationName: p.BackchannelApplication.Name,
-		VerboseName:                        m.Verbose, VerboseNamePlural: m.VerbosePlural, MetaModelName: m.String(),
+		VerboseName:                        m.Verbose, VerboseNamePlural: m.VerbosePlural, MetaModelName: providerModelName,
 	}
 }
 

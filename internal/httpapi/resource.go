@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/racd/racd/internal/racd"
@@ -12,12 +11,13 @@ import (
 type object interface{ Ref() racd.ObjectRef }
 
 // resource describes one API resource of objects T (written from inputs I, a
-// racd.Input[T]; addressed by keys K; listed with queries Q). routes turns it into its routes — list, create,
-// retrieve, update, partial update, delete and used_by — whose handlers every
-// resource shares, each route with the permission it needs. A resource's file holds
+// racd.Input[T]; addressed by keys K; listed with queries Q; rendered as wire values
+// W). routes turns it into its routes — list, create, retrieve, update, partial
+// update, delete and used_by — whose handlers every resource shares, each route with
+// the permission it needs. A resource's file holds
 // only what is its own: its wire type, its decoding, its list filters and its extra
 // rules.
-type resource[T object, I any, K comparable, Q any] struct {
+type resource[T object, I any, K comparable, Q any, W any] struct {
 	model racd.Model
 	path  string // the collection's path, e.g. /api/v3/providers/rac/
 	// also lists further collection paths that serve the same routes, with the same
@@ -31,16 +31,16 @@ type resource[T object, I any, K comparable, Q any] struct {
 	keyIsPK bool
 	// store picks the resource's part of the store.
 	store func(racd.Store) racd.Reader[T, K, Q]
-	// order lists the terms ?ordering= accepts; query turns a list request into the
-	// store's query (lq.Visible is the caller's visibility).
+	// order lists the terms ?ordering= accepts; query turns a list request's filters
+	// into the store's query (f.lq.Visible is the caller's visibility).
 	order []string
-	query func(c *call, lq racd.ListQuery, qv url.Values) (Q, error)
+	query func(f *filters) Q
 	// decode reads a request body's fields into an input; nil for a read-only
 	// resource. noCreate: objects are made elsewhere (connection tokens).
 	decode   func(f *form) I
 	noCreate bool
 	// wire renders an object as its wire type.
-	wire func(c *call, obj T) any
+	wire func(c *call, obj T) W
 	// prepare applies the resource's own rules to a decoded write (cur is nil on
 	// create); protect refuses a change or deletion of cur before the body is read.
 	// Either makes the stored object load before a write. nil: none.
@@ -60,7 +60,7 @@ type resource[T object, I any, K comparable, Q any] struct {
 
 // routes returns the resource's routes, in the route table's order: those of path,
 // then the same again under each path of also.
-func (r *resource[T, I, K, Q]) routes() []*route {
+func (r *resource[T, I, K, Q, W]) routes() []*route {
 	var out []*route
 	for _, path := range append([]string{r.path}, r.also...) {
 		out = append(out, r.routesAt(path)...)
@@ -69,7 +69,7 @@ func (r *resource[T, I, K, Q]) routes() []*route {
 }
 
 // routesAt returns the resource's routes under the collection path.
-func (r *resource[T, I, K, Q]) routesAt(path string) []*route {
+func (r *resource[T, I, K, Q, W]) routesAt(path string) []*route {
 	one := path + "{" + r.param + "}/"
 	collectionRule := anyone
 	if r.rule == byPermission {
@@ -91,13 +91,13 @@ func (r *resource[T, I, K, Q]) routesAt(path string) []*route {
 }
 
 // perm is the permission of a detail route for action.
-func (r *resource[T, I, K, Q]) perm(action string) perm {
+func (r *resource[T, I, K, Q, W]) perm(action string) perm {
 	lazy := r.keyIsPK && action != racd.PermView && r.prepare == nil && r.protect == nil
 	return perm{model: r.model, action: action, rule: r.rule, object: r, lazy: lazy}
 }
 
 // find implements finder.
-func (r *resource[T, I, K, Q]) find(s *Server, c *call, load bool) (target, error) {
+func (r *resource[T, I, K, Q, W]) find(s *Server, c *call, load bool) (target, error) {
 	key, ok := r.key(c.param(r.param))
 	if !ok {
 		return target{}, errNotFound
@@ -129,7 +129,7 @@ func keyText(key any) string {
 }
 
 // current returns the object the route addresses, reading it unless authorize did.
-func (r *resource[T, I, K, Q]) current(s *Server, c *call) (T, error) {
+func (r *resource[T, I, K, Q, W]) current(s *Server, c *call) (T, error) {
 	if obj, ok := c.target.obj.(T); ok {
 		return obj, nil
 	}
@@ -138,12 +138,12 @@ func (r *resource[T, I, K, Q]) current(s *Server, c *call) (T, error) {
 }
 
 // pathKey is the key of the route's object (authorize has parsed it already).
-func (r *resource[T, I, K, Q]) pathKey(c *call) K {
+func (r *resource[T, I, K, Q, W]) pathKey(c *call) K {
 	key, _ := r.key(c.param(r.param))
 	return key
 }
 
-func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) list(s *Server, c *call) error {
 	qv := c.query()
 	lq, err := listQuery(qv, r.order)
 	if err != nil {
@@ -153,22 +153,23 @@ func (r *resource[T, I, K, Q]) list(s *Server, c *call) error {
 	if !c.p.Superuser {
 		lq.Related = c.vis() // filters on related fields match what the caller could GET
 	}
-	q, err := r.query(c, lq, qv)
-	if err != nil {
+	f := &filters{c: c, lq: lq, qv: qv}
+	q := r.query(f)
+	if err := f.errs.Err(); err != nil {
 		return err
 	}
 	objs, count, err := r.store(s.store).List(c.ctx, q)
 	if err != nil {
 		return err
 	}
-	out := make([]any, len(objs))
+	out := make([]W, len(objs))
 	for i, obj := range objs {
 		out[i] = r.wire(c, obj)
 	}
 	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
 }
 
-func (r *resource[T, I, K, Q]) retrieve(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) retrieve(s *Server, c *call) error {
 	obj, err := r.current(s, c)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func (r *resource[T, I, K, Q]) retrieve(s *Server, c *call) error {
 }
 
 // read decodes the body of a write.
-func (r *resource[T, I, K, Q]) read(c *call, partial bool) (I, error) {
+func (r *resource[T, I, K, Q, W]) read(c *call, partial bool) (I, error) {
 	f, err := readForm(c, partial)
 	if err != nil {
 		var zero I
@@ -188,7 +189,7 @@ func (r *resource[T, I, K, Q]) read(c *call, partial bool) (I, error) {
 	return in, nil
 }
 
-func (r *resource[T, I, K, Q]) create(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) create(s *Server, c *call) error {
 	in, err := r.read(c, false)
 	if err != nil {
 		return err
@@ -210,7 +211,7 @@ func (r *resource[T, I, K, Q]) create(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusCreated, r.wire(c, obj))
 }
 
-func (r *resource[T, I, K, Q]) update(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) update(s *Server, c *call) error {
 	var cur T
 	if r.prepare != nil || r.protect != nil {
 		var err error
@@ -249,7 +250,7 @@ func (r *resource[T, I, K, Q]) update(s *Server, c *call) error {
 	return s.writeJSON(c, http.StatusOK, r.wire(c, obj))
 }
 
-func (r *resource[T, I, K, Q]) remove(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) remove(s *Server, c *call) error {
 	if r.protect != nil {
 		cur, err := r.current(s, c)
 		if err != nil {
@@ -266,7 +267,7 @@ func (r *resource[T, I, K, Q]) remove(s *Server, c *call) error {
 	return noContent(c)
 }
 
-func (r *resource[T, I, K, Q]) usedBy(s *Server, c *call) error {
+func (r *resource[T, I, K, Q, W]) usedBy(s *Server, c *call) error {
 	used, err := r.editor(s).UsedBy(c.ctx, r.pathKey(c), c.vis())
 	if err != nil {
 		return err
@@ -275,7 +276,7 @@ func (r *resource[T, I, K, Q]) usedBy(s *Server, c *call) error {
 }
 
 // completeInput runs complete, if any.
-func (r *resource[T, I, K, Q]) completeInput(s *Server, in I) error {
+func (r *resource[T, I, K, Q, W]) completeInput(s *Server, in I) error {
 	if r.complete == nil {
 		return nil
 	}
@@ -283,12 +284,12 @@ func (r *resource[T, I, K, Q]) completeInput(s *Server, in I) error {
 }
 
 // editor is the store's part of a writable resource.
-func (r *resource[T, I, K, Q]) editor(s *Server) racd.Editor[T, I, K] {
+func (r *resource[T, I, K, Q, W]) editor(s *Server) racd.Editor[T, I, K] {
 	return r.store(s.store).(racd.Editor[T, I, K])
 }
 
 // changed drops the token cache after a write that may change what callers may do.
-func (r *resource[T, I, K, Q]) changed(s *Server) {
+func (r *resource[T, I, K, Q, W]) changed(s *Server) {
 	if r.changesAccess {
 		s.auth.clear()
 	}
@@ -299,4 +300,9 @@ func noContent(c *call) error {
 	c.status = http.StatusNoContent
 	c.w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// storeOf adapts a Store accessor (racd.Store.Flows) to a resource's store.
+func storeOf[T, I, K, Q any](pick func(racd.Store) racd.Resource[T, I, K, Q]) func(racd.Store) racd.Reader[T, K, Q] {
+	return func(st racd.Store) racd.Reader[T, K, Q] { return pick(st) }
 }

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/racd/racd/internal/racd"
@@ -9,28 +8,27 @@ import (
 
 // roles is /api/v3/rbac/roles/, by UUID. Deleting a role removes its grants and group
 // links, which authentik does not report as dependents: its used_by is empty.
-var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery]{
+var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJSON]{
 	model: racd.RoleModel, path: "/api/v3/rbac/roles/", param: "uuid", key: uuidKey, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.Role, string, racd.RoleQuery] { return st.Roles() },
+	store: storeOf(racd.Store.Roles),
 	order: []string{"pk", "name"},
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.RoleQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.RoleQuery{ListQuery: lq, GroupName: strFilter(qv, "group__name"),
+	query: func(f *filters) racd.RoleQuery {
+		q := racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name"),
 			// authentik 2025.10 to 2026.8: name; users and groups (ak_groups in
 			// 2025.12), with inherited; managed.
-			Name: strFilter(qv, "name"), UserID: intFilter(qv, "users", &fe), GroupUUID: uuidFilter(qv, "groups", &fe),
-			Inherited: strings.EqualFold(lastValue(qv, "inherited"), "true"),
-			Managed:   textsFilter(qv, "managed"), ManagedIsNull: boolFilter(qv, "managed__isnull"),
-			UserVisible:  c.p.Visibility(racd.UserModel.Perm(racd.PermView)),
-			GroupVisible: c.p.Visibility(racd.GroupModel.Perm(racd.PermView)),
+			Name: f.str("name"), UserID: f.int("users"), GroupUUID: f.uuid("groups"),
+			Inherited: strings.EqualFold(lastValue(f.qv, "inherited"), "true"),
+			Managed:   f.texts("managed"), ManagedIsNull: f.boolean("managed__isnull"),
+			UserVisible:  f.c.p.Visibility(racd.UserModel.Perm(racd.PermView)),
+			GroupVisible: f.c.p.Visibility(racd.GroupModel.Perm(racd.PermView)),
 		}
 		if q.GroupUUID == nil {
-			q.GroupUUID = uuidFilter(qv, "ak_groups", &fe)
+			q.GroupUUID = f.uuid("ak_groups")
 		}
-		return q, fe.Err()
+		return q
 	},
 	decode:        func(f *form) *racd.RoleInput { return &racd.RoleInput{Name: f.text("name", required|trim)} },
-	wire:          func(_ *call, r *racd.Role) any { return roleJSON{PK: r.UUID, Name: r.Name} },
+	wire:          func(_ *call, r *racd.Role) roleJSON { return roleJSON{PK: r.UUID, Name: r.Name} },
 	changesAccess: true,
 }
 

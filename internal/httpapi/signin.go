@@ -111,8 +111,9 @@ func listAuthenticatedSessions(s *Server, c *call) error {
 		return err
 	}
 	now := s.now()
-	q := racd.BrowserSessionQuery{ListQuery: lq, Username: strFilter(qv, "user__username"),
-		LastIP: strFilter(qv, "last_ip"), LastUserAgent: strFilter(qv, "last_user_agent"),
+	f := &filters{c: c, lq: lq, qv: qv}
+	q := racd.BrowserSessionQuery{ListQuery: lq, Username: f.str("user__username"),
+		LastIP: f.str("last_ip"), LastUserAgent: f.str("last_user_agent"),
 		IdleBefore: now.Add(-s.sessions.IdleTimeout()), Now: now}
 	if !c.p.Superuser {
 		q.OwnerID = c.p.User.ID

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/racd/racd/internal/keys"
 	"github.com/racd/racd/internal/racd"
@@ -12,19 +11,18 @@ import (
 // rules rather than model permissions: every authenticated caller may list, create and
 // manage its own tokens; superusers see and manage all. Another user's token is 404 to
 // a caller who is not a superuser. Nothing depends on a token: its used_by is empty.
-var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
+var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery, tokenJSON]{
 	model: racd.TokenModel, path: "/api/v3/core/tokens/", param: "identifier", key: textKey,
-	store: func(st racd.Store) racd.Reader[*racd.Token, string, racd.TokenQuery] { return st.Tokens() },
+	store: storeOf(racd.Store.Tokens),
 	order: racd.TokenOrderFields,
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.TokenQuery, error) {
-		q := racd.TokenQuery{ListQuery: lq, Identifier: strFilter(qv, "identifier"), UserUsername: strFilter(qv, "user__username"),
-			Description: strFilter(qv, "description"), Managed: strFilter(qv, "managed"), Expiring: boolFilter(qv, "expiring")}
-		var fe racd.FieldErrors
-		q.Intent = choiceFilter(qv, "intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification}, &fe)
-		if !c.p.Superuser {
-			q.OwnerID = &c.p.User.ID
+	query: func(f *filters) racd.TokenQuery {
+		q := racd.TokenQuery{ListQuery: f.lq, Identifier: f.str("identifier"), UserUsername: f.str("user__username"),
+			Description: f.str("description"), Managed: f.str("managed"), Expiring: f.boolean("expiring")}
+		q.Intent = f.choice("intent", []string{racd.IntentAPI, racd.IntentAppPassword, racd.IntentRecovery, racd.IntentVerification})
+		if !f.c.p.Superuser {
+			q.OwnerID = &f.c.p.User.ID
 		}
-		return q, fe.Err()
+		return q
 	},
 	decode: func(f *form) *racd.TokenInput {
 		return &racd.TokenInput{
@@ -33,7 +31,7 @@ var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery]{
 			Expires: f.datetime("expires", nullable), Expiring: f.boolean("expiring", 0),
 		}
 	},
-	wire:          func(c *call, t *racd.Token) any { return toTokenJSON(c, t) },
+	wire:          func(c *call, t *racd.Token) tokenJSON { return toTokenJSON(c, t) },
 	prepare:       prepareToken,
 	rule:          ownerOnly,
 	owner:         func(t *racd.Token) int64 { return t.UserID },

@@ -10,22 +10,19 @@ import (
 )
 
 // users is /api/v3/core/users/, by integer id.
-var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
+var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery, userJSON]{
 	model: racd.UserModel, path: "/api/v3/core/users/", param: "id", key: pyInt, keyIsPK: true,
-	store: func(st racd.Store) racd.Reader[*racd.User, int64, racd.UserQuery] { return st.Users() },
+	store: storeOf(racd.Store.Users),
 	order: racd.UserOrderFields,
-	query: func(c *call, lq racd.ListQuery, qv url.Values) (racd.UserQuery, error) {
-		var fe racd.FieldErrors
-		q := racd.UserQuery{ListQuery: lq, Username: strFilter(qv, "username"), Email: strFilter(qv, "email"), Name: strFilter(qv, "name"),
-			Path: strFilter(qv, "path"), IsActive: boolFilter(qv, "is_active"), IsSuperuser: boolFilter(qv, "is_superuser"),
-			UUID: uuidFilter(qv, "uuid", &fe),
+	query: func(f *filters) racd.UserQuery {
+		return racd.UserQuery{ListQuery: f.lq, Username: f.str("username"), Email: f.str("email"), Name: f.str("name"),
+			Path: f.str("path"), IsActive: f.boolean("is_active"), IsSuperuser: f.boolean("is_superuser"), UUID: f.uuid("uuid"),
 			// authentik 2025.6 to 2026.8.
-			DateJoined: timeFilter(qv, "date_joined", &fe), LastUpdated: timeFilter(qv, "last_updated", &fe),
-			LastLogin: timeFilter(qv, "last_login", &fe), LastLoginIsNull: boolFilter(qv, "last_login__isnull"),
-			RoleNames: textsFilter(qv, "roles_by_name"), RoleUUIDs: uuidsFilter(qv, "roles_by_pk", &fe),
-			RoleVisible: c.p.Visibility(racd.RoleModel.Perm(racd.PermView)),
+			DateJoined: f.time("date_joined"), LastUpdated: f.time("last_updated"),
+			LastLogin: f.time("last_login"), LastLoginIsNull: f.boolean("last_login__isnull"),
+			RoleNames: f.texts("roles_by_name"), RoleUUIDs: f.uuids("roles_by_pk"),
+			RoleVisible: f.c.p.Visibility(racd.RoleModel.Perm(racd.PermView)),
 		}
-		return q, fe.Err()
 	},
 	decode: func(f *form) *racd.UserInput {
 		return &racd.UserInput{
@@ -34,7 +31,7 @@ var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery]{
 			Attributes: f.object("attributes", jsonField), Path: f.text("path", trim), Type: f.choice("type", 0),
 		}
 	},
-	wire: func(c *call, u *racd.User) any { return toUserJSON(c, u) },
+	wire: func(c *call, u *racd.User) userJSON { return toUserJSON(c, u) },
 	// [racd] Only superusers change anyone's groups or roles, or change or delete a
 	// superuser's account: a delegated user administrator must not raise itself, nor
 	// lock out or rename the administrators above it. The store holds both rules;
@@ -128,19 +125,6 @@ func includeFlag(qv url.Values, name string, def bool) bool {
 		return def
 	}
 	return strings.EqualFold(v[len(v)-1], "true")
-}
-
-// sameSet reports whether two sets hold the same members.
-func sameSet[K comparable](a, b map[K]bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
 }
 
 // userSelfJSON is authentik's UserSelf: 2024.6's keys, then roles (authentik

@@ -85,7 +85,7 @@ func (in *ApplicationInput) Apply(a *Application, _ bool, errs *FieldErrors) {
 		a.ProviderID = in.Provider.V.ID
 	}
 	if sent(errs, "backchannel_providers", in.BackchannelProviders) {
-		a.BackchannelProviders = uniqueInts(in.BackchannelProviders.V)
+		a.BackchannelProviders = uniqueKeys(in.BackchannelProviders.V, IntRef.Key)
 	}
 	take(errs, "open_in_new_tab", in.OpenInNewTab, &a.OpenInNewTab)
 	if sent(errs, "meta_launch_url", in.MetaLaunchURL) {

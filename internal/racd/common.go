@@ -27,6 +27,12 @@ type IntRef struct {
 	ID  int64
 }
 
+// Key returns the primary key referred to.
+func (r Ref) Key() string { return r.ID }
+
+// Key returns the primary key referred to.
+func (r IntRef) Key() int64 { return r.ID }
+
 // ObjectRef names an object in events and used_by lists.
 type ObjectRef struct {
 	App       string

@@ -120,7 +120,7 @@ func (in *EndpointInput) Apply(e *Endpoint, _ bool, errs *FieldErrors) {
 		e.Secrets.Replace(secret)
 	}
 	if sent(errs, "property_mappings", in.PropertyMappings) {
-		e.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
+		e.PropertyMappings = uniqueKeys(in.PropertyMappings.V, Ref.Key)
 	}
 	applyChoice(errs, "auth_mode", in.AuthMode, EndpointAuthModes, &e.AuthMode)
 	take(errs, "maximum_connections", in.MaximumConnections, &e.MaximumConnections)

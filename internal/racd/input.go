@@ -1,7 +1,8 @@
 package racd
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -111,33 +112,15 @@ func applyChoice(errs *FieldErrors, field string, v Opt[string], choices []strin
 	errs.Add(field, MsgInvalidChoice(v.V))
 }
 
-// uniqueIDs returns the distinct IDs of refs, sorted (the order lists are stored and
-// returned in).
-func uniqueIDs(refs []Ref) []string {
-	out := make([]string, 0, len(refs))
-	seen := make(map[string]bool, len(refs))
-	for _, r := range refs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r.ID)
-		}
+// uniqueKeys returns the distinct keys of refs, sorted (the order lists are stored
+// and returned in).
+func uniqueKeys[R any, K cmp.Ordered](refs []R, key func(R) K) []K {
+	out := make([]K, len(refs))
+	for i, r := range refs {
+		out[i] = key(r)
 	}
-	sort.Strings(out)
-	return out
-}
-
-// uniqueInts returns the distinct IDs of refs, sorted.
-func uniqueInts(refs []IntRef) []int64 {
-	out := make([]int64, 0, len(refs))
-	seen := make(map[int64]bool, len(refs))
-	for _, r := range refs {
-		if !seen[r.ID] {
-			seen[r.ID] = true
-			out = append(out, r.ID)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // maxMediaLength bounds an image reference: a flow's background, an application's icon.

@@ -17,6 +17,7 @@ const (
 	MsgNotDictStatic  = "Value must be a dictionary, and not have any duplicate keys."
 	MsgNoData         = "No data provided"
 	MsgConnLimit      = "Maximum connection limit reached."
+	MsgBadDatetime    = "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z]."
 )
 
 // MsgInvalidUUID is Django's message for a string that is not a UUID.

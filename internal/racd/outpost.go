@@ -118,7 +118,7 @@ func (in *OutpostInput) Apply(o *Outpost, _ bool, errs *FieldErrors) {
 	}
 	applyChoice(errs, "type", in.Type, OutpostTypes, &o.Type)
 	if sent(errs, "providers", in.Providers) {
-		o.Providers = uniqueInts(in.Providers.V)
+		o.Providers = uniqueKeys(in.Providers.V, IntRef.Key)
 	}
 	if sent(errs, "service_connection", in.ServiceConnection) && in.ServiceConnection.V.ID != "" {
 		// racd manages no deployments, so no service connection exists.

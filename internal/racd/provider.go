@@ -89,7 +89,7 @@ func (in *ProviderInput) Apply(p *Provider, _ bool, errs *FieldErrors) {
 		p.AuthorizationFlow = in.AuthorizationFlow.V.ID
 	}
 	if sent(errs, "property_mappings", in.PropertyMappings) && in.PropertyMappingsInvalid == "" {
-		p.PropertyMappings = uniqueIDs(in.PropertyMappings.V)
+		p.PropertyMappings = uniqueKeys(in.PropertyMappings.V, Ref.Key)
 	}
 	if sent(errs, "settings", in.Settings) {
 		var secret map[string]json.RawMessage

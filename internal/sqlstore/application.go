@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/racd/racd/internal/racd"
@@ -19,26 +16,10 @@ var applicationTable = &table[*racd.Application]{
 			"x.meta_publisher, x.policy_engine_mode, x.group_name, x.meta_icon, x.meta_hide, " +
 			d.jsonArray("bp.id", "providers bp WHERE bp.backchannel_application = x.uuid", "bp.id")
 	},
-	scan: func(sc scanner, extra ...any) (*racd.Application, error) {
-		var (
-			a        racd.Application
-			provider sql.NullInt64
-			back     []byte
-		)
-		dest := []any{&a.UUID, &a.Name, &a.Slug, &provider, &a.OpenInNewTab, &a.MetaLaunchURL, &a.MetaDescription,
-			&a.MetaPublisher, &a.PolicyEngineMode, &a.Group, &a.MetaIcon, &a.MetaHide, &back}
-		if err := sc.Scan(append(dest, extra...)...); err != nil {
-			return nil, err
-		}
-		a.ProviderID = provider.Int64
-		if err := json.Unmarshal(back, &a.BackchannelProviders); err != nil {
-			return nil, fmt.Errorf("application %s: backchannel providers: %w", a.UUID, err)
-		}
-		if a.BackchannelProviders == nil {
-			a.BackchannelProviders = []int64{}
-		}
-		return &a, nil
-	},
+	scan: rowOf(func(a *racd.Application) []any {
+		return []any{&a.UUID, &a.Name, &a.Slug, orZero[int64]{&a.ProviderID}, &a.OpenInNewTab, &a.MetaLaunchURL, &a.MetaDescription,
+			&a.MetaPublisher, &a.PolicyEngineMode, &a.Group, &a.MetaIcon, &a.MetaHide, jsonOf[[]int64]{&a.BackchannelProviders}}
+	}),
 	attach: func(s *Store, ctx context.Context, c conn, apps []*racd.Application) error {
 		var ids []int64
 		for _, a := range apps {
@@ -174,4 +155,9 @@ func intsJSON(ids []int64) string {
 		buf = strconv.AppendInt(buf, id, 10)
 	}
 	return string(append(buf, ']'))
+}
+
+// Applications implements racd.Store.
+func (s *Store) Applications() racd.Resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery] {
+	return newResource(s, applicationWriter, listApplications, applicationUsedBy)
 }

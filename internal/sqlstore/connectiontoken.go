@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"strings"
 
@@ -47,30 +45,12 @@ var connTokenTable = &table[*racd.ConnectionToken]{
 	live:          liveConnToken,
 }
 
-func scanConnToken(sc scanner, extra ...any) (*racd.ConnectionToken, error) {
-	var (
-		t                racd.ConnectionToken
-		settings         []byte
-		created          int64
-		expires          sql.NullInt64
-		e                racd.Endpoint
-		eSettings, eMaps []byte
-	)
-	dest := append([]any{&t.UUID, &t.ProviderID, &settings, sealed{&t.Secrets}, &created, &expires}, userDest(&t.User)...)
-	dest = append(dest, &e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &eSettings, sealed{&e.Secrets}, &e.AuthMode, &e.MaximumConnections, &eMaps)
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	t.Settings = json.RawMessage(settings)
-	t.Created = fromMicros(created)
-	t.Expires = fromMicrosNull(expires)
-	e.Settings = json.RawMessage(eSettings)
-	if err := json.Unmarshal(eMaps, &e.PropertyMappings); err != nil {
-		return nil, err
-	}
-	t.Endpoint = &e
-	return &t, nil
-}
+// scanConnToken reads a token with its user and endpoint (connTokenTable's cols).
+var scanConnToken = rowOf(func(t *racd.ConnectionToken) []any {
+	t.Endpoint = &racd.Endpoint{}
+	dest := append([]any{&t.UUID, &t.ProviderID, rawJSON{&t.Settings}, sealed{&t.Secrets}, micro{&t.Created}, microsInto{&t.Expires}}, userDest(&t.User)...)
+	return append(dest, endpointDest(t.Endpoint)...)
+})
 
 // userDest returns where connTokenUserCols go.
 func userDest(u *racd.User) []any {
@@ -176,4 +156,14 @@ func listConnectionTokens(ctx context.Context, s *Store, q racd.ConnectionTokenQ
 		b.and("(ct.user_id = " + owner + " OR " + strings.Join(kb.where, " AND ") + ")")
 	}
 	return list(ctx, s, connTokenTable, q.ListQuery, b, connTokenFilterJoins, connTokenFilterJoins)
+}
+
+// connectionTokens is racd.ConnectionTokenStore: a resource that launches create.
+type connectionTokens struct {
+	resource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string, racd.ConnectionTokenQuery]
+}
+
+// ConnectionTokens implements racd.Store. Nothing depends on a connection token.
+func (s *Store) ConnectionTokens() racd.ConnectionTokenStore {
+	return connectionTokens{newResource[*racd.ConnectionToken, *racd.ConnectionTokenInput, string](s, connTokenWriter, listConnectionTokens, nil)}
 }

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -13,7 +11,7 @@ import (
 var endpointTable = &table[*racd.Endpoint]{
 	place: place{model: racd.EndpointModel, name: "endpoints", alias: "e", pk: "uuid"},
 	cols:  endpointCols,
-	scan:  scanEndpoint,
+	scan:  rowOf(endpointDest),
 	attach: func(s *Store, ctx context.Context, c conn, eps []*racd.Endpoint) error {
 		ids := make([]int64, len(eps))
 		for i, e := range eps {
@@ -39,20 +37,10 @@ func endpointCols(d dialect) string {
 		d.jsonArray("epm.mapping_uuid", "endpoint_property_mappings epm WHERE epm.endpoint_uuid = e.uuid", "epm.mapping_uuid")
 }
 
-func scanEndpoint(sc scanner, extra ...any) (*racd.Endpoint, error) {
-	var (
-		e                  racd.Endpoint
-		settings, mappings []byte
-	)
-	dest := []any{&e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, &settings, sealed{&e.Secrets}, &e.AuthMode, &e.MaximumConnections, &mappings}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	e.Settings = json.RawMessage(settings)
-	if err := json.Unmarshal(mappings, &e.PropertyMappings); err != nil {
-		return nil, fmt.Errorf("endpoint %s: property mappings: %w", e.UUID, err)
-	}
-	return &e, nil
+// endpointDest is where an endpoint's columns (endpointCols) go.
+func endpointDest(e *racd.Endpoint) []any {
+	return []any{&e.UUID, &e.Name, &e.ProviderID, &e.Protocol, &e.Host, rawJSON{&e.Settings}, sealed{&e.Secrets}, &e.AuthMode, &e.MaximumConnections,
+		jsonOf[[]string]{&e.PropertyMappings}}
 }
 
 // endpointWriter writes endpoints; deleting one takes its connection tokens and
@@ -104,4 +92,9 @@ func endpointUsedBy(ctx context.Context, s *Store, uuid string, vis func(perm st
 	return s.usedBy(ctx, uuid, vis,
 		connectionTokensWhere("ct.endpoint_uuid = $1"),
 		mappingsVia("endpoint_property_mappings epm JOIN property_mappings m ON m.uuid = epm.mapping_uuid", "epm.endpoint_uuid = $1"))
+}
+
+// Endpoints implements racd.Store.
+func (s *Store) Endpoints() racd.Resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery] {
+	return newResource(s, endpointWriter, listEndpoints, endpointUsedBy)
 }

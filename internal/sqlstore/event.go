@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strconv"
 
@@ -49,6 +48,12 @@ func (s *Store) insertEvent(ctx context.Context, c conn, e *racd.Event) error {
 	}
 	return err
 }
+
+// events is racd.EventStore.
+type events struct{ s *Store }
+
+// Events implements racd.Store.
+func (s *Store) Events() racd.EventStore { return events{s} }
 
 // Record implements racd.EventStore.
 func (ev events) Record(ctx context.Context, e *racd.Event) error {
@@ -109,19 +114,9 @@ var eventTable = &table[*racd.Event]{
 	cols: func(dialect) string {
 		return "CAST(ev.uuid AS TEXT), ev.action, ev.app, ev.user_json, ev.context, ev.client_ip, ev.created, ev.expires"
 	},
-	scan: func(sc scanner, extra ...any) (*racd.Event, error) {
-		var (
-			e                racd.Event
-			ip               sql.NullString
-			created, expires int64
-		)
-		if err := sc.Scan(append([]any{&e.UUID, &e.Action, &e.App, &e.UserJSON, &e.ContextJSON, &ip, &created, &expires}, extra...)...); err != nil {
-			return nil, err
-		}
-		e.ClientIP = ip.String
-		e.Created, e.Expires = fromMicros(created), fromMicros(expires)
-		return &e, nil
-	},
+	scan: rowOf(func(e *racd.Event) []any {
+		return []any{&e.UUID, &e.Action, &e.App, &e.UserJSON, &e.ContextJSON, orZero[string]{&e.ClientIP}, micro{&e.Created}, micro{&e.Expires}}
+	}),
 	order:        map[string]string{"created": "ev.created", "action": "ev.action", "app": "ev.app", "client_ip": "ev.client_ip", "user": "ev.username"},
 	defaultOrder: []racd.OrderTerm{{Field: "created", Desc: true}},
 	live:         func(now string) string { return "ev.expires > " + now },

@@ -12,12 +12,9 @@ var flowTable = &table[*racd.Flow]{
 	cols: func(dialect) string {
 		return "CAST(f.uuid AS TEXT), f.name, f.slug, f.title, f.designation, f.policy_engine_mode, f.compatibility_mode, f.layout, f.denied_action, f.authentication, f.background"
 	},
-	scan: func(sc scanner, extra ...any) (*racd.Flow, error) {
-		var f racd.Flow
-		err := sc.Scan(append([]any{&f.UUID, &f.Name, &f.Slug, &f.Title, &f.Designation, &f.PolicyEngineMode,
-			&f.CompatibilityMode, &f.Layout, &f.DeniedAction, &f.Authentication, &f.Background}, extra...)...)
-		return &f, err
-	},
+	scan: rowOf(func(f *racd.Flow) []any {
+		return []any{&f.UUID, &f.Name, &f.Slug, &f.Title, &f.Designation, &f.PolicyEngineMode, &f.CompatibilityMode, &f.Layout, &f.DeniedAction, &f.Authentication, &f.Background}
+	}),
 	order: map[string]string{
 		"pk": "f.uuid", "name": "f.name", "slug": "f.slug", "title": "f.title", "designation": "f.designation",
 		"policy_engine_mode": "f.policy_engine_mode", "compatibility_mode": "f.compatibility_mode", "layout": "f.layout",
@@ -90,4 +87,9 @@ func flowUsedBy(ctx context.Context, s *Store, slug string, vis func(perm string
 	return s.usedBy(ctx, id, vis,
 		providersVia("providers p", "p.authorization_flow = $1", racd.ActionCascade),
 		providersVia("providers p", "p.authentication_flow = $1", racd.ActionSetNull))
+}
+
+// Flows implements racd.Store.
+func (s *Store) Flows() racd.Resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery] {
+	return newResource(s, flowWriter, listFlows, flowUsedBy)
 }

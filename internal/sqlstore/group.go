@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strconv"
 
 	"github.com/racd/racd/internal/racd"
@@ -29,19 +28,17 @@ var groupTable = &table[*racd.Group]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
 
-func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
-	var (
-		g              racd.Group
-		parent         *string
-		attrs          []byte
-		members, roles []byte
-	)
-	dest := []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, &parent, &g.ParentName, &attrs, &members, &roles}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	g.Parent = orEmpty(parent)
-	g.Attributes = json.RawMessage(attrs)
+// scanGroup reads a group with its members and roles (groupTable's cols).
+var scanGroup = rowOf(func(g *racd.Group) []any {
+	return []any{&g.UUID, &g.NumPK, &g.Name, &g.IsSuperuser, orZero[string]{&g.Parent}, &g.ParentName, rawJSON{&g.Attributes},
+		groupMembers{g}, rolesInto{&g.RoleObjs, &g.Roles}}
+})
+
+// groupMembers scans a group's members (Users and Members).
+type groupMembers struct{ g *racd.Group }
+
+// Scan implements sql.Scanner.
+func (gm groupMembers) Scan(v any) error {
 	var ms []struct {
 		PK         int64           `json:"pk"`
 		UUID       string          `json:"uuid"`
@@ -52,9 +49,10 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 		Email      string          `json:"email"`
 		Attributes json.RawMessage `json:"attributes"`
 	}
-	if err := json.Unmarshal(members, &ms); err != nil {
-		return nil, fmt.Errorf("group %s: members: %w", g.UUID, err)
+	if err := scanJSON(v, &ms); err != nil {
+		return err
 	}
+	g := gm.g
 	g.Users = make([]int64, len(ms))
 	g.Members = make([]racd.GroupMember, len(ms))
 	for i, m := range ms {
@@ -66,11 +64,7 @@ func scanGroup(sc scanner, extra ...any) (*racd.Group, error) {
 			g.Members[i].LastLogin = &t
 		}
 	}
-	var err error
-	if g.RoleObjs, g.Roles, err = scanRoles(roles); err != nil {
-		return nil, fmt.Errorf("group %s: roles: %w", g.UUID, err)
-	}
-	return &g, nil
+	return nil
 }
 
 // groupWriter writes groups; deleting one leaves its child groups without a parent.
@@ -211,11 +205,7 @@ func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m
 				}
 			}
 		}
-		q := "DELETE FROM group_users WHERE group_uuid = $1 AND user_id = $2"
-		if m == racd.Join {
-			q = "INSERT INTO group_users (group_uuid, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-		}
-		if _, err := c.exec(ctx, q, uuid, userID); err != nil {
+		if err := setLink(ctx, c, m, "group_users", "group_uuid", uuid, "user_id", userID); err != nil {
 			return err
 		}
 		if err := gd.done(); err != nil {
@@ -227,4 +217,9 @@ func (s *Store) SetGroupMember(ctx context.Context, uuid string, userID int64, m
 		}
 		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, g.Ref(), racd.Diff(groupFields(g), groupFields(after)))
 	})
+}
+
+// Groups implements racd.Store.
+func (s *Store) Groups() racd.Resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery] {
+	return newResource(s, groupWriter, listGroups, groupUsedBy)
 }

@@ -58,16 +58,3 @@ func fromMicrosNull(us sql.NullInt64) *time.Time {
 	t := fromMicros(us.Int64)
 	return &t
 }
-
-// microsInto scans a nullable unix-microsecond column into *dst (nil for NULL).
-type microsInto struct{ dst **time.Time }
-
-// Scan implements sql.Scanner.
-func (m microsInto) Scan(v any) error {
-	var n sql.NullInt64
-	if err := n.Scan(v); err != nil {
-		return err
-	}
-	*m.dst = fromMicrosNull(n)
-	return nil
-}

@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"fmt"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -16,26 +13,9 @@ var outpostTable = &table[*racd.Outpost]{
 		return "CAST(o.uuid AS TEXT), o.name, o.type, o.config, o.managed, " +
 			d.jsonArray("opx.provider_id", "outpost_providers opx WHERE opx.outpost_uuid = o.uuid", "opx.provider_id")
 	},
-	scan: func(sc scanner, extra ...any) (*racd.Outpost, error) {
-		var (
-			o       racd.Outpost
-			config  []byte
-			managed sql.NullString
-			provs   []byte
-		)
-		if err := sc.Scan(append([]any{&o.UUID, &o.Name, &o.Type, &config, &managed, &provs}, extra...)...); err != nil {
-			return nil, err
-		}
-		o.Config = json.RawMessage(config)
-		o.Managed = managed.String
-		if err := json.Unmarshal(provs, &o.Providers); err != nil {
-			return nil, fmt.Errorf("outpost %s: providers: %w", o.UUID, err)
-		}
-		if o.Providers == nil {
-			o.Providers = []int64{}
-		}
-		return &o, nil
-	},
+	scan: rowOf(func(o *racd.Outpost) []any {
+		return []any{&o.UUID, &o.Name, &o.Type, rawJSON{&o.Config}, orZero[string]{&o.Managed}, jsonOf[[]int64]{&o.Providers}}
+	}),
 	attach: func(s *Store, ctx context.Context, c conn, outposts []*racd.Outpost) error {
 		var ids []int64
 		for _, o := range outposts {
@@ -128,4 +108,10 @@ func listOutposts(ctx context.Context, s *Store, q racd.OutpostQuery) ([]*racd.O
 		b.and("o.service_connection IS NOT NULL AND 1 = 0")
 	}
 	return list(ctx, s, outpostTable, q.ListQuery, b, "", "")
+}
+
+// Outposts implements racd.Store. Nothing racd keeps depends on an outpost (its
+// providers are a many-to-many relation that simply loses the link).
+func (s *Store) Outposts() racd.Resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery] {
+	return newResource[*racd.Outpost, *racd.OutpostInput, string](s, outpostWriter, listOutposts, nil)
 }

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -18,19 +16,10 @@ var mappingTable = &table[*racd.PropertyMapping]{
 
 const mappingCols = "CAST(m.uuid AS TEXT), m.managed, m.name, m.expression, m.static_settings, m.static_secrets"
 
-func scanMapping(sc scanner, extra ...any) (*racd.PropertyMapping, error) {
-	var (
-		m       racd.PropertyMapping
-		managed sql.NullString
-		static  []byte
-	)
-	if err := sc.Scan(append([]any{&m.UUID, &managed, &m.Name, &m.Expression, &static, sealed{&m.StaticSecrets}}, extra...)...); err != nil {
-		return nil, err
-	}
-	m.Managed = managed.String
-	m.StaticSettings = json.RawMessage(static)
-	return &m, nil
-}
+// scanMapping reads a mapping (mappingCols).
+var scanMapping = rowOf(func(m *racd.PropertyMapping) []any {
+	return []any{&m.UUID, orZero[string]{&m.Managed}, &m.Name, &m.Expression, rawJSON{&m.StaticSettings}, sealed{&m.StaticSecrets}}
+})
 
 // mappingWriter writes property mappings; deleting one removes it from the lists of
 // providers and endpoints.
@@ -75,4 +64,9 @@ func propertyMappingUsedBy(ctx context.Context, s *Store, uuid string, vis func(
 	return s.usedBy(ctx, uuid, vis,
 		providersVia("provider_property_mappings ppm JOIN providers p ON p.id = ppm.provider_id", "ppm.mapping_uuid = $1", racd.ActionCascadeMany),
 		endpointsVia("endpoint_property_mappings epm JOIN endpoints e ON e.uuid = epm.endpoint_uuid", "epm.mapping_uuid = $1", racd.ActionCascadeMany))
+}
+
+// PropertyMappings implements racd.Store.
+func (s *Store) PropertyMappings() racd.Resource[*racd.PropertyMapping, *racd.PropertyMappingInput, string, racd.PropertyMappingQuery] {
+	return newResource(s, mappingWriter, listPropertyMappings, propertyMappingUsedBy)
 }

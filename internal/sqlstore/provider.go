@@ -2,9 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
-	"fmt"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -31,38 +28,28 @@ var providerTable = &table[*racd.Provider]{
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
 
-func scanProvider(sc scanner, extra ...any) (*racd.Provider, error) {
-	var (
-		p               racd.Provider
-		authn           sql.NullString
-		settings        []byte
-		mappings, outps []byte
-		outpostIDs      []byte
-	)
-	dest := []any{&p.ID, &p.Name, &authn, &p.AuthorizationFlow, &settings, sealed{&p.Secrets}, &p.ConnectionExpiry, &p.DeleteTokenOnDisconnect,
-		&p.Application.UUID, &p.Application.Slug, &p.Application.Name,
+// scanProvider reads a provider (providerTable's cols).
+var scanProvider = rowOf(func(p *racd.Provider) []any {
+	return []any{&p.ID, &p.Name, orZero[string]{&p.AuthenticationFlow}, &p.AuthorizationFlow, rawJSON{&p.Settings}, sealed{&p.Secrets}, &p.ConnectionExpiry,
+		&p.DeleteTokenOnDisconnect, &p.Application.UUID, &p.Application.Slug, &p.Application.Name,
 		&p.BackchannelApplication.UUID, &p.BackchannelApplication.Slug, &p.BackchannelApplication.Name,
-		&mappings, &outps, &outpostIDs}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	p.AuthenticationFlow = authn.String
-	p.Settings = json.RawMessage(settings)
-	if err := json.Unmarshal(mappings, &p.PropertyMappings); err != nil {
-		return nil, fmt.Errorf("provider %d: property mappings: %w", p.ID, err)
-	}
+		jsonOf[[]string]{&p.PropertyMappings}, outpostNames{&p.Outposts}, jsonOf[[]string]{&p.OutpostUUIDs}}
+})
+
+// outpostNames scans the names of a provider's outposts as authentik lists them.
+type outpostNames struct{ dst *[]string }
+
+// Scan implements sql.Scanner.
+func (o outpostNames) Scan(v any) error {
 	var names []string
-	if err := json.Unmarshal(outps, &names); err != nil {
-		return nil, fmt.Errorf("provider %d: outposts: %w", p.ID, err)
+	if err := scanJSON(v, &names); err != nil {
+		return err
 	}
-	if err := json.Unmarshal(outpostIDs, &p.OutpostUUIDs); err != nil {
-		return nil, fmt.Errorf("provider %d: outposts: %w", p.ID, err)
-	}
-	p.Outposts = make([]string, len(names))
+	*o.dst = make([]string, len(names))
 	for i, n := range names {
-		p.Outposts[i] = racd.OutpostModel.Titled(n)
+		(*o.dst)[i] = racd.OutpostModel.Titled(n)
 	}
-	return &p, nil
+	return nil
 }
 
 // providerWriter writes providers. Deleting one takes its endpoints, connection
@@ -143,4 +130,9 @@ func providerUsedBy(ctx context.Context, s *Store, id int64, vis func(perm strin
 // providersByID loads the providers with the given IDs in one query.
 func (s *Store) providersByID(ctx context.Context, c conn, ids []int64) (map[int64]*racd.Provider, error) {
 	return byKeys(ctx, s, c, providerTable, ids, func(p *racd.Provider) int64 { return p.ID })
+}
+
+// Providers implements racd.Store.
+func (s *Store) Providers() racd.Resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery] {
+	return newResource(s, providerWriter, listProviders, providerUsedBy)
 }

@@ -7,12 +7,9 @@ import (
 )
 
 var roleTable = &table[*racd.Role]{
-	place: place{model: racd.RoleModel, name: "roles", alias: "r", pk: "uuid"},
-	cols:  func(dialect) string { return "CAST(r.uuid AS TEXT), r.name" },
-	scan: func(sc scanner, extra ...any) (*racd.Role, error) {
-		var r racd.Role
-		return &r, sc.Scan(append([]any{&r.UUID, &r.Name}, extra...)...)
-	},
+	place:        place{model: racd.RoleModel, name: "roles", alias: "r", pk: "uuid"},
+	cols:         func(dialect) string { return "CAST(r.uuid AS TEXT), r.name" },
+	scan:         rowOf(func(r *racd.Role) []any { return []any{&r.UUID, &r.Name} }),
 	order:        map[string]string{"pk": "r.uuid", "name": "r.name"},
 	defaultOrder: []racd.OrderTerm{{Field: "name"}},
 }
@@ -66,6 +63,12 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 	return list(ctx, s, roleTable, q.ListQuery, b, "", "")
 }
 
+// Roles implements racd.Store. Deleting a role removes its grants and group links,
+// which authentik does not report as dependents.
+func (s *Store) Roles() racd.Resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery] {
+	return newResource[*racd.Role, *racd.RoleInput, string](s, roleWriter, listRoles, nil)
+}
+
 // SetRoleHolder implements racd.IdentityStore.
 func (s *Store) SetRoleHolder(ctx context.Context, role string, userID int64, m racd.Membership, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
@@ -81,11 +84,7 @@ func (s *Store) SetRoleHolder(ctx context.Context, role string, userID int64, m 
 		if err != nil {
 			return err
 		}
-		q := "DELETE FROM user_roles WHERE user_id = $1 AND role_uuid = $2"
-		if m == racd.Join {
-			q = "INSERT INTO user_roles (user_id, role_uuid) VALUES ($1, $2) ON CONFLICT DO NOTHING"
-		}
-		if _, err := c.exec(ctx, q, userID, role); err != nil {
+		if err := setLink(ctx, c, m, "user_roles", "user_id", userID, "role_uuid", role); err != nil {
 			return err
 		}
 		after, err := get(ctx, s, c, userTable, "id", userID, false)

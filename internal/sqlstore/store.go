@@ -329,24 +329,37 @@ func (c conn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (c conn) exec(ctx context.Context, q string, args ...any) (_ sql.Result, err error) {
+func (c conn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return run(ctx, c, opExec, q, args, (*sql.Stmt).ExecContext, querier.ExecContext)
+}
+
+// querier runs unprepared statements: a transaction or the pool.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// run counts, times and binds a statement, then runs it prepared, or directly on the
+// transaction or the pool. (prepared and direct are method expressions: no closure is
+// made per statement.)
+func run[R any](ctx context.Context, c conn, op, q string, args []any,
+	prepared func(*sql.Stmt, context.Context, ...any) (R, error), direct func(querier, context.Context, string, ...any) (R, error)) (out R, err error) {
 	c.s.queries.Add(1)
-	defer c.s.timed(opExec, time.Now(), &err)
-	q, err = c.s.d.bind(q)
-	if err != nil {
-		return nil, err
+	defer c.s.timed(op, time.Now(), &err)
+	if q, err = c.s.d.bind(q); err != nil {
+		return out, err
 	}
 	args = c.s.d.args(args)
 	st, err := c.stmt(ctx, q)
 	switch {
 	case err != nil:
-		return nil, err
+		return out, err
 	case st != nil:
-		return st.ExecContext(ctx, args...)
+		return prepared(st, ctx, args...)
 	case c.tx != nil:
-		return c.tx.ExecContext(ctx, q, args...)
+		return direct(c.tx, ctx, q, args...)
 	}
-	return c.db.ExecContext(ctx, q, args...)
+	return direct(c.db, ctx, q, args...)
 }
 
 func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
@@ -358,24 +371,8 @@ func (c conn) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	return rows, err
 }
 
-func (c conn) queryOnce(ctx context.Context, q string, args ...any) (_ *sql.Rows, err error) {
-	c.s.queries.Add(1)
-	defer c.s.timed(opQuery, time.Now(), &err)
-	q, err = c.s.d.bind(q)
-	if err != nil {
-		return nil, err
-	}
-	args = c.s.d.args(args)
-	st, err := c.stmt(ctx, q)
-	switch {
-	case err != nil:
-		return nil, err
-	case st != nil:
-		return st.QueryContext(ctx, args...)
-	case c.tx != nil:
-		return c.tx.QueryContext(ctx, q, args...)
-	}
-	return c.db.QueryContext(ctx, q, args...)
+func (c conn) queryOnce(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return run(ctx, c, opQuery, q, args, (*sql.Stmt).QueryContext, querier.QueryContext)
 }
 
 // row is the result of queryRow: like *sql.Row, it carries the error of the query.

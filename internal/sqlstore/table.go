@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -49,11 +50,24 @@ type table[T any] struct {
 	// live, when set, is the condition a row must meet at now (a placeholder) to exist
 	// at all: connection tokens that expired are never read.
 	live func(now string) string
+
+	// selects caches selectSQL per dialect (SQLite, PostgreSQL): building cols costs
+	// a few allocations, and reads run it on every request.
+	selects [2]atomic.Pointer[string]
 }
 
 // selectSQL is the SELECT ... FROM ... of t's rows, for a WHERE to follow.
 func (t *table[T]) selectSQL(d dialect) string {
-	return "SELECT " + t.cols(d) + " FROM " + t.from() + t.joins + " WHERE "
+	slot := &t.selects[0]
+	if !d.sqlite() {
+		slot = &t.selects[1]
+	}
+	if q := slot.Load(); q != nil {
+		return *q
+	}
+	q := "SELECT " + t.cols(d) + " FROM " + t.from() + t.joins + " WHERE "
+	slot.Store(&q)
+	return q
 }
 
 // get reads the object whose column col equals key. lock takes the row lock for the

@@ -14,11 +14,9 @@ var tokenTable = &table[*racd.Token]{
 	cols: func(dialect) string {
 		return "CAST(t.uuid AS TEXT), coalesce(t.managed, ''), t.identifier, t.intent, t.user_id, t.description, t.expires, t.expiring"
 	},
-	scan: func(sc scanner, extra ...any) (*racd.Token, error) {
-		var t racd.Token
-		dest := []any{&t.UUID, &t.Managed, &t.Identifier, &t.Intent, &t.UserID, &t.Description, microsInto{&t.Expires}, &t.Expiring}
-		return &t, sc.Scan(append(dest, extra...)...)
-	},
+	scan: rowOf(func(t *racd.Token) []any {
+		return []any{&t.UUID, &t.Managed, &t.Identifier, &t.Intent, &t.UserID, &t.Description, microsInto{&t.Expires}, &t.Expiring}
+	}),
 	attach: func(s *Store, ctx context.Context, c conn, ts []*racd.Token) error {
 		ids := make([]int64, len(ts))
 		for i, t := range ts {
@@ -148,4 +146,9 @@ func (s *Store) TokenKey(ctx context.Context, identifier string, a racd.Audit) (
 		})
 	})
 	return sealed, err
+}
+
+// Tokens implements racd.Store. Nothing depends on a token.
+func (s *Store) Tokens() racd.Resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery] {
+	return newResource[*racd.Token, *racd.TokenInput, string](s, tokenWriter, listTokens, nil)
 }

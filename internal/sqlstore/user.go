@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -29,27 +28,18 @@ var userTable = &table[*racd.User]{
 	defaultOrder: []racd.OrderTerm{{Field: "username"}},
 }
 
-// flexBool reads a JSON boolean that SQLite writes as 0/1.
-type flexBool bool
+// scanUser reads a user with its groups and direct roles (userTable's cols).
+var scanUser = rowOf(func(u *racd.User) []any {
+	return []any{&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser, &u.Path, &u.Type, &u.Attributes,
+		microsInto{&u.LastLogin}, micro{&u.DateJoined}, micro{&u.LastUpdated}, micro{&u.PasswordChangeDate},
+		userGroups{&u.Groups}, rolesInto{&u.RoleObjs, &u.Roles}}
+})
 
-func (b *flexBool) UnmarshalJSON(p []byte) error {
-	s := string(p)
-	*b = flexBool(s == "true" || s == "1")
-	return nil
-}
+// userGroups scans a user's groups.
+type userGroups struct{ dst *[]racd.UserGroup }
 
-func scanUser(sc scanner, extra ...any) (*racd.User, error) {
-	var (
-		u                                racd.User
-		joined, updated, passwordChanged int64
-		groups, roles                    []byte
-	)
-	dest := []any{&u.ID, &u.UUID, &u.Username, &u.Name, &u.Email, &u.IsActive, &u.IsSuperuser, &u.Path, &u.Type, &u.Attributes,
-		microsInto{&u.LastLogin}, &joined, &updated, &passwordChanged, &groups, &roles}
-	if err := sc.Scan(append(dest, extra...)...); err != nil {
-		return nil, err
-	}
-	u.DateJoined, u.LastUpdated, u.PasswordChangeDate = fromMicros(joined), fromMicros(updated), fromMicros(passwordChanged)
+// Scan implements sql.Scanner.
+func (ug userGroups) Scan(v any) error {
 	var gs []struct {
 		PK          string          `json:"pk"`
 		NumPK       int64           `json:"num_pk"`
@@ -59,36 +49,39 @@ func scanUser(sc scanner, extra ...any) (*racd.User, error) {
 		ParentName  *string         `json:"parent_name"`
 		Attributes  json.RawMessage `json:"attributes"`
 	}
-	err := json.Unmarshal(groups, &gs)
-	if err != nil {
-		return nil, fmt.Errorf("user %d: groups: %w", u.ID, err)
+	if err := scanJSON(v, &gs); err != nil {
+		return err
 	}
-	u.Groups = make([]racd.UserGroup, len(gs))
+	*ug.dst = make([]racd.UserGroup, len(gs))
 	for i, g := range gs {
-		u.Groups[i] = racd.UserGroup{UUID: g.PK, NumPK: g.NumPK, Name: g.Name, IsSuperuser: bool(g.IsSuperuser),
+		(*ug.dst)[i] = racd.UserGroup{UUID: g.PK, NumPK: g.NumPK, Name: g.Name, IsSuperuser: bool(g.IsSuperuser),
 			Parent: orEmpty(g.Parent), ParentName: orEmpty(g.ParentName), Attributes: g.Attributes}
 	}
-	if u.RoleObjs, u.Roles, err = scanRoles(roles); err != nil {
-		return nil, fmt.Errorf("user %d: roles: %w", u.ID, err)
-	}
-	return &u, nil
+	return nil
 }
 
-// scanRoles reads a JSON list of roles ({pk, name}, by name) and returns them with
-// their UUIDs, sorted.
-func scanRoles(raw []byte) ([]racd.Role, []string, error) {
+// rolesInto scans a JSON list of roles ({pk, name}, by name) into objs, and their
+// UUIDs, sorted, into ids (a user's direct roles, a group's roles).
+type rolesInto struct {
+	objs *[]racd.Role
+	ids  *[]string
+}
+
+// Scan implements sql.Scanner.
+func (ri rolesInto) Scan(v any) error {
 	var rs []struct {
 		PK   string `json:"pk"`
 		Name string `json:"name"`
 	}
-	if err := json.Unmarshal(raw, &rs); err != nil {
-		return nil, nil, err
+	if err := scanJSON(v, &rs); err != nil {
+		return err
 	}
 	objs, ids := make([]racd.Role, len(rs)), make([]string, len(rs))
 	for i, r := range rs {
 		objs[i], ids[i] = racd.Role{UUID: r.PK, Name: r.Name}, r.PK
 	}
-	return objs, sortedCopy(ids), nil
+	*ri.objs, *ri.ids = objs, sortedCopy(ids)
+	return nil
 }
 
 // orEmpty is *p, or "" for nil.
@@ -229,4 +222,9 @@ func (s *Store) CreateSuperuser(ctx context.Context, in *racd.UserInput, a racd.
 // userUsedBy lists what depends on a user: the user's tokens and connection tokens.
 func userUsedBy(ctx context.Context, s *Store, id int64, vis func(perm string) racd.Visibility) ([]racd.UsedBy, error) {
 	return s.usedBy(ctx, id, vis, tokensWhere("t.user_id = $1"), connectionTokensWhere("ct.user_id = $1"))
+}
+
+// Users implements racd.Store.
+func (s *Store) Users() racd.Resource[*racd.User, *racd.UserInput, int64, racd.UserQuery] {
+	return newResource(s, userWriter, listUsers, userUsedBy)
 }

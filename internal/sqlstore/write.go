@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -80,6 +82,9 @@ type writer[T object, I racd.Input[T]] struct {
 	reread bool
 	// removing runs before the row is deleted (nil: nothing).
 	removing func(s *Store, ctx context.Context, c conn, obj T, a racd.Audit) error
+
+	// inserts and updates keep the statement text of the last row shape written.
+	inserts, updates statements
 }
 
 // create validates in and stores a new object.
@@ -102,29 +107,27 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if w.touch != "" {
 			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
-		names, vals := make([]string, len(cols)), make([]string, len(cols))
-		b := &qb{d: s.d}
-		for i, cl := range cols {
-			names[i], vals[i] = cl.name, cl.value(b)
-		}
-		q := "INSERT INTO " + w.t.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+		q := w.inserts.text(cols, func() string {
+			names, vals := make([]string, len(cols)), make([]string, len(cols))
+			b := &qb{d: s.d}
+			for i, cl := range cols {
+				names[i], vals[i] = cl.name, cl.value(b)
+			}
+			q := "INSERT INTO " + w.t.name + " (" + strings.Join(names, ", ") + ") VALUES (" + strings.Join(vals, ", ") + ")"
+			if w.returning != nil {
+				q += " RETURNING " + w.t.pk
+			}
+			return q
+		})
 		if w.returning != nil {
-			if err := c.queryRow(ctx, q+" RETURNING "+w.t.pk, b.args...).Scan(w.returning(obj)); err != nil {
+			if err := c.queryRow(ctx, q, argsOf(cols)...).Scan(w.returning(obj)); err != nil {
 				return err
 			}
-		} else if _, err := c.exec(ctx, q, b.args...); err != nil {
+		} else if _, err := c.exec(ctx, q, argsOf(cols)...); err != nil {
 			return err
 		}
-		diff := racd.Diff(nil, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, true, diff, a)
-		out = written
-		if err == nil {
-			err = g.done()
-		}
-		if err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelCreated, a, written.Ref(), diff)
+		out, err = w.finish(ctx, s, c, obj, pkArg(w.t.model, obj.Ref().PK), nil, g, a)
+		return err
 	})
 	return out, err
 }
@@ -151,26 +154,20 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		if w.touch != "" {
 			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
-		sets := make([]string, 0, len(cols))
-		b := &qb{d: s.d}
-		for _, cl := range cols {
-			if cl.name != w.t.pk && !cl.once {
-				sets = append(sets, cl.name+" = "+cl.value(b))
+		cols = slices.DeleteFunc(cols, func(cl col) bool { return cl.name == w.t.pk || cl.once })
+		q := w.updates.text(cols, func() string {
+			sets := make([]string, len(cols))
+			b := &qb{d: s.d}
+			for i, cl := range cols {
+				sets[i] = cl.name + " = " + cl.value(b)
 			}
-		}
-		if _, err := c.exec(ctx, "UPDATE "+w.t.name+" SET "+strings.Join(sets, ", ")+" WHERE "+w.t.pk+" = "+b.arg(pk), b.args...); err != nil {
+			return "UPDATE " + w.t.name + " SET " + strings.Join(sets, ", ") + " WHERE " + w.t.pk + " = " + b.arg(pk)
+		})
+		if _, err := c.exec(ctx, q, append(argsOf(cols), pk)...); err != nil {
 			return err
 		}
-		diff := racd.Diff(before, w.diff(obj))
-		written, err := w.finish(ctx, s, c, obj, false, diff, a)
-		out = written
-		if err == nil {
-			err = g.done()
-		}
-		if err != nil {
-			return err
-		}
-		return s.recordModelEvent(ctx, c, racd.EventModelUpdated, a, written.Ref(), diff)
+		out, err = w.finish(ctx, s, c, obj, pk, before, g, a)
+		return err
 	})
 	return out, err
 }
@@ -236,9 +233,12 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	return g, nil
 }
 
-// finish writes the link rows and whatever else follows from the written row, and
-// returns the object as reads return it.
-func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, created bool, diff []racd.Change, a racd.Audit) (T, error) {
+// finish writes the link rows and whatever else follows from the row written with
+// primary key pk, lets g finish the write's rules, records the event with the diff
+// from before (nil: the object is new) and returns the object as reads return it.
+func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, pk any, before []racd.Field, g *guard, a racd.Audit) (T, error) {
+	created := before == nil
+	diff := racd.Diff(before, w.diff(obj))
 	changed := func(field string) bool {
 		for _, ch := range diff {
 			if ch.Field == field {
@@ -247,7 +247,6 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, crea
 		}
 		return false
 	}
-	pk := pkArg(w.t.model, obj.Ref().PK)
 	if w.links != nil {
 		for _, l := range w.links(obj) {
 			if !changed(l.field) {
@@ -268,10 +267,23 @@ func (w *writer[T, I]) finish(ctx context.Context, s *Store, c conn, obj T, crea
 			return obj, err
 		}
 	}
+	written, err := obj, error(nil)
 	if w.reread {
-		return get(ctx, s, c, w.t, w.t.pk, pk, false)
+		written, err = get(ctx, s, c, w.t, w.t.pk, pk, false)
+	} else {
+		err = w.t.complete(ctx, s, c, []T{obj})
 	}
-	return obj, w.t.complete(ctx, s, c, []T{obj})
+	if err == nil {
+		err = g.done()
+	}
+	if err != nil {
+		return written, err
+	}
+	action := racd.EventModelUpdated
+	if created {
+		action = racd.EventModelCreated
+	}
+	return written, s.recordModelEvent(ctx, c, action, a, written.Ref(), diff)
 }
 
 // fieldMap indexes fields by name (nil for none).
@@ -286,12 +298,59 @@ func fieldMap(fields []racd.Field) map[string]any {
 	return m
 }
 
+// statements keeps the text of a writer's INSERT or UPDATE for one shape of row (the
+// columns' names, and which are SQL rather than arguments): a writer's rows nearly
+// always have one shape, and the text costs allocations to build.
+type statements struct{ last atomic.Pointer[statement] }
+
+type statement struct {
+	shape []col // values dropped
+	text  string
+}
+
+// text returns the statement for cols' shape, built by build when it is new.
+func (ss *statements) text(cols []col, build func() string) string {
+	if st := ss.last.Load(); st != nil && slices.EqualFunc(st.shape, cols, func(a, b col) bool {
+		return a.name == b.name && a.sql == b.sql
+	}) {
+		return st.text
+	}
+	st := &statement{shape: make([]col, len(cols)), text: build()}
+	for i, cl := range cols {
+		st.shape[i] = col{name: cl.name, sql: cl.sql}
+	}
+	ss.last.Store(st)
+	return st.text
+}
+
+// argsOf returns the arguments of cols, in the order of their placeholders.
+func argsOf(cols []col) []any {
+	args := make([]any, 0, len(cols)+1)
+	for _, cl := range cols {
+		if cl.sql == "" {
+			args = append(args, cl.v)
+		}
+	}
+	return args
+}
+
 // value returns the SQL of the column's value, adding its argument to b.
 func (cl col) value(b *qb) string {
 	if cl.sql != "" {
 		return cl.sql
 	}
 	return b.arg(cl.v)
+}
+
+// setLink adds (racd.Join) or removes (racd.Leave) the row (a, b) of a link table;
+// adding a row that exists changes nothing.
+func setLink(ctx context.Context, c conn, m racd.Membership, table, colA string, a any, colB string, b any) error {
+	q := "DELETE FROM " + table + " WHERE " + colA + " = $1 AND " + colB + " = $2"
+	if m == racd.Join {
+		q = "INSERT INTO " + table + " (" + colA + ", " + colB + ") VALUES ($1, $2) ON CONFLICT DO NOTHING"
+	}
+	_, err := c.exec(ctx, q, a, b)
+	return err
 }
 
 // insertLinks inserts the rows of l for owner in one statement.

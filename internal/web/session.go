@@ -47,6 +47,17 @@ var sessionPage = template.Must(template.New("session").Parse(`<!doctype html>
     <button type="button" id="retry" hidden>Reconnect</button>
   </div>
 </div>
+<div id="prompt" hidden>
+  <form id="credentials" class="card" role="dialog" aria-modal="true" aria-labelledby="prompt-title" aria-describedby="prompt-help" autocomplete="off" novalidate>
+    <h1 id="prompt-title">Sign in to {{.Title}}</h1>
+    <p id="prompt-help">The remote machine asks for these. They are sent to it and nowhere else, and nothing is saved.</p>
+    <div id="prompt-fields"></div>
+    <div class="actions">
+      <button type="submit" id="prompt-submit">Connect</button>
+      <button type="button" id="prompt-cancel" class="secondary">Cancel</button>
+    </div>
+  </form>
+</div>
 <noscript><p class="card">This page needs JavaScript to show the remote screen.</p></noscript>
 <script src="/static/dist/rac.js" data-tunnel="{{.Tunnel}}"></script>
 </body>

@@ -1,6 +1,7 @@
 // The session page: shows one remote session through racd's WebSocket tunnel with
 // guacamole-common-js. It asks for the window's size in device pixels, scales the
-// remote screen to the window, carries keyboard, mouse, touch and the clipboard, says
+// remote screen to the window, carries keyboard, mouse, touch and the clipboard, asks
+// the person for the credentials the remote machine wants (guacd's "required"), says
 // in words what is happening (connecting, reconnecting in N s, ended and why), and
 // reconnects by itself with back-off when the cause may pass.
 import Guacamole from "guacamole-common-js";
@@ -90,11 +91,16 @@ const overlay = el<HTMLElement>("overlay");
 const statusText = el<HTMLElement>("status");
 const detailText = el<HTMLElement>("detail");
 const retryButton = el<HTMLButtonElement>("retry");
+const toolbar = el<HTMLElement>("toolbar");
+const prompt = el<HTMLElement>("prompt");
+const credentials = el<HTMLFormElement>("credentials");
+const promptFields = el<HTMLElement>("prompt-fields");
 
 let client: any = null;
 let tries = 0; // failed attempts in a row
 let countdown: number | undefined;
 let finished = false; // the person disconnected, or the end is final
+let prompted = false; // this connection asked the person for credentials
 
 function show(status: string, detail = "", canRetry = false) {
   statusText.textContent = status;
@@ -135,12 +141,112 @@ function sendText(c: any, text: string) {
   writer.sendEnd();
 }
 
+// The credentials prompt. guacd sends "required" with the names of the connection
+// parameters the remote machine still needs (RDP: username, domain, password; VNC:
+// password); the person types them into a form, and each value goes to guacd in an
+// "argv" stream. The values live only in the form's fields until they are sent: they
+// are never logged or stored, and the fields are emptied once sent or abandoned.
+const FIELD_LABELS: Record<string, string> = {
+  username: "Username",
+  password: "Password",
+  domain: "Domain",
+  passphrase: "Passphrase",
+};
+// Fields in the order people expect them, whatever order guacd asked in.
+const FIELD_ORDER = ["username", "password", "domain"];
+let promptClient: any = null; // the client the shown prompt answers
+
+function isSecret(name: string) {
+  return /password|passphrase|secret/.test(name);
+}
+
+function askCredentials(c: any, names: string[]) {
+  promptClient = c;
+  const rank = (n: string) => (FIELD_ORDER.indexOf(n) + 1 || FIELD_ORDER.length + 1);
+  const ordered = names.slice().sort((a, b) => rank(a) - rank(b));
+  promptFields.replaceChildren(
+    ...ordered.map((name, i) => {
+      const field = document.createElement("div");
+      field.className = "field";
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.id = "prompt-field-" + i;
+      input.name = name;
+      input.type = isSecret(name) ? "password" : "text";
+      input.autocomplete = "off"; // the machine's account, not racd's: no autofill, nothing saved
+      input.spellcheck = false;
+      input.setAttribute("autocapitalize", "none");
+      label.htmlFor = input.id;
+      label.textContent = FIELD_LABELS[name] || name;
+      field.append(label, input);
+      return field;
+    }),
+  );
+  overlay.hidden = true;
+  displayHost.inert = true;
+  toolbar.inert = true;
+  prompt.hidden = false;
+  document.body.dataset.state = "credentials";
+  const first = promptFields.querySelector("input");
+  if (first) first.focus();
+}
+
+// closePrompt hides the form and empties its fields.
+function closePrompt() {
+  promptFields.querySelectorAll("input").forEach((input) => (input.value = ""));
+  promptFields.replaceChildren();
+  prompt.hidden = true;
+  displayHost.inert = false;
+  toolbar.inert = false;
+  promptClient = null;
+}
+
+credentials.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const c = promptClient;
+  if (!c || c !== client) {
+    closePrompt();
+    return;
+  }
+  promptFields.querySelectorAll("input").forEach((input) => {
+    const stream = c.createArgumentValueStream("text/plain", input.name);
+    const writer = new (Guacamole as any).StringWriter(stream);
+    writer.sendText(input.value);
+    writer.sendEnd();
+  });
+  prompted = true;
+  closePrompt();
+  show("Connecting…");
+  displayHost.focus();
+});
+
+function cancelPrompt() {
+  closePrompt();
+  disconnect();
+}
+
+el<HTMLButtonElement>("prompt-cancel").addEventListener("click", cancelPrompt);
+credentials.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape") {
+    ev.preventDefault();
+    cancelPrompt();
+  }
+});
+
+// typing reports whether the keyboard belongs to the page itself (a button of the
+// toolbar, a field of the prompt) rather than to the remote machine.
+function typing() {
+  const a = document.activeElement;
+  return !!a && (a.tagName === "BUTTON" || a.tagName === "INPUT" || !prompt.hidden);
+}
+
 function connect() {
   window.clearInterval(countdown);
   show(tries === 0 ? "Connecting…" : "Reconnecting…");
   const tunnel = new (Guacamole as any).WebSocketTunnel(tunnelPath);
   const c = new (Guacamole as any).Client(tunnel);
   client = c;
+  prompted = false;
   let ended = false;
   const end = (code: number, message: string, tunnelOnly = false) => {
     if (ended || client !== c) return;
@@ -164,6 +270,9 @@ function connect() {
     }
   };
   c.onerror = (status: any) => end(status.code, status.message || "");
+  c.onrequired = (names: string[]) => {
+    if (client === c) askCredentials(c, names);
+  };
   // An error of the tunnel alone (no error instruction came first) means racd itself
   // could not be reached or the connection broke.
   tunnel.onerror = (status: any) => end(status.code, status.message || "", true);
@@ -181,8 +290,22 @@ function connect() {
 
   const mouse = new (Guacamole as any).Mouse(display.getElement());
   mouse.onEach(["mousedown", "mousemove", "mouseup"], (e: any) => c.sendMouseState(e.state, true));
-  const touch = new (Guacamole as any).Mouse.Touchscreen(display.getElement());
-  touch.onEach(["mousedown", "mousemove", "mouseup"], (e: any) => c.sendMouseState(e.state, true));
+  // Touch: a machine that takes touch input says so ("multi-touch" on the default
+  // layer: an RDP server with the touch input channel), and gets every contact as a
+  // touch instruction; otherwise a finger is a mouse (tap to click, long press for
+  // the right button, tap and drag to drag).
+  let touches = 0;
+  c.onmultitouch = (layer: any, n: number) => {
+    if (layer === display.getDefaultLayer()) touches = n;
+  };
+  const touchscreen = new (Guacamole as any).Mouse.Touchscreen(display.getElement());
+  touchscreen.onEach(["mousedown", "mousemove", "mouseup"], (e: any) => {
+    if (!touches) c.sendMouseState(e.state, true);
+  });
+  const touch = new (Guacamole as any).Touch(display.getElement());
+  touch.onEach(["touchmove", "touchend"], (e: any) => {
+    if (touches) c.sendTouchState(e.state, true);
+  });
 
   const size = screenSize();
   const params = new URLSearchParams({
@@ -200,6 +323,7 @@ let lastWords = "";
 function onEnd(code: number, message: string, tunnelOnly = false) {
   const c = client;
   client = null;
+  closePrompt();
   try {
     c?.disconnect();
   } catch {
@@ -217,7 +341,11 @@ function onEnd(code: number, message: string, tunnelOnly = false) {
   if (!e.retry || tries >= MAX_TRIES) {
     finished = true;
     document.body.dataset.ended = e.words;
-    show(e.words, tries >= MAX_TRIES ? "racd gave up reconnecting." : detail, e.retry || code === Code.SUCCESS);
+    // Credentials the person typed were refused: another try asks again.
+    const retype = prompted && code === Code.CLIENT_UNAUTHORIZED;
+    if (retype) detail = "Reconnect to enter them again.";
+    show(e.words, tries >= MAX_TRIES ? "racd gave up reconnecting." : detail, e.retry || code === Code.SUCCESS || retype);
+    if (retype) retryButton.focus(); // the keyboard was in the prompt: Enter tries again
     return;
   }
   let left = delayOf(tries);
@@ -234,19 +362,25 @@ function onEnd(code: number, message: string, tunnelOnly = false) {
   }, 1000);
 }
 
-// Keyboard: the whole page is the remote keyboard, except the toolbar's buttons.
+// Keyboard: the whole page is the remote keyboard, except the toolbar's buttons and
+// the credentials prompt. A key is released on the machine only if it was pressed
+// there.
 const keyboard = new (Guacamole as any).Keyboard(document);
+const pressed = new Set<number>();
 keyboard.onkeydown = (keysym: number) => {
-  if (!client || (document.activeElement && document.activeElement.tagName === "BUTTON")) return true;
+  if (!client || typing()) return true;
+  pressed.add(keysym);
   client.sendKeyEvent(1, keysym);
   return false;
 };
 keyboard.onkeyup = (keysym: number) => {
+  if (!pressed.delete(keysym)) return;
   if (client) client.sendKeyEvent(0, keysym);
 };
 
 // The browser's clipboard, to the machine: pasted text, and on focus where allowed.
 document.addEventListener("paste", (ev: ClipboardEvent) => {
+  if (!prompt.hidden) return; // pasted into the prompt: a credential, not the machine's clipboard
   const text = ev.clipboardData?.getData("text/plain");
   if (client && text) {
     sendText(client, text);
@@ -284,14 +418,17 @@ el<HTMLButtonElement>("cad").addEventListener("click", () => {
   keys.reverse().forEach((k) => client.sendKeyEvent(0, k));
   displayHost.focus();
 });
-el<HTMLButtonElement>("disconnect").addEventListener("click", () => {
+// disconnect ends the session at the person's request.
+function disconnect() {
   finished = true;
   window.clearInterval(countdown);
   const c = client;
   client = null;
   c?.disconnect();
   show("Disconnected.", "You ended the session.", true);
-});
+}
+
+el<HTMLButtonElement>("disconnect").addEventListener("click", disconnect);
 retryButton.addEventListener("click", () => {
   finished = false;
   tries = 0;
