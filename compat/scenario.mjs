@@ -292,7 +292,7 @@ export async function runScenario(cut, adapter, tag) {
     need(s, 'epPk');
     const out = await cut.raw(st, 'POST', `/rac/endpoints/${s.epPk}/launch/`, {});
     cut.expectEqual(st, 'launch.token length', typeof out.token === 'string' ? out.token.length : out.token, 60);
-    // SPEC §4 lists a `url`; racd does not send it yet (FINDINGS.md), so it is checked only when present.
+    // racd's own `url` (SPEC §4; authentik's launch has none) is checked when present.
     if (out.url !== undefined) cut.expectEqual(st, 'launch.url', out.url, `/if/rac/${out.token}/`);
     const ct = cut.mod.ConnectionTokenFromJSON(out.connection_token);
     cut.checkAnswer(st, 'ConnectionToken', false, ct, { ...cut.admin.last, body: JSON.stringify(out.connection_token) });
