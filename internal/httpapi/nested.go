@@ -60,10 +60,19 @@ func (c *call) providerRelations(p *racd.Provider) *racd.Provider {
 
 // shownProviders leaves out the providers the caller may not view.
 func (c *call) shownProviders(ps []*racd.Provider) []*racd.Provider {
-	out := make([]*racd.Provider, 0, len(ps))
-	for _, p := range ps {
-		if c.sees(racd.ProviderModel, strconv.FormatInt(p.ID, 10)) {
-			out = append(out, c.providerRelations(p))
+	out := viewable(ps, func(p *racd.Provider) bool { return c.sees(racd.ProviderModel, strconv.FormatInt(p.ID, 10)) })
+	for i, p := range out {
+		out[i] = c.providerRelations(p)
+	}
+	return out
+}
+
+// viewable returns the items the caller may view (sees says which), in their order.
+func viewable[T any](items []T, sees func(T) bool) []T {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		if sees(it) {
+			out = append(out, it)
 		}
 	}
 	return out
@@ -104,12 +113,7 @@ func (c *call) shownMember(m racd.GroupMember) racd.GroupMember {
 // group's field, are listed only when the caller may view them.
 func (c *call) shownGroup(g *racd.Group) *racd.Group {
 	cp := *g
-	cp.Members = nil
-	for _, m := range g.Members {
-		if c.seesUser(m.ID) {
-			cp.Members = append(cp.Members, m)
-		}
-	}
+	cp.Members = viewable(g.Members, func(m racd.GroupMember) bool { return c.seesUser(m.ID) })
 	cp.RoleObjs = c.shownRoles(g.RoleObjs)
 	cp.InheritedRoleObjs = c.shownRoles(g.InheritedRoleObjs)
 	if cp.Parent != "" && !c.sees(racd.GroupModel, cp.Parent) {
@@ -126,38 +130,22 @@ func (c *call) shownGroup(g *racd.Group) *racd.Group {
 
 // shownRelatedGroups leaves out the groups the caller may not view.
 func (c *call) shownRelatedGroups(gs []racd.RelatedGroup) []racd.RelatedGroup {
-	out := make([]racd.RelatedGroup, 0, len(gs))
-	for _, g := range gs {
-		if c.sees(racd.GroupModel, g.UUID) {
-			out = append(out, g)
-		}
-	}
-	return out
+	return viewable(gs, func(g racd.RelatedGroup) bool { return c.sees(racd.GroupModel, g.UUID) })
 }
 
 // shownRoles leaves out the roles the caller may not view.
 func (c *call) shownRoles(rs []racd.Role) []racd.Role {
-	out := make([]racd.Role, 0, len(rs))
-	for _, r := range rs {
-		if c.sees(racd.RoleModel, r.UUID) {
-			out = append(out, r)
-		}
-	}
-	return out
+	return viewable(rs, func(r racd.Role) bool { return c.sees(racd.RoleModel, r.UUID) })
 }
 
 // shownUserGroups leaves out the groups of a user the caller may not view, and the
 // names of their parents it may not view.
 func (c *call) shownUserGroups(gs []racd.UserGroup) []racd.UserGroup {
-	out := make([]racd.UserGroup, 0, len(gs))
-	for _, g := range gs {
-		if !c.sees(racd.GroupModel, g.UUID) {
-			continue
-		}
+	out := viewable(gs, func(g racd.UserGroup) bool { return c.sees(racd.GroupModel, g.UUID) })
+	for i, g := range out {
 		if g.Parent != "" && !c.sees(racd.GroupModel, g.Parent) {
-			g.ParentName = ""
+			out[i].ParentName = ""
 		}
-		out = append(out, g)
 	}
 	return out
 }
