@@ -11,14 +11,13 @@ import (
 var applications = &resource[*racd.Application, *racd.ApplicationInput, string, racd.ApplicationQuery, applicationJSON]{
 	model: racd.ApplicationModel, path: "/api/v3/core/applications/", param: "slug", key: slugKey,
 	store: storeOf(racd.Store.Applications),
-	order: racd.ApplicationOrderFields,
 	query: func(f *filters) racd.ApplicationQuery {
 		return racd.ApplicationQuery{
 			ListQuery: f.lq, Name: f.str("name"), Slug: f.str("slug"), Group: f.str("group"),
 			MetaLaunchURL: f.str("meta_launch_url"), MetaDescription: f.str("meta_description"),
 			MetaPublisher: f.str("meta_publisher"),
 			// authentik 2024.8: only "true" (in any case) filters.
-			OnlyWithLaunchURL: strings.EqualFold(lastValue(f.qv, "only_with_launch_url"), "true"),
+			OnlyWithLaunchURL: queryFlag(f.qv, "only_with_launch_url", false),
 		}
 	},
 	decode: func(f *form) *racd.ApplicationInput {

@@ -16,7 +16,6 @@ var connectionTokens = &resource[*racd.ConnectionToken, *racd.ConnectionTokenInp
 	store: func(st racd.Store) racd.Reader[*racd.ConnectionToken, string, racd.ConnectionTokenQuery] {
 		return st.ConnectionTokens()
 	},
-	order: racd.ConnectionTokenOrderFields,
 	query: func(f *filters) racd.ConnectionTokenQuery {
 		// The caller's own tokens, plus those its view permission covers.
 		// django-filter reports the first malformed filter only.

@@ -10,7 +10,6 @@ import (
 var endpoints = &resource[*racd.Endpoint, *racd.EndpointInput, string, racd.EndpointQuery, endpointJSON]{
 	model: racd.EndpointModel, path: "/api/v3/rac/endpoints/", param: "pbm_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Endpoints),
-	order: racd.EndpointOrderFields,
 	query: func(f *filters) racd.EndpointQuery {
 		return racd.EndpointQuery{ListQuery: f.lq, Name: f.str("name"), Provider: f.int("provider")}
 	},

@@ -10,7 +10,6 @@ import (
 var events = &resource[*racd.Event, any, string, racd.EventQuery, eventJSON]{
 	model: racd.EventModel, path: "/api/v3/events/events/", param: "event_uuid", key: uuidKey, keyIsPK: true,
 	store: func(st racd.Store) racd.Reader[*racd.Event, string, racd.EventQuery] { return st.Events() },
-	order: []string{"created", "action", "app", "client_ip", "user"},
 	query: func(f *filters) racd.EventQuery {
 		return racd.EventQuery{
 			// Any action text is a filter, newer authentik versions' actions

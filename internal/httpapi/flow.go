@@ -8,7 +8,6 @@ import (
 var flows = &resource[*racd.Flow, *racd.FlowInput, string, racd.FlowQuery, flowJSON]{
 	model: racd.FlowModel, path: "/api/v3/flows/instances/", param: "slug", key: textKey,
 	store: storeOf(racd.Store.Flows),
-	order: racd.FlowOrderFields,
 	query: func(f *filters) racd.FlowQuery {
 		return racd.FlowQuery{ListQuery: f.lq, Slug: f.str("slug"), Name: f.str("name"),
 			Designation: f.choice("designation", racd.FlowDesignations), DeniedAction: f.choice("denied_action", racd.FlowDeniedActions),

@@ -12,7 +12,6 @@ import (
 var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, groupJSON]{
 	model: racd.GroupModel, path: "/api/v3/core/groups/", param: "group_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Groups),
-	order: racd.GroupOrderFields,
 	query: func(f *filters) racd.GroupQuery {
 		return racd.GroupQuery{ListQuery: f.lq, Name: f.str("name"), IsSuperuser: f.boolean("is_superuser"), MemberIDs: f.ints("members_by_pk")}
 	},
@@ -30,10 +29,10 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, g
 	wire: func(c *call, g *racd.Group) groupJSON {
 		qv := c.query()
 		return toGroupJSON(c, c.shownGroup(g), groupIncludes{
-			users:          c.r.Method != http.MethodGet || includeFlag(qv, "include_users", true),
-			parents:        includeFlag(qv, "include_parents", false),
-			children:       includeFlag(qv, "include_children", false),
-			inheritedRoles: includeFlag(qv, "include_inherited_roles", false),
+			users:          c.r.Method != http.MethodGet || queryFlag(qv, "include_users", true),
+			parents:        queryFlag(qv, "include_parents", false),
+			children:       queryFlag(qv, "include_children", false),
+			inheritedRoles: queryFlag(qv, "include_inherited_roles", false),
 		})
 	},
 	// Who may set a group's superuser flag, parent, members and roles, or change a

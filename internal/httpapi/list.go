@@ -42,6 +42,17 @@ func lastValue(q url.Values, name string) string {
 	return v[len(v)-1]
 }
 
+// queryFlag reads a flag parameter as authentik reads its include_* parameters and
+// the filters that take only "true": absent it is def; otherwise only "true", in any
+// case, is true (the last value counts).
+func queryFlag(q url.Values, name string, def bool) bool {
+	v := q[name]
+	if len(v) == 0 {
+		return def
+	}
+	return strings.EqualFold(v[len(v)-1], "true")
+}
+
 // parseQuery parses a raw query string the way Django builds request.GET (Python's
 // parse_qsl with blank values kept): pairs split on '&' only (a ';' is data, not a
 // separator, unlike url.ParseQuery which drops such pairs), '+' is a space, invalid
@@ -97,9 +108,9 @@ func unhex(c byte) byte {
 func (c *call) query() url.Values { return parseQuery(c.r.URL.RawQuery) }
 
 // listQuery reads page, page_size, search and ordering the way authentik's
-// PageNumberPagination, SearchFilter and OrderingFilter do. allowed are the field
-// names ordering accepts; unknown terms are dropped.
-func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
+// PageNumberPagination, SearchFilter and OrderingFilter do. Ordering terms the store
+// cannot order by are ignored there, as OrderingFilter drops unknown fields.
+func listQuery(q url.Values) (racd.ListQuery, error) {
 	lq := racd.ListQuery{Page: 1, PageSize: defaultPageSize}
 	// DRF: `query_params.get("page") or 1`, then "last", then Django's int().
 	if p := lastValue(q, "page"); p != "" {
@@ -131,7 +142,7 @@ func listQuery(q url.Values, allowed []string) (racd.ListQuery, error) {
 	if strings.Count(ordering, ",") >= maxOrderingTerms && countTerms(ordering) > maxOrderingTerms {
 		return lq, racd.FieldError("ordering", msgOrderingTerms)
 	}
-	lq.Ordering = orderingTerms(ordering, allowed)
+	lq.Ordering = orderingTerms(ordering)
 	return lq, nil
 }
 
@@ -193,9 +204,9 @@ func unquote(s string) string {
 	return r.Replace(inner)
 }
 
-// orderingTerms parses "a,-b" keeping only allowed fields, each once (a repeated
-// field cannot change the order its first occurrence sets).
-func orderingTerms(s string, allowed []string) []racd.OrderTerm {
+// orderingTerms parses "a,-b", each field once (a repeated field cannot change the
+// order its first occurrence sets).
+func orderingTerms(s string) []racd.OrderTerm {
 	if s == "" {
 		return nil
 	}
@@ -204,7 +215,7 @@ func orderingTerms(s string, allowed []string) []racd.OrderTerm {
 		part = strings.TrimSpace(part)
 		desc := strings.HasPrefix(part, "-")
 		name := strings.TrimPrefix(part, "-")
-		if !slices.Contains(allowed, name) || slices.ContainsFunc(out, func(t racd.OrderTerm) bool { return t.Field == name }) {
+		if name == "" || slices.ContainsFunc(out, func(t racd.OrderTerm) bool { return t.Field == name }) {
 			continue
 		}
 		out = append(out, racd.OrderTerm{Field: name, Desc: desc})

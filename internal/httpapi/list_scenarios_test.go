@@ -228,7 +228,8 @@ func TestProviderOrderingScenarios(t *testing.T) {
 			return out
 		}
 		var rows []apitest.Scenario
-		for _, term := range racd.ProviderOrderFields {
+		for _, term := range []string{"pk", "name", "connection_expiry", "delete_token_on_disconnect", "authorization_flow",
+			"authentication_flow", "application__slug", "application__name"} {
 			rows = append(rows, list("ordering "+term, "ordering="+term, expected(term)...))
 			rows = append(rows, list("ordering -"+term, "ordering=-"+term, expected("-"+term)...))
 		}

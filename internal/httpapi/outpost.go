@@ -11,7 +11,6 @@ import (
 var outposts = &resource[*racd.Outpost, *racd.OutpostInput, string, racd.OutpostQuery, outpostJSON]{
 	model: racd.OutpostModel, path: "/api/v3/outposts/instances/", param: "uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Outposts),
-	order: racd.OutpostOrderFields,
 	query: func(f *filters) racd.OutpostQuery {
 		return racd.OutpostQuery{
 			ListQuery: f.lq, NameIExact: f.str("name__iexact"), NameIContains: f.str("name__icontains"),

@@ -14,7 +14,6 @@ var mappings = &resource[*racd.PropertyMapping, *racd.PropertyMappingInput, stri
 	model: racd.PropertyMappingModel, path: "/api/v3/propertymappings/rac/", also: []string{"/api/v3/propertymappings/provider/rac/"},
 	param: "pm_uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.PropertyMappings),
-	order: racd.PropertyMappingOrderFields,
 	query: func(f *filters) racd.PropertyMappingQuery {
 		return racd.PropertyMappingQuery{ListQuery: f.lq, Name: f.str("name"), Managed: f.strs("managed")}
 	},

@@ -10,7 +10,6 @@ import (
 var providers = &resource[*racd.Provider, *racd.ProviderInput, int64, racd.ProviderQuery, providerJSON]{
 	model: racd.ProviderModel, path: "/api/v3/providers/rac/", param: "id", key: pyInt, keyIsPK: true,
 	store: storeOf(racd.Store.Providers),
-	order: racd.ProviderOrderFields,
 	query: func(f *filters) racd.ProviderQuery {
 		return racd.ProviderQuery{ListQuery: f.lq, ApplicationIsNull: f.boolean("application__isnull"), NameIExact: f.str("name__iexact")}
 	},

@@ -31,9 +31,8 @@ type resource[T object, I any, K comparable, Q any, W any] struct {
 	keyIsPK bool
 	// store picks the resource's part of the store.
 	store func(racd.Store) racd.Reader[T, K, Q]
-	// order lists the terms ?ordering= accepts; query turns a list request's filters
-	// into the store's query (f.lq.Visible is the caller's visibility).
-	order []string
+	// query turns a list request's filters into the store's query (f.lq.Visible is
+	// the caller's visibility).
 	query func(f *filters) Q
 	// decode reads a request body's fields into an input; nil for a read-only
 	// resource. noCreate: objects are made elsewhere (connection tokens).
@@ -145,7 +144,7 @@ func (r *resource[T, I, K, Q, W]) pathKey(c *call) K {
 
 func (r *resource[T, I, K, Q, W]) list(s *Server, c *call) error {
 	qv := c.query()
-	lq, err := listQuery(qv, r.order)
+	lq, err := listQuery(qv)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"strings"
-
 	"github.com/racd/racd/internal/racd"
 )
 
@@ -11,13 +9,12 @@ import (
 var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJSON]{
 	model: racd.RoleModel, path: "/api/v3/rbac/roles/", param: "uuid", key: uuidKey, keyIsPK: true,
 	store: storeOf(racd.Store.Roles),
-	order: []string{"pk", "name"},
 	query: func(f *filters) racd.RoleQuery {
 		q := racd.RoleQuery{ListQuery: f.lq, GroupName: f.str("group__name"),
 			// authentik 2025.10 to 2026.8: name; users and groups (ak_groups in
 			// 2025.12), with inherited; managed.
 			Name: f.str("name"), UserID: f.int("users"), GroupUUID: f.uuid("groups"),
-			Inherited: strings.EqualFold(lastValue(f.qv, "inherited"), "true"),
+			Inherited: queryFlag(f.qv, "inherited", false),
 			Managed:   f.texts("managed"), ManagedIsNull: f.boolean("managed__isnull"),
 			UserVisible:  f.c.p.Visibility(racd.UserModel.Perm(racd.PermView)),
 			GroupVisible: f.c.p.Visibility(racd.GroupModel.Perm(racd.PermView)),

@@ -106,7 +106,7 @@ func listAuthenticatedSessions(s *Server, c *call) error {
 		return errNotFound
 	}
 	qv := c.query()
-	lq, err := listQuery(qv, racd.BrowserSessionOrderFields)
+	lq, err := listQuery(qv)
 	if err != nil {
 		return err
 	}

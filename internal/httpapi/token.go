@@ -14,7 +14,6 @@ import (
 var tokens = &resource[*racd.Token, *racd.TokenInput, string, racd.TokenQuery, tokenJSON]{
 	model: racd.TokenModel, path: "/api/v3/core/tokens/", param: "identifier", key: textKey,
 	store: storeOf(racd.Store.Tokens),
-	order: racd.TokenOrderFields,
 	query: func(f *filters) racd.TokenQuery {
 		q := racd.TokenQuery{ListQuery: f.lq, Identifier: f.str("identifier"), UserUsername: f.str("user__username"),
 			Description: f.str("description"), Managed: f.str("managed"), Expiring: f.boolean("expiring")}

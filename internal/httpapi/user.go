@@ -3,8 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -13,7 +11,6 @@ import (
 var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery, userJSON]{
 	model: racd.UserModel, path: "/api/v3/core/users/", param: "id", key: pyInt, keyIsPK: true,
 	store: storeOf(racd.Store.Users),
-	order: racd.UserOrderFields,
 	query: func(f *filters) racd.UserQuery {
 		return racd.UserQuery{ListQuery: f.lq, Username: f.str("username"), Email: f.str("email"), Name: f.str("name"),
 			Path: f.str("path"), IsActive: f.boolean("is_active"), IsSuperuser: f.boolean("is_superuser"), UUID: f.uuid("uuid"),
@@ -105,26 +102,15 @@ func toUserJSON(c *call, u *racd.User) userJSON {
 			Parent: optStr(g.Parent), ParentName: optStr(g.ParentName), Attributes: objectOrEmpty(g.Attributes)})
 	}
 	qv := c.query()
-	if includeFlag(qv, "include_groups", true) {
+	if queryFlag(qv, "include_groups", true) {
 		out.GroupsObj = &objs
 	}
 	out.Roles = orEmpty(u.Roles)
-	if includeFlag(qv, "include_roles", true) {
+	if queryFlag(qv, "include_roles", true) {
 		rs := toRolesJSON(c.shownRoles(u.RoleObjs))
 		out.RolesObj = &rs
 	}
 	return out
-}
-
-// includeFlag reads one of authentik's include_* query parameters as authentik does:
-// absent it is def; otherwise only "true", in any case, is true (the last value
-// counts).
-func includeFlag(qv url.Values, name string, def bool) bool {
-	v, ok := qv[name]
-	if !ok || len(v) == 0 {
-		return def
-	}
-	return strings.EqualFold(v[len(v)-1], "true")
 }
 
 // userSelfJSON is authentik's UserSelf: 2024.6's keys, then roles (authentik

@@ -42,12 +42,6 @@ var ApplicationFields = []string{
 	"meta_icon", "meta_description", "meta_publisher", "policy_engine_mode", "group", "meta_hide",
 }
 
-// ApplicationOrderFields are the terms ?ordering= accepts on applications.
-var ApplicationOrderFields = []string{
-	"pk", "name", "slug", "provider", "open_in_new_tab", "meta_launch_url", "meta_description",
-	"meta_publisher", "policy_engine_mode", "group",
-}
-
 // Messages specific to applications.
 const (
 	MsgInvalidURL = "Enter a valid URL."

@@ -77,8 +77,8 @@ type OrderTerm struct {
 type ListQuery struct {
 	Page     int // 1-based; LastPage asks for the last page
 	PageSize int
-	Search   []string // every term must match one search field, case-insensitively
-	Ordering []OrderTerm
+	Search   []string    // every term must match one search field, case-insensitively
+	Ordering []OrderTerm // terms a store cannot order by are ignored
 	Visible  Visibility
 	// Related is what the caller may view of other models (per view permission): a
 	// filter or search on a related field matches only objects it lets through. nil

@@ -34,9 +34,6 @@ func (t *ConnectionToken) Ref() ObjectRef {
 // ConnectionTokenFields is the serializer's field order.
 var ConnectionTokenFields = []string{"pk", "provider", "endpoint"}
 
-// ConnectionTokenOrderFields are the terms ?ordering= accepts on connection tokens.
-var ConnectionTokenOrderFields = []string{"pk", "provider", "endpoint", "endpoint__name", "provider__name"}
-
 // ConnectionTokenInput is a PUT or PATCH of a connection token after wire decoding.
 type ConnectionTokenInput struct {
 	Provider Opt[IntRef]

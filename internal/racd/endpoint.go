@@ -55,9 +55,6 @@ var (
 // EndpointFields is the serializer's field order, which error responses follow.
 var EndpointFields = []string{"name", "provider", "protocol", "host", "settings", "property_mappings", "auth_mode", "maximum_connections"}
 
-// EndpointOrderFields are the terms ?ordering= accepts on endpoints.
-var EndpointOrderFields = []string{"pk", "name", "provider", "protocol", "host", "auth_mode", "maximum_connections"}
-
 // Ref returns the object reference used in events and used_by lists.
 func (e *Endpoint) Ref() ObjectRef {
 	return EndpointModel.Ref(e.UUID, EndpointModel.Titled(e.Name))

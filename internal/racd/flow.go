@@ -39,7 +39,6 @@ var (
 	PolicyEngineModes    = []string{"all", "any"}
 	FlowDeniedActions    = []string{"message_continue", "message", "continue"}
 	FlowFields           = []string{"name", "slug", "title", "designation", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication", "background"}
-	FlowOrderFields      = []string{"pk", "name", "slug", "title", "designation", "policy_engine_mode", "compatibility_mode", "layout", "denied_action", "authentication"}
 	slugPattern          = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
 	defaultFlowEngine    = "any"
 	defaultFlowLayout    = "stacked"

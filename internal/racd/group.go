@@ -66,9 +66,6 @@ type GroupMember struct {
 // GroupFields is the group serializer's field order.
 var GroupFields = []string{"name", "is_superuser", "parent", "parents", "users", "attributes", "roles"}
 
-// GroupOrderFields are the terms ?ordering= accepts on groups.
-var GroupOrderFields = []string{"pk", "name", "is_superuser", "num_pk"}
-
 // Ref returns the group as events and used_by lists name it.
 func (g *Group) Ref() ObjectRef {
 	return GroupModel.Ref(g.UUID, GroupModel.Titled(g.Name))

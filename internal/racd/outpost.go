@@ -45,9 +45,6 @@ var OutpostTypes = []string{"proxy", "ldap", "radius", "rac"}
 // OutpostFields is the serializer's field order, which error responses follow.
 var OutpostFields = []string{"name", "type", "providers", "service_connection", "config", "managed"}
 
-// OutpostOrderFields are the terms ?ordering= accepts on outposts.
-var OutpostOrderFields = []string{"pk", "name", "type", "service_connection", "managed"}
-
 // Ref returns the object reference used in events and used_by lists.
 func (o *Outpost) Ref() ObjectRef {
 	return OutpostModel.Ref(o.UUID, OutpostModel.Titled(o.Name))

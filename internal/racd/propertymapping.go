@@ -19,9 +19,6 @@ type PropertyMapping struct {
 // PropertyMappingFields is the serializer's field order.
 var PropertyMappingFields = []string{"managed", "name", "expression", "static_settings"}
 
-// PropertyMappingOrderFields are the terms ?ordering= accepts.
-var PropertyMappingOrderFields = []string{"pk", "name", "managed", "expression"}
-
 // Ref returns the reference used in events and used_by lists.
 func (m *PropertyMapping) Ref() ObjectRef {
 	return PropertyMappingModel.Ref(m.UUID, CorePropertyMappingModel.Titled(m.Name))

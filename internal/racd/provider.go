@@ -50,12 +50,6 @@ var ProviderFields = []string{
 	"settings", "connection_expiry", "delete_token_on_disconnect",
 }
 
-// ProviderOrderFields are the terms ?ordering= accepts on providers.
-var ProviderOrderFields = []string{
-	"pk", "name", "connection_expiry", "delete_token_on_disconnect", "authorization_flow",
-	"authentication_flow", "application__slug", "application__name",
-}
-
 // ProviderInput is a provider create or update request after wire decoding.
 type ProviderInput struct {
 	Name                    Opt[string] `field:"name" max:"500"`

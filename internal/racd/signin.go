@@ -78,9 +78,6 @@ type BrowserSessionQuery struct {
 	Now        time.Time
 }
 
-// BrowserSessionOrderFields are the terms ?ordering= accepts on sessions.
-var BrowserSessionOrderFields = []string{"uuid", "user__username", "last_ip", "last_user_agent", "last_used", "expires"}
-
 // ThrottleState is what racd knows of recent sign-in failures under one key.
 type ThrottleState struct {
 	Failures     int

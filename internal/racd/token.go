@@ -27,9 +27,6 @@ func (t *Token) Ref() ObjectRef {
 // TokenFields is the token serializer's field order.
 var TokenFields = []string{"managed", "identifier", "intent", "user", "description", "expires", "expiring"}
 
-// TokenOrderFields are the terms ?ordering= accepts on tokens.
-var TokenOrderFields = []string{"pk", "identifier", "intent", "user", "description", "expires", "expiring", "managed"}
-
 // DefaultTokenLifetime is how long an expiring token lives when created without expires.
 const DefaultTokenLifetime = 30 * time.Minute
 

@@ -35,9 +35,6 @@ type UserGroup struct {
 // UserFields is the user serializer's field order.
 var UserFields = []string{"username", "name", "is_active", "last_login", "groups", "roles", "email", "attributes", "path", "type"}
 
-// UserOrderFields are the terms ?ordering= accepts on users.
-var UserOrderFields = []string{"pk", "username", "name", "is_active", "email", "last_login", "date_joined", "path", "type", "last_updated"}
-
 // Ref returns the user as events and used_by lists name it.
 func (u *User) Ref() ObjectRef { return UserModel.Ref(itoa(u.ID), u.Username) }
 

@@ -41,7 +41,8 @@ type table[T any] struct {
 	// attach loads what objects refer to from other tables (one query for any number
 	// of objects); nil when the row holds everything.
 	attach func(s *Store, ctx context.Context, c conn, objs []T) error
-	// order maps ordering terms to SQL; defaultOrder applies when none is given.
+	// order maps the ordering terms ?ordering= accepts to SQL (other terms are
+	// ignored); defaultOrder applies when none of them is given.
 	order        map[string]string
 	defaultOrder []racd.OrderTerm
 	// ownVisibility tables filter lists by their own rules (tokens, connection tokens),
