@@ -16,8 +16,6 @@ var roles = &resource[*racd.Role, *racd.RoleInput, string, racd.RoleQuery, roleJ
 			Name: f.str("name"), UserID: f.int("users"), GroupUUID: f.uuid("groups"),
 			Inherited: queryFlag(f.qv, "inherited", false),
 			Managed:   f.texts("managed"), ManagedIsNull: f.boolean("managed__isnull"),
-			UserVisible:  f.c.p.Visibility(racd.UserModel.Perm(racd.PermView)),
-			GroupVisible: f.c.p.Visibility(racd.GroupModel.Perm(racd.PermView)),
 		}
 		if q.GroupUUID == nil {
 			q.GroupUUID = f.uuid("ak_groups")

@@ -18,7 +18,6 @@ var users = &resource[*racd.User, *racd.UserInput, int64, racd.UserQuery, userJS
 			DateJoined: f.time("date_joined"), LastUpdated: f.time("last_updated"),
 			LastLogin: f.time("last_login"), LastLoginIsNull: f.boolean("last_login__isnull"),
 			RoleNames: f.texts("roles_by_name"), RoleUUIDs: f.uuids("roles_by_pk"),
-			RoleVisible: f.c.p.Visibility(racd.RoleModel.Perm(racd.PermView)),
 		}
 	},
 	decode: func(f *form) *racd.UserInput {

@@ -26,11 +26,10 @@ type RoleQuery struct {
 	// UserID keeps the roles given to that user directly, or with Inherited every
 	// role it holds; GroupUUID the roles of that group, or with Inherited also those
 	// of its ancestors (authentik 2025.12). A user or group the caller may not view
-	// holds none. ManagedIsNull and Managed: racd's roles are never managed.
+	// (ListQuery.Related) holds none. ManagedIsNull and Managed: racd's roles are never
+	// managed.
 	UserID        *int64
-	UserVisible   Visibility
 	GroupUUID     *string
-	GroupVisible  Visibility
 	Inherited     bool
 	Managed       []string
 	ManagedIsNull *bool

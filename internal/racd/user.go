@@ -166,10 +166,9 @@ type UserQuery struct {
 	LastLoginIsNull *bool
 	// RoleNames and RoleUUIDs keep users given one of these roles directly
 	// (authentik 2025.12's roles_by_name, roles_by_pk); nil for no filter. A role the
-	// caller may not view (RoleVisible) matches no one.
-	RoleNames   []string
-	RoleUUIDs   []string
-	RoleVisible Visibility
+	// caller may not view (ListQuery.Related) matches no one.
+	RoleNames []string
+	RoleUUIDs []string
 }
 
 // TimeFilter is django-filter's exact, greater-than and less-than lookups on a time.

@@ -150,10 +150,7 @@ func andCond(cond string) string {
 // view (ListQuery.Related): a filter or search on a related field matches only what
 // the caller could GET (issue 9 §3). Users always see themselves.
 func (b *qb) related(q racd.ListQuery, m racd.Model, pkCol string) string {
-	if q.Related == nil {
-		return "1 = 1"
-	}
-	vis := q.Related(m.Perm(racd.PermView))
+	vis := relatedVis(q, m)
 	cond := b.visibleCond(pkCol, keyOf(m), vis)
 	switch {
 	case cond == "":
@@ -162,6 +159,15 @@ func (b *qb) related(q racd.ListQuery, m racd.Model, pkCol string) string {
 		return "(" + cond + " OR " + pkCol + " = " + b.arg(vis.UserID) + ")"
 	}
 	return cond
+}
+
+// relatedVis is what the list's caller may view of m (everything when
+// ListQuery.Related is nil).
+func relatedVis(q racd.ListQuery, m racd.Model) racd.Visibility {
+	if q.Related == nil {
+		return racd.Everything
+	}
+	return q.Related(m.Perm(racd.PermView))
 }
 
 // userGroupsSQL selects the UUIDs of the groups user u (a placeholder) is in, with

@@ -45,7 +45,7 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 			held = userRolesSQL(u)
 		}
 		b.and("r.uuid IN (" + held + ") AND EXISTS (SELECT 1 FROM users fu WHERE fu.id = " + u +
-			andCond(b.visibleCond("fu.id", intKey, q.UserVisible)) + ")")
+			andCond(b.visibleCond("fu.id", intKey, relatedVis(q.ListQuery, racd.UserModel))) + ")")
 	}
 	if q.GroupUUID != nil {
 		g := b.arg(*q.GroupUUID)
@@ -54,7 +54,7 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 			groups = "SELECT uuid FROM (" + groupAncestorsSQL(g, true) + ") fga"
 		}
 		b.and("r.uuid IN (SELECT fgr.role_uuid FROM group_roles fgr WHERE fgr.group_uuid IN (" + groups + "))" +
-			" AND EXISTS (SELECT 1 FROM groups fg WHERE fg.uuid = " + g + andCond(b.visibleCond("fg.uuid", uuidKey, q.GroupVisible)) + ")")
+			" AND EXISTS (SELECT 1 FROM groups fg WHERE fg.uuid = " + g + andCond(b.visibleCond("fg.uuid", uuidKey, relatedVis(q.ListQuery, racd.GroupModel))) + ")")
 	}
 	// racd's roles are never managed (authentik's managed roles come from blueprints).
 	if q.Managed != nil || q.ManagedIsNull != nil && !*q.ManagedIsNull {

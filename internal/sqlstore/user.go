@@ -199,11 +199,11 @@ func listUsers(ctx context.Context, s *Store, q racd.UserQuery) ([]*racd.User, i
 	// Roles the caller may not view match no one.
 	if q.RoleNames != nil {
 		b.and("EXISTS (SELECT 1 FROM user_roles fur JOIN roles fr ON fr.uuid = fur.role_uuid WHERE fur.user_id = u.id AND " +
-			s.d.in("fr.name", b.arg(s.d.listArg(q.RoleNames)), textKey) + andCond(b.visibleCond("fr.uuid", uuidKey, q.RoleVisible)) + ")")
+			s.d.in("fr.name", b.arg(s.d.listArg(q.RoleNames)), textKey) + andCond(b.visibleCond("fr.uuid", uuidKey, relatedVis(q.ListQuery, racd.RoleModel))) + ")")
 	}
 	if q.RoleUUIDs != nil {
 		b.and("EXISTS (SELECT 1 FROM user_roles fur WHERE fur.user_id = u.id AND " +
-			s.d.in("fur.role_uuid", b.arg(s.d.listArg(q.RoleUUIDs)), uuidKey) + andCond(b.visibleCond("fur.role_uuid", uuidKey, q.RoleVisible)) + ")")
+			s.d.in("fur.role_uuid", b.arg(s.d.listArg(q.RoleUUIDs)), uuidKey) + andCond(b.visibleCond("fur.role_uuid", uuidKey, relatedVis(q.ListQuery, racd.RoleModel))) + ")")
 	}
 	return list(ctx, s, userTable, q.ListQuery, b, "", "")
 }
