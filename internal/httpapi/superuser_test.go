@@ -75,6 +75,23 @@ func TestSuperuserRules(t *testing.T) {
 		if r.Status != 201 || tok["expiring"] != true || err != nil || time.Until(exp) > racd.DefaultTokenLifetime+time.Minute {
 			t.Errorf("a delegate's token without expiry: %s", r)
 		}
+		// Nor may it rename its token to the bootstrap token's identifier, set managed
+		// on it or make it outlive the maximum (or never expire) by a change.
+		for _, c := range []call{
+			{"rename its token to the bootstrap token's identifier", "PATCH", "/api/v3/core/tokens/mine/",
+				map[string]any{"identifier": racd.BootstrapTokenIdentifier}, 400, `{"identifier":["` + racd.MsgReservedIdentifier + `"]}`},
+			{"set managed on its token", "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"managed": "goauthentik.io/outpost/x"}, 400,
+				`{"managed":["` + racd.MsgManagedBySuperusers + `"]}`},
+			{"move its token's expiry past the maximum", "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"identifier": "mine",
+				"expires": time.Now().Add(racd.DefaultTokenMaxLifetime + time.Hour).UTC().Format(time.RFC3339)}, 400, ""},
+		} {
+			if r := e.As(key, c.method, c.path, c.body); r.Status != c.status || c.want != "" && string(r.Body) != c.want {
+				t.Errorf("%s: %s, want %d %s", c.name, r, c.status, c.want)
+			}
+		}
+		if r := e.As(key, "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"expiring": false, "expires": nil}); r.Status != 200 || r.Map(t)["expiring"] != true || r.Map(t)["expires"] == nil {
+			t.Errorf("make its token never expire: %s", r)
+		}
 		if got := superusers(t, e); got != "akadmin" {
 			t.Errorf("superusers after the delegate's attempts: %s", got)
 		}
