@@ -259,11 +259,16 @@ function connect() {
 
   c.onstatechange = (state: number) => {
     if (state === 3) {
-      // CONNECTED: the first frame arrived.
+      // CONNECTED: the first frame arrived. It is on the screen (its images decoded,
+      // the screen sized) once the display has flushed it; until then there is
+      // nothing to see or touch, so the overlay stays.
       tries = 0;
-      hide();
-      fit();
-      document.body.dataset.state = "connected";
+      display.flush(() => {
+        if (client !== c || ended) return;
+        hide();
+        fit();
+        document.body.dataset.state = "connected";
+      });
     } else if (state === 5) {
       // DISCONNECTED without an error: the session ended normally.
       window.setTimeout(() => end(Code.SUCCESS, ""), 0);
