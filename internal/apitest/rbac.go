@@ -108,9 +108,9 @@ const (
 	// RPatchRetarget and RPatchRetargetOwn move an object elsewhere (Resource.Retarget).
 	RPatchRetarget    = "PATCH retarget"
 	RPatchRetargetOwn = "PATCH retarget own"
-	RGetVisible     = "retrieve visible"
-	RGetOther       = "retrieve other"
-	RGetMissing     = "retrieve missing"
+	RGetVisible       = "retrieve visible"
+	RGetOther         = "retrieve other"
+	RGetMissing       = "retrieve missing"
 	// RGetMalformed asks for a key no resource can hold (not a number, not a UUID, a
 	// slug of nothing); RPatchMissing patches MissingKey. Both answer as RGetMissing:
 	// visibility comes before permission and body.
