@@ -292,7 +292,7 @@ export async function runScenario(cut, adapter, tag) {
     need(s, 'epPk');
     const out = await cut.raw(st, 'POST', `/rac/endpoints/${s.epPk}/launch/`, {});
     cut.expectEqual(st, 'launch.token length', typeof out.token === 'string' ? out.token.length : out.token, 60);
-    // SPEC §4 lists a `url`; racd does not send it yet (FINDINGS.md), so it is checked only when present.
+    // racd's own `url` (SPEC §4; authentik's launch has none) is checked when present.
     if (out.url !== undefined) cut.expectEqual(st, 'launch.url', out.url, `/if/rac/${out.token}/`);
     const ct = cut.mod.ConnectionTokenFromJSON(out.connection_token);
     cut.checkAnswer(st, 'ConnectionToken', false, ct, { ...cut.admin.last, body: JSON.stringify(out.connection_token) });
@@ -364,7 +364,9 @@ export async function runScenario(cut, adapter, tag) {
   });
   await step('group.create', async (st) => {
     need(s, 'userPk', 'rolePk');
-    const parent = await cut.call(st, 'coreGroupsCreate', {}, { name: `Parent ${tag}` });
+    // The parent's role reaches the group's members too (inherited_roles_obj).
+    const inherited = await cut.call(st, 'rbacRolesCreate', {}, { name: `Inherited ${tag}` });
+    const parent = await cut.call(st, 'coreGroupsCreate', {}, { name: `Parent ${tag}`, roles: [inherited.pk] });
     s.parentGroupPk = parent.pk;
     const body = { name: `Group ${tag}`, users: [s.userPk], roles: [s.rolePk], attributes: { team: 'rac' } };
     if (cut.hasMember('GroupRequest', 'parent')) body.parent = parent.pk;
@@ -379,6 +381,18 @@ export async function runScenario(cut, adapter, tag) {
     cut.expectEqual(st, 'group.name', g.name, `Group ${tag}`);
     const parent = await cut.call(st, 'coreGroupsRetrieve', { groupUuid: s.parentGroupPk });
     if (cut.models.get('Group').props.some((p) => p.wire === 'children')) cut.expectEqual(st, 'parent.children', parent.children, [s.groupPk]);
+    // The nested lists newer clients ask for: the parent by name, the child, and the
+    // role the group inherits from its parent.
+    const query = cut.ops.byName.get('coreGroupsRetrieve').query;
+    if (query.includes('include_parents')) {
+      const full = await cut.call(st, 'coreGroupsRetrieve', { groupUuid: s.groupPk, includeParents: true, includeInheritedRoles: true });
+      cut.expectEqual(st, 'group.parentsObj names', (full.parentsObj || []).map((p) => p.name), [`Parent ${tag}`]);
+      cut.expectEqual(st, 'group.inheritedRolesObj names', (full.inheritedRolesObj || []).map((r) => r.name), [`Inherited ${tag}`]);
+    }
+    if (query.includes('include_children')) {
+      const full = await cut.call(st, 'coreGroupsRetrieve', { groupUuid: s.parentGroupPk, includeChildren: true });
+      cut.expectEqual(st, 'parent.childrenObj names', (full.childrenObj || []).map((c) => c.name), [`Group ${tag}`]);
+    }
   });
   await step('token.create', async (st) => {
     need(s, 'userPk');

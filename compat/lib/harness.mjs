@@ -26,7 +26,7 @@ export class ClientUnderTest {
   /**
    * `genuine` maps "Model.key" to {kind, reason}: a missing key or null that authentik
    * itself answers there (the client's schema is stricter than authentik), so it is no
-   * blank. Every entry needs a reason; FINDINGS.md lists them.
+   * blank. Every entry needs a reason (scenario.mjs's GENUINE holds them).
    */
   constructor(client, baseUrl, token, genuine = {}) {
     this.client = client;

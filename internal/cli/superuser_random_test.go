@@ -23,7 +23,8 @@ import (
 // TestSuperusersRandomized (issue 9 §1): long seeded sequences of API calls by users
 // who are not superusers, each holding random global and per-object permissions
 // (change_user on themselves, delete_group, add_token, …) and calling whatever they
-// may touch — renames to akadmin, group memberships, superuser flags, parents,
+// may touch — renames to akadmin, group memberships, superuser flags, parents
+// (2024.6's parent and the newer parents),
 // deletions, tokens with reserved identifiers, permission assignments — with a few
 // superuser calls and restarts of racd serve (which runs the bootstrap again) in
 // between. After every step the set of active superusers (id, username) is what it
@@ -235,7 +236,8 @@ func sorted(m map[string]string) []string {
 }
 
 // setup makes, as the bootstrap superuser, a second superuser, a group under the
-// superuser group, ordinary groups with roles, and four users who are not superusers,
+// superuser group, ordinary groups with roles, a group with two parents whose second
+// is the superuser group, and four users who are not superusers,
 // each with random global and per-object permissions (some through roles).
 func (f *fuzzer) setup() {
 	admins := f.admin("GET", "/api/v3/core/groups/?is_superuser=true", nil)["results"].([]any)[0].(map[string]any)["pk"].(string)
@@ -249,6 +251,10 @@ func (f *fuzzer) setup() {
 		f.roles = append(f.roles, role)
 		f.groups = append(f.groups, f.admin("POST", "/api/v3/core/groups/", map[string]any{"name": fmt.Sprintf("team%d", i), "roles": []any{role}})["pk"].(string))
 	}
+	// A group whose second parent (by name) is the superuser group: its members are
+	// superusers through that parent.
+	aTeam := f.admin("POST", "/api/v3/core/groups/", map[string]any{"name": "a-team"})["pk"].(string)
+	f.groups = append(f.groups, aTeam, f.admin("POST", "/api/v3/core/groups/", map[string]any{"name": "two-parents", "parents": []any{aTeam, admins}})["pk"].(string))
 	for i := 0; i < 4; i++ {
 		f.actors = append(f.actors, f.newActor(i))
 	}
@@ -342,10 +348,11 @@ func (f *fuzzer) randomPerms() []fuzzPerm {
 
 func (f *fuzzer) pick(s []string) string { return s[f.rnd.IntN(len(s))] }
 
-// pickGroup is, half of the time, the superuser group or the group under it.
+// pickGroup is, half of the time, the superuser group, the group under it or the
+// group with the superuser group as its second parent.
 func (f *fuzzer) pickGroup() string {
 	if f.rnd.IntN(2) == 0 {
-		return f.groups[f.rnd.IntN(2)]
+		return f.groups[[]int{0, 1, 6}[f.rnd.IntN(3)]]
 	}
 	return f.pick(f.groups)
 }
@@ -429,15 +436,23 @@ func (f *fuzzer) actorCall() {
 		method, path, body = "PATCH", group, map[string]any{"name": f.name(), "is_superuser": f.rnd.IntN(2) == 0}
 	case 6:
 		b := map[string]any{"users": f.someUsers(a.id)}
-		if f.rnd.IntN(2) == 0 {
+		switch f.rnd.IntN(3) {
+		case 0:
 			b["parent"] = f.pick(f.groups)
-		} else {
+		case 1:
+			b["parents"] = f.someGroups()
+		default:
 			b["roles"] = []any{f.pick(f.roles)}
 		}
 		method, path, body = "PATCH", group, b
 	case 7:
-		method, path, body = "POST", "/api/v3/core/groups/", map[string]any{"name": f.name(), "is_superuser": f.rnd.IntN(3) == 0,
-			"parent": []any{nil, f.pick(f.groups)}[f.rnd.IntN(2)], "users": f.someUsers(a.id)}
+		b := map[string]any{"name": f.name(), "is_superuser": f.rnd.IntN(3) == 0, "users": f.someUsers(a.id)}
+		if f.rnd.IntN(2) == 0 {
+			b["parent"] = []any{nil, f.pick(f.groups)}[f.rnd.IntN(2)]
+		} else {
+			b["parents"] = f.someGroups()
+		}
+		method, path, body = "POST", "/api/v3/core/groups/", b
 	case 8:
 		method, path = "DELETE", group
 	case 9:
@@ -487,7 +502,14 @@ func (f *fuzzer) actorCall() {
 func (f *fuzzer) superuserCall() {
 	var method, path string
 	var body any
-	switch f.rnd.IntN(6) {
+	switch f.rnd.IntN(7) {
+	case 6: // move a group under other parents (cycles and the last superuser's
+		// demotion are refused)
+		g := f.pickGroup()
+		method, path, body = "PATCH", "/api/v3/core/groups/"+g+"/", map[string]any{"parents": f.someGroups()}
+		if f.rnd.IntN(2) == 0 {
+			body = map[string]any{"parent": []any{nil, f.pick(f.groups)}[f.rnd.IntN(2)]}
+		}
 	case 4: // delete a superuser (akadmin included: a restart then makes a new one,
 		// unless someone else took the name by then; the last one is refused)
 		method, path = "DELETE", "/api/v3/core/users/"+f.pickSuperuser()+"/"

@@ -19,12 +19,22 @@ var groups = &resource[*racd.Group, *racd.GroupInput, string, racd.GroupQuery, g
 	decode: func(f *form) *racd.GroupInput {
 		return &racd.GroupInput{
 			Name: f.text("name", required|trim), IsSuperuser: f.boolean("is_superuser", 0), Parent: f.uuidRef("parent", nullable),
-			Users: f.intRefs("users", 0), Attributes: f.object("attributes", jsonField), Roles: f.uuidRefs("roles", 0),
+			Parents: f.uuidRefs("parents", 0),
+			Users:   f.intRefs("users", 0), Attributes: f.object("attributes", jsonField), Roles: f.uuidRefs("roles", 0),
 		}
 	},
 	// A write answers with the members; a read only unless ?include_users= says not.
+	// parents_obj, children_obj and inherited_roles_obj are null unless
+	// ?include_parents=, ?include_children=, ?include_inherited_roles= ask for them
+	// (authentik's defaults).
 	wire: func(c *call, g *racd.Group) groupJSON {
-		return toGroupJSON(c, c.shownGroup(g), c.r.Method != http.MethodGet || includeFlag(c.query(), "include_users", true))
+		qv := c.query()
+		return toGroupJSON(c, c.shownGroup(g), groupIncludes{
+			users:          c.r.Method != http.MethodGet || includeFlag(qv, "include_users", true),
+			parents:        includeFlag(qv, "include_parents", false),
+			children:       includeFlag(qv, "include_children", false),
+			inheritedRoles: includeFlag(qv, "include_inherited_roles", false),
+		})
 	},
 	// Who may set a group's superuser flag, parent, members and roles, or change a
 	// group that makes superusers, is the store's rule (racd.ErrForbidden).
@@ -48,34 +58,69 @@ func toMemberJSON(c *call, m racd.GroupMember) groupMemberJSON {
 		Email: m.Email, Attributes: objectOrEmpty(m.Attributes), UID: c.uid(m.ID)}
 }
 
-// groupJSON is authentik's Group, keys in the schema's order.
+// groupJSON is authentik's Group, keys in the schema's order: 2024.6's, then the
+// parents (2025.12), then the roles inherited and the children (2025.6, 2025.12).
 type groupJSON struct {
-	PK          string             `json:"pk"`
-	NumPK       int64              `json:"num_pk"`
-	Name        string             `json:"name"`
-	IsSuperuser bool               `json:"is_superuser"`
-	Parent      *string            `json:"parent"`
-	ParentName  *string            `json:"parent_name"`
-	Users       []int64            `json:"users"`
-	UsersObj    *[]groupMemberJSON `json:"users_obj"`
-	Attributes  json.RawMessage    `json:"attributes"`
-	Roles       []string           `json:"roles"`
-	RolesObj    []roleJSON         `json:"roles_obj"`
+	PK                string              `json:"pk"`
+	NumPK             int64               `json:"num_pk"`
+	Name              string              `json:"name"`
+	IsSuperuser       bool                `json:"is_superuser"`
+	Parent            *string             `json:"parent"`
+	ParentName        *string             `json:"parent_name"`
+	Parents           []string            `json:"parents"`
+	ParentsObj        *[]relatedGroupJSON `json:"parents_obj"`
+	Users             []int64             `json:"users"`
+	UsersObj          *[]groupMemberJSON  `json:"users_obj"`
+	Attributes        json.RawMessage     `json:"attributes"`
+	Roles             []string            `json:"roles"`
+	RolesObj          []roleJSON          `json:"roles_obj"`
+	InheritedRolesObj *[]roleJSON         `json:"inherited_roles_obj"`
+	Children          []string            `json:"children"`
+	ChildrenObj       *[]relatedGroupJSON `json:"children_obj"`
 }
 
-func toGroupJSON(c *call, g *racd.Group, includeUsers bool) groupJSON {
-	out := groupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser, Parent: optStr(g.Parent),
-		ParentName: optStr(g.ParentName), Users: orEmpty(g.Users), Attributes: objectOrEmpty(g.Attributes), Roles: orEmpty(g.Roles),
-		RolesObj: []roleJSON{}}
-	for _, r := range g.RoleObjs {
-		out.RolesObj = append(out.RolesObj, roleJSON{PK: r.UUID, Name: r.Name})
+// relatedGroupJSON is authentik's RelatedGroup (GroupChild in 2025.6 and 2025.10): a
+// group's parent or child.
+type relatedGroupJSON struct {
+	PK          string          `json:"pk"`
+	Name        string          `json:"name"`
+	IsSuperuser bool            `json:"is_superuser"`
+	Attributes  json.RawMessage `json:"attributes"`
+	GroupUUID   string          `json:"group_uuid"`
+}
+
+func toRelatedGroupsJSON(gs []racd.RelatedGroup) *[]relatedGroupJSON {
+	out := make([]relatedGroupJSON, len(gs))
+	for i, g := range gs {
+		out[i] = relatedGroupJSON{PK: g.UUID, Name: g.Name, IsSuperuser: g.IsSuperuser, Attributes: objectOrEmpty(g.Attributes), GroupUUID: g.UUID}
 	}
-	if includeUsers {
+	return &out
+}
+
+// groupIncludes says which of a group's optional lists an answer holds (the others
+// are null).
+type groupIncludes struct{ users, parents, children, inheritedRoles bool }
+
+func toGroupJSON(c *call, g *racd.Group, inc groupIncludes) groupJSON {
+	out := groupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser, Parent: optStr(g.Parent),
+		ParentName: optStr(g.ParentName), Parents: orEmpty(g.Parents), Users: orEmpty(g.Users), Attributes: objectOrEmpty(g.Attributes),
+		Roles: orEmpty(g.Roles), RolesObj: toRolesJSON(g.RoleObjs), Children: orEmpty(g.Children)}
+	if inc.users {
 		ms := make([]groupMemberJSON, len(g.Members))
 		for i, m := range g.Members {
 			ms[i] = toMemberJSON(c, m)
 		}
 		out.UsersObj = &ms
+	}
+	if inc.parents {
+		out.ParentsObj = toRelatedGroupsJSON(g.ParentObjs)
+	}
+	if inc.children {
+		out.ChildrenObj = toRelatedGroupsJSON(g.ChildObjs)
+	}
+	if inc.inheritedRoles {
+		rs := toRolesJSON(g.InheritedRoleObjs)
+		out.InheritedRolesObj = &rs
 	}
 	return out
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Objects nested in other objects show only what the caller could GET (issue 9 §3).
-// A list of nested objects (a group's users_obj and roles_obj, a user's groups_obj,
+// A list of nested objects (a group's users_obj, roles_obj, inherited_roles_obj,
+// parents_obj and children_obj, a user's groups_obj,
 // an outpost's providers_obj, an application's backchannel_providers_obj) leaves out
 // those the caller may not view; a single one the schema requires (an endpoint's
 // provider_obj, a connection token's provider_obj, endpoint_obj and user) becomes a
@@ -97,8 +98,10 @@ func (c *call) shownMember(m racd.GroupMember) racd.GroupMember {
 	return racd.GroupMember{ID: m.ID}
 }
 
-// shownGroup returns a copy of g whose members, roles and parent name are those the
-// caller may view.
+// shownGroup returns a copy of g whose members, roles (its own and inherited),
+// parents' and children's objects and parent name are those the caller may view. Its
+// parents stay (its own field, which a client sends back); its children, another
+// group's field, are listed only when the caller may view them.
 func (c *call) shownGroup(g *racd.Group) *racd.Group {
 	cp := *g
 	cp.Members = nil
@@ -108,10 +111,28 @@ func (c *call) shownGroup(g *racd.Group) *racd.Group {
 		}
 	}
 	cp.RoleObjs = c.shownRoles(g.RoleObjs)
+	cp.InheritedRoleObjs = c.shownRoles(g.InheritedRoleObjs)
 	if cp.Parent != "" && !c.sees(racd.GroupModel, cp.Parent) {
 		cp.ParentName = ""
 	}
+	cp.ParentObjs = c.shownRelatedGroups(g.ParentObjs)
+	cp.ChildObjs = c.shownRelatedGroups(g.ChildObjs)
+	cp.Children = make([]string, len(cp.ChildObjs))
+	for i, ch := range cp.ChildObjs {
+		cp.Children[i] = ch.UUID
+	}
 	return &cp
+}
+
+// shownRelatedGroups leaves out the groups the caller may not view.
+func (c *call) shownRelatedGroups(gs []racd.RelatedGroup) []racd.RelatedGroup {
+	out := make([]racd.RelatedGroup, 0, len(gs))
+	for _, g := range gs {
+		if c.sees(racd.GroupModel, g.UUID) {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // shownRoles leaves out the roles the caller may not view.

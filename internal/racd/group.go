@@ -2,14 +2,25 @@ package racd
 
 import (
 	"encoding/json"
+	"slices"
 	"time"
 )
 
 // MsgGroupOwnParent is the group serializer's message for a group made its own parent.
 const MsgGroupOwnParent = "Cannot set group as parent of itself."
 
-// Group is an authentik group: members, roles (and so permissions), and an optional
-// parent whose roles and superuser flag its members inherit.
+// MsgParentNotInParents refuses a `parent` sent beside `parents` that says otherwise.
+const MsgParentNotInParents = "When parents is sent, parent must be null, one of parents, or the parent shown now."
+
+// Group is an authentik group: members, roles (and so permissions), and parents
+// (authentik 2025.12; 2024.6 had at most one) whose roles and superuser flag its
+// members inherit, as they do those of every further ancestor.
+//
+// authentik 2024.6's single `parent` is the first parent by name: Parent and
+// ParentName are Parents[0] and ParentObjs[0]'s name, "" for a group without parents.
+// Writing `parent` the value it shows leaves the parents as they are (so a 2024.6
+// client's read-modify-write keeps a second parent); writing another group makes it
+// the only parent, and null removes every parent.
 type Group struct {
 	UUID        string
 	NumPK       int64
@@ -17,11 +28,27 @@ type Group struct {
 	IsSuperuser bool
 	Parent      string // "" for none
 	ParentName  string
+	Parents     []string // by name; the stored order of a written object until it is read back
+	ParentObjs  []RelatedGroup
 	Users       []int64
 	Members     []GroupMember
 	Attributes  json.RawMessage
 	Roles       []string
 	RoleObjs    []Role
+	// InheritedRoleObjs are the roles of the group's ancestors (not its own), by name.
+	InheritedRoleObjs []Role
+	// Children are the groups that have this one among their parents, by name.
+	Children  []string
+	ChildObjs []RelatedGroup
+}
+
+// RelatedGroup is a parent or child as a group lists it (authentik's RelatedGroup,
+// GroupChild before 2025.12).
+type RelatedGroup struct {
+	UUID        string
+	Name        string
+	IsSuperuser bool
+	Attributes  json.RawMessage
 }
 
 // GroupMember is a user as a group's users_obj lists it.
@@ -37,7 +64,7 @@ type GroupMember struct {
 }
 
 // GroupFields is the group serializer's field order.
-var GroupFields = []string{"name", "is_superuser", "parent", "users", "attributes", "roles"}
+var GroupFields = []string{"name", "is_superuser", "parent", "parents", "users", "attributes", "roles"}
 
 // GroupOrderFields are the terms ?ordering= accepts on groups.
 var GroupOrderFields = []string{"pk", "name", "is_superuser", "num_pk"}
@@ -52,6 +79,7 @@ type GroupInput struct {
 	Name        Opt[string] `field:"name" max:"80"`
 	IsSuperuser Opt[bool]
 	Parent      Opt[Ref]
+	Parents     Opt[[]Ref] // authentik 2025.12
 	Users       Opt[[]IntRef]
 	Attributes  Opt[json.RawMessage] `field:"attributes" max:"65536"`
 	Roles       Opt[[]Ref]
@@ -63,11 +91,30 @@ type GroupInput struct {
 func (in *GroupInput) Apply(g *Group, _ bool, errs *FieldErrors) {
 	applyText(errs, "name", in.Name, &g.Name)
 	take(errs, "is_superuser", in.IsSuperuser, &g.IsSuperuser)
-	if sent(errs, "parent", in.Parent) {
-		if g.UUID != "" && in.Parent.V.ID == g.UUID {
-			errs.Add("parent", MsgGroupOwnParent)
+	shown := g.Parent // what a 2024.6 client reads as parent now
+	if sent(errs, "parents", in.Parents) {
+		ps := uniqueKeys(in.Parents.V, Ref.Key)
+		if g.UUID != "" && slices.Contains(ps, g.UUID) {
+			errs.Add("parents", MsgGroupOwnParent)
 		} else {
-			g.Parent = in.Parent.V.ID
+			g.Parents = ps
+		}
+	}
+	if sent(errs, "parent", in.Parent) {
+		p := in.Parent.V.ID
+		switch {
+		case g.UUID != "" && p == g.UUID:
+			errs.Add("parent", MsgGroupOwnParent)
+		case in.Parents.Set:
+			// parents decides; parent may only agree with it.
+			if p != "" && p != shown && !slices.Contains(g.Parents, p) {
+				errs.Add("parent", MsgParentNotInParents)
+			}
+		case p == shown: // sent back as read: the parents stay
+		case p == "":
+			g.Parents = []string{}
+		default:
+			g.Parents = []string{p}
 		}
 	}
 	if sent(errs, "users", in.Users) {

@@ -8,11 +8,10 @@ import (
 )
 
 // superuserExpr is true when user u.id belongs to a group with is_superuser, directly
-// or through a parent group.
-const superuserExpr = `EXISTS (WITH RECURSIVE g(uuid, parent_uuid, is_superuser) AS (
-	SELECT gr.uuid, gr.parent_uuid, gr.is_superuser FROM group_users gu JOIN groups gr ON gr.uuid = gu.group_uuid WHERE gu.user_id = u.id
-	UNION SELECT p.uuid, p.parent_uuid, p.is_superuser FROM groups p JOIN g ON p.uuid = g.parent_uuid)
-	SELECT 1 FROM g WHERE g.is_superuser)`
+// or through any of its ancestors.
+const superuserExpr = `EXISTS (SELECT 1 FROM groups sx WHERE sx.is_superuser AND sx.uuid IN (` +
+	`WITH RECURSIVE ug(uuid) AS (SELECT gux.group_uuid FROM group_users gux WHERE gux.user_id = u.id` +
+	` UNION SELECT px.parent_uuid FROM group_parents px JOIN ug ON px.group_uuid = ug.uuid) SELECT uuid FROM ug))`
 
 // CredentialByHash implements racd.AuthStore: one indexed lookup by keyed hash.
 func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Credential, error) {

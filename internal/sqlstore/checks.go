@@ -84,6 +84,12 @@ func (ch *checks) unique(field, col string, v any, msg string) {
 // one is reported, or else bad: the message of a malformed item after them ("" for
 // none). Fields that already have an error are not checked.
 func (ch *checks) refs(field string, m racd.Model, refs []pkRef, bad string) {
+	ch.refsKept(field, field, m, refs, bad)
+}
+
+// refsKept is refs for a field whose references the stored object holds under
+// another field of the diff (keptField): a group's `parent` is one of its `parents`.
+func (ch *checks) refsKept(field, keptField string, m racd.Model, refs []pkRef, bad string) {
 	if ch.errs.Has(field) {
 		return
 	}
@@ -119,7 +125,7 @@ func (ch *checks) refs(field string, m racd.Model, refs []pkRef, bad string) {
 		for _, cond := range vb.where {
 			var kept []any
 			for _, r := range refs {
-				if holdsKey(ch.before[field], r.text) {
+				if holdsKey(ch.before[keptField], r.text) {
 					kept = append(kept, r.arg)
 				}
 			}

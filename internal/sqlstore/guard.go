@@ -72,10 +72,10 @@ func (g *guard) done() error {
 }
 
 // superuserGroupsSQL selects the groups whose members are superusers: those with
-// is_superuser and their descendants.
+// is_superuser and their descendants (through any of their parents).
 const superuserGroupsSQL = `WITH RECURSIVE sg(uuid) AS (
 	SELECT uuid FROM groups WHERE is_superuser
-	UNION SELECT c.uuid FROM groups c JOIN sg ON c.parent_uuid = sg.uuid)`
+	UNION SELECT c.group_uuid FROM group_parents c JOIN sg ON c.parent_uuid = sg.uuid)`
 
 // activeSuperuserExists reports whether an active user is a superuser.
 func (s *Store) activeSuperuserExists(ctx context.Context, c conn) (bool, error) {
@@ -90,20 +90,24 @@ func (s *Store) activeSuperuserExists(ctx context.Context, c conn) (bool, error)
 // ancestor has is_superuser).
 func (s *Store) grantsSuperuser(ctx context.Context, c conn, uuid string) (bool, error) {
 	var n int
-	err := c.queryRow(ctx, `WITH RECURSIVE anc(uuid, parent_uuid, is_superuser) AS (
-		SELECT uuid, parent_uuid, is_superuser FROM groups WHERE uuid = $1
-		UNION SELECT p.uuid, p.parent_uuid, p.is_superuser FROM groups p JOIN anc ON p.uuid = anc.parent_uuid)
-		SELECT CASE WHEN EXISTS (SELECT 1 FROM anc WHERE anc.is_superuser) THEN 1 ELSE 0 END`, uuid).Scan(&n)
+	err := c.queryRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM groups sa WHERE sa.is_superuser AND sa.uuid IN (`+
+		groupAncestorsSQL("$1", true)+`)) THEN 1 ELSE 0 END`, uuid).Scan(&n)
 	return n == 1, err
 }
 
-// descendsFrom reports whether group uuid is ancestor or one of its ancestors (a
-// parent chain that already holds a cycle ends where it repeats).
-func (s *Store) descendsFrom(ctx context.Context, c conn, uuid, ancestor string) (bool, error) {
+// descendsFrom reports whether one of the groups uuids is ancestor or has it among
+// its ancestors (following every parent; a cycle already stored ends where it
+// repeats).
+func (s *Store) descendsFrom(ctx context.Context, c conn, uuids []string, ancestor string) (bool, error) {
+	if len(uuids) == 0 {
+		return false, nil
+	}
+	b := &qb{d: s.d}
+	list := b.arg(s.d.listArg(uuids))
 	var n int
-	err := c.queryRow(ctx, `WITH RECURSIVE anc(uuid, parent_uuid) AS (
-		SELECT uuid, parent_uuid FROM groups WHERE uuid = $1
-		UNION SELECT p.uuid, p.parent_uuid FROM groups p JOIN anc ON p.uuid = anc.parent_uuid)
-		SELECT CASE WHEN EXISTS (SELECT 1 FROM anc WHERE anc.uuid = $2) THEN 1 ELSE 0 END`, uuid, ancestor).Scan(&n)
+	err := c.queryRow(ctx, `WITH RECURSIVE anc(uuid) AS (
+		SELECT uuid FROM groups WHERE `+s.d.in("uuid", list, uuidKey)+`
+		UNION SELECT p.parent_uuid FROM group_parents p JOIN anc ON p.group_uuid = anc.uuid)
+		SELECT CASE WHEN EXISTS (SELECT 1 FROM anc WHERE anc.uuid = `+b.arg(ancestor)+`) THEN 1 ELSE 0 END`, b.args...).Scan(&n)
 	return n == 1, err
 }

@@ -240,3 +240,57 @@ func diffSorted(a, b []string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestMigrationGroupParents: 0007 moves each group's single parent (parent_uuid) into
+// group_parents and leaves the old column empty; the group then reads back with that
+// parent, as parent and as its one parent.
+func TestMigrationGroupParents(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := Open(ctx, storetest.URL(t, backend), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ms, err := Migrations(s.d.name)
+			if err != nil || len(ms) < 7 || ms[6].Name != "group_parents" {
+				t.Fatalf("migrations: %v", err)
+			}
+			c, err := s.rw.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range ms[:6] {
+				if _, err := s.applyMigration(ctx, c, m); err != nil {
+					t.Fatalf("%04d: %v", m.Version, err)
+				}
+			}
+			c.Close()
+			a, b, ch := s.newUUID(), s.newUUID(), s.newUUID()
+			for i, g := range [][3]any{{a, "a", nil}, {b, "b", a}, {ch, "c", b}} {
+				if _, err := s.rw.Exec(mustBind(s.d, "INSERT INTO groups (uuid, num_pk, name, parent_uuid) VALUES ($1, $2, $3, $4)"), g[0], 1001+i, g[1], g[2]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var links, old int
+			if err := s.rw.QueryRow(mustBind(s.d, "SELECT count(*) FROM group_parents WHERE (group_uuid = $1 AND parent_uuid = $2) OR (group_uuid = $3 AND parent_uuid = $4)"),
+				b, a, ch, b).Scan(&links); err != nil || links != 2 {
+				t.Errorf("group_parents rows from parent_uuid: %d %v", links, err)
+			}
+			if err := s.rw.QueryRow("SELECT count(*) FROM groups WHERE parent_uuid IS NOT NULL").Scan(&old); err != nil || old != 0 {
+				t.Errorf("groups still with parent_uuid: %d %v", old, err)
+			}
+			g, err := s.Groups().Get(ctx, ch)
+			if err != nil || g.Parent != b || g.ParentName != "b" || fmt.Sprint(g.Parents) != "["+b+"]" {
+				t.Errorf("c after the migration: %+v %v", g, err)
+			}
+		})
+	}
+}

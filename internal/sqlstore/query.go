@@ -165,17 +165,22 @@ func (b *qb) related(q racd.ListQuery, m racd.Model, pkCol string) string {
 }
 
 // userGroupsSQL selects the UUIDs of the groups user u (a placeholder) is in, with
-// their ancestors: a member of a group is a member of its parents.
+// their ancestors through every parent: a member of a group is a member of its
+// parents.
 func userGroupsSQL(u string) string {
-	return "WITH RECURSIVE ug(uuid, parent_uuid) AS (SELECT gx.uuid, gx.parent_uuid FROM group_users gux JOIN groups gx ON gx.uuid = gux.group_uuid WHERE gux.user_id = " + u +
-		" UNION SELECT px.uuid, px.parent_uuid FROM groups px JOIN ug ON px.uuid = ug.parent_uuid) SELECT uuid FROM ug"
+	return "WITH RECURSIVE ug(uuid) AS (SELECT gux.group_uuid FROM group_users gux WHERE gux.user_id = " + u +
+		" UNION SELECT px.parent_uuid FROM group_parents px JOIN ug ON px.group_uuid = ug.uuid) SELECT uuid FROM ug"
 }
 
-// groupAncestorsSQL selects the UUIDs (column uuid) of group g (a placeholder) and of
-// its ancestors.
-func groupAncestorsSQL(g string) string {
-	return "WITH RECURSIVE ga(uuid, parent_uuid) AS (SELECT gy.uuid, gy.parent_uuid FROM groups gy WHERE gy.uuid = " + g +
-		" UNION SELECT py.uuid, py.parent_uuid FROM groups py JOIN ga ON py.uuid = ga.parent_uuid) SELECT uuid FROM ga"
+// groupAncestorsSQL selects the UUIDs (column uuid) of the ancestors of group g (an
+// SQL expression) through every parent, and g itself when self is set.
+func groupAncestorsSQL(g string, self bool) string {
+	start := "SELECT gy.parent_uuid FROM group_parents gy WHERE gy.group_uuid = " + g
+	if self {
+		start = "SELECT gz.uuid FROM groups gz WHERE gz.uuid = " + g
+	}
+	return "WITH RECURSIVE ga(uuid) AS (" + start +
+		" UNION SELECT py.parent_uuid FROM group_parents py JOIN ga ON py.group_uuid = ga.uuid) SELECT uuid FROM ga"
 }
 
 // userRolesSQL selects the UUIDs of the roles user u (a placeholder) holds: those

@@ -51,7 +51,7 @@ func listRoles(ctx context.Context, s *Store, q racd.RoleQuery) ([]*racd.Role, i
 		g := b.arg(*q.GroupUUID)
 		groups := g
 		if q.Inherited {
-			groups = "SELECT uuid FROM (" + groupAncestorsSQL(g) + ") fga"
+			groups = "SELECT uuid FROM (" + groupAncestorsSQL(g, true) + ") fga"
 		}
 		b.and("r.uuid IN (SELECT fgr.role_uuid FROM group_roles fgr WHERE fgr.group_uuid IN (" + groups + "))" +
 			" AND EXISTS (SELECT 1 FROM groups fg WHERE fg.uuid = " + g + andCond(b.visibleCond("fg.uuid", uuidKey, q.GroupVisible)) + ")")

@@ -7,16 +7,20 @@ import (
 	"github.com/racd/racd/internal/racd"
 )
 
+// firstParent is the FROM of group g's first parent by name (gp), 2024.6's single
+// parent.
+const firstParent = "FROM group_parents gpf JOIN groups gp ON gp.uuid = gpf.parent_uuid WHERE gpf.group_uuid = g.uuid ORDER BY gp.name LIMIT 1"
+
 // userTable reads a user (u) with its superuser flag (from its groups and their
 // parents), the groups it is a direct member of and the roles given to it directly.
 var userTable = &table[*racd.User]{
 	place: place{model: racd.UserModel, name: "users", alias: "u", pk: "id"},
 	cols: func(d dialect) string {
 		group := d.jsonObject("pk", "CAST(g.uuid AS TEXT)", "num_pk", "g.num_pk", "name", "g.name", "is_superuser", "g.is_superuser",
-			"parent", "CAST(g.parent_uuid AS TEXT)", "parent_name", "gp.name", "attributes", d.jsonText("g.attributes"))
+			"parent", "(SELECT CAST(gp.uuid AS TEXT) "+firstParent+")", "parent_name", "(SELECT gp.name "+firstParent+")", "attributes", d.jsonText("g.attributes"))
 		role := d.jsonObject("pk", "CAST(r.uuid AS TEXT)", "name", "r.name")
 		return "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, " + superuserExpr + ", u.path, u.type, u.attributes, u.last_login, u.date_joined, u.last_updated, u.password_change_date, " +
-			d.jsonObjects(group, "group_users gu JOIN groups g ON g.uuid = gu.group_uuid LEFT JOIN groups gp ON gp.uuid = g.parent_uuid WHERE gu.user_id = u.id", "g.name") + ", " +
+			d.jsonObjects(group, "group_users gu JOIN groups g ON g.uuid = gu.group_uuid WHERE gu.user_id = u.id", "g.name") + ", " +
 			d.jsonObjects(role, "user_roles ur JOIN roles r ON r.uuid = ur.role_uuid WHERE ur.user_id = u.id", "r.name")
 	},
 	scan: scanUser,

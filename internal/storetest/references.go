@@ -20,7 +20,7 @@ func testInvisibleReferences(t *testing.T, h *H) {
 	m, m2 := h.Mapping("m"), h.Mapping("m2")
 	f2 := h.Flow("authn", "authentication")
 	p4 := h.Provider("p4", f.UUID)
-	parent := h.createGroup(groupInput("parent"))
+	parent, parent2 := h.createGroup(groupInput("parent")), h.createGroup(groupInput("parent2"))
 	ep, ep2 := h.Endpoint("desk", p.ID), h.Endpoint("desk2", p.ID)
 	p2, p3 := h.Provider("p2", f.UUID), h.Provider("p3", f.UUID)
 	other, other2 := h.User("other"), h.User("other2")
@@ -60,6 +60,10 @@ func testInvisibleReferences(t *testing.T, h *H) {
 		}},
 		{"group's parent", "parent", parent.UUID, "authentik_core.view_group", parent.UUID, func(n int) error {
 			_, err := h.S.Groups().Create(h.Ctx, &racd.GroupInput{Name: racd.Some("child-" + pk(int64(n))), Parent: racd.Some(Ref(parent.UUID))}, a)
+			return err
+		}},
+		{"group's parents", "parents", parent2.UUID, "authentik_core.view_group", parent2.UUID, func(n int) error {
+			_, err := h.S.Groups().Create(h.Ctx, &racd.GroupInput{Name: racd.Some("child2-" + pk(int64(n))), Parents: racd.Some(Refs(parent.UUID, parent2.UUID))}, a)
 			return err
 		}},
 		{"provider's mappings", "property_mappings", m.UUID, "authentik_providers_rac.view_racpropertymapping", m.UUID, func(int) error {

@@ -199,16 +199,17 @@ func (h *H) User(username string) int64 {
 		h.UUID(), username, "User "+username, username+"@example.com", true, time.Now().UnixMicro())
 }
 
-// Group inserts a group (parent "" for none) and returns its UUID.
-func (h *H) Group(name, parent string, superuser bool) string {
+// Group inserts a group with parents (none, or "" for none) and returns its UUID.
+func (h *H) Group(name, parent string, superuser bool, moreParents ...string) string {
 	h.T.Helper()
 	id := h.UUID()
-	var p any
-	if parent != "" {
-		p = parent
+	h.Exec("INSERT INTO groups (uuid, num_pk, name, is_superuser) VALUES ($1, $2, $3, $4)",
+		id, 5000+h.seq.Add(1), name, superuser)
+	for _, p := range append([]string{parent}, moreParents...) {
+		if p != "" {
+			h.Exec("INSERT INTO group_parents (group_uuid, parent_uuid) VALUES ($1, $2)", id, p)
+		}
 	}
-	h.Exec("INSERT INTO groups (uuid, num_pk, name, is_superuser, parent_uuid) VALUES ($1, $2, $3, $4, $5)",
-		id, 5000+h.seq.Add(1), name, superuser, p)
 	return id
 }
 
