@@ -25,12 +25,9 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if err != nil {
 		return err
 	}
-	vals, extra, err := parseConfig("racd backup --to FILE", backupSummary, backupSettings, rest, getenv, stdout)
+	vals, err := parseConfig("racd backup --to FILE", backupSummary, backupSettings, rest, getenv, stdout)
 	if err != nil {
 		return err
-	}
-	if len(extra) > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, extra)
 	}
 	if to == "" {
 		return fmt.Errorf("%w: racd backup needs --to FILE", errUsage)

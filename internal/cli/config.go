@@ -93,19 +93,23 @@ type Config struct {
 }
 
 // parseConfig resolves settings from flags (highest), then RACD_* variables, then
-// defaults. It returns flag.ErrHelp after printing help for -h/--help.
-func parseConfig(name, summary string, settings []setting, args []string, getenv func(string) string, out io.Writer) (map[string]string, []string, error) {
+// defaults. It returns flag.ErrHelp after printing help for -h/--help, and refuses
+// arguments that are not flags.
+func parseConfig(name, summary string, settings []setting, args []string, getenv func(string) string, out io.Writer) (map[string]string, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	resolve := settingFlags(fs, settings, getenv)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			printHelp(out, name, summary, settings)
-			return nil, nil, flag.ErrHelp
+			return nil, flag.ErrHelp
 		}
-		return nil, nil, fmt.Errorf("%w\nrun 'racd %s --help' for usage", err, strings.TrimPrefix(name, "racd "))
+		return nil, fmt.Errorf("%w\nrun 'racd %s --help' for usage", err, strings.TrimPrefix(name, "racd "))
 	}
-	return resolve(), fs.Args(), nil
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	return resolve(), nil
 }
 
 // settingFlags adds a flag for each setting that has one, defaulting to its variable,

@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/racd/racd/internal/expr"
 	"github.com/racd/racd/internal/gateway"
@@ -60,27 +55,5 @@ func (o observers) serve(addr string, store *sqlstore.Store, log *slog.Logger) (
 		return func() {}, nil
 	}
 	o.m.WatchPools(store.PoolStats)
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: listen on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", o.m.Handler())
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics listener failed", "err", err)
-		}
-	}()
-	log.Info("metrics listening", "addr", ln.Addr().String(), "path", "/metrics")
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}, nil
+	return o.m.Serve(addr, log)
 }

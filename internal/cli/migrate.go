@@ -14,12 +14,9 @@ const migrateSummary = `Apply pending database migrations and exit. On PostgreSQ
 same time take turns under an advisory lock, so each migration runs once.`
 
 func migrate(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	vals, rest, err := parseConfig("racd migrate", migrateSummary, migrateSettings, args, getenv, stdout)
+	vals, err := parseConfig("racd migrate", migrateSummary, migrateSettings, args, getenv, stdout)
 	if err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
 	}
 	vals["RACD_LISTEN"] = ":0"
 	cfg, err := toConfig(vals)

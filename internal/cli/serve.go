@@ -31,12 +31,9 @@ akadmin and an API token with that key are created when missing. A launched conn
 token opens at /if/rac/<token>/, which reaches the machine through guacd (RACD_GUACD_ADDR).`
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	vals, rest, err := parseConfig("racd serve", serveSummary, serveSettings, args, getenv, stdout)
+	vals, err := parseConfig("racd serve", serveSummary, serveSettings, args, getenv, stdout)
 	if err != nil {
 		return err
-	}
-	if len(rest) > 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, rest)
 	}
 	cfg, err := toConfig(vals)
 	if err != nil {

@@ -103,28 +103,6 @@ func bootstrapPassword(ctx context.Context, cfg Config, store *sqlstore.Store, l
 	return nil
 }
 
-// runSessionJanitor deletes ended browser sessions (idle or past their end) with their
-// connection tokens every minute until ctx ends.
-func runSessionJanitor(ctx context.Context, store racd.SignInStore, idle time.Duration, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
-	defer t.Stop()
-	for {
-		now := time.Now()
-		if n, err := store.PurgeBrowserSessions(ctx, now.Add(-idle), now); err != nil {
-			if ctx.Err() == nil {
-				log.Warn("purging ended browser sessions failed", "err", err)
-			}
-		} else if n > 0 {
-			log.Info("purged ended browser sessions", "sessions", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 const setPasswordSummary = `Set a user's password for the sign-in page. The password is read from the terminal
 (typed twice, not shown) or, when standard input is not a terminal, from its first line;
 never from the command line. The user's browser sessions end.

@@ -33,17 +33,6 @@ func guardedBuiltins() starlark.StringDict {
 		}
 		return starlark.Call(thread, intFn, args, kwargs)
 	})
-	bytesFn := starlark.Universe["bytes"]
-	d["bytes"] = starlark.NewBuiltin("bytes", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var n int64
-		for _, a := range args {
-			n += sizeOf(a, maxValueBytes)
-		}
-		if err := charge(thread, n); err != nil {
-			return nil, err
-		}
-		return starlark.Call(thread, bytesFn, args, kwargs)
-	})
 	getattr := starlark.Universe["getattr"]
 	d["getattr"] = starlark.NewBuiltin("getattr", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		if len(args) >= 2 {
@@ -89,11 +78,7 @@ func guardedBuiltins() starlark.StringDict {
 		d[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			// Sorting compares each element with a few others: bound what they hold
 			// in all, and what the key function returns in all.
-			var n int64
-			for _, a := range args {
-				n += sizeOf(a, maxValueBytes)
-			}
-			if n > maxValueBytes {
+			if sizes(args, maxValueBytes) > maxValueBytes {
 				return nil, errTooLarge
 			}
 			if err := charge(thread, lengths(args)); err != nil {
@@ -107,10 +92,7 @@ func guardedBuiltins() starlark.StringDict {
 	})
 	fail := starlark.Universe["fail"]
 	d["fail"] = starlark.NewBuiltin("fail", func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-		var n int64
-		for _, a := range args {
-			n += sizeOf(a, maxMessageBytes)
-		}
+		n := sizes(args, maxMessageBytes)
 		for _, kv := range kwargs {
 			n += sizeOf(kv[1], maxMessageBytes)
 		}
@@ -119,20 +101,25 @@ func guardedBuiltins() starlark.StringDict {
 		}
 		return starlark.Call(thread, fail, args, kwargs)
 	})
-	for _, name := range []string{"str", "repr"} {
+	for _, name := range []string{"bytes", "str", "repr"} {
 		orig := starlark.Universe[name]
 		d[name] = starlark.NewBuiltin(name, func(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-			var n int64
-			for _, a := range args {
-				n += sizeOf(a, maxValueBytes)
-			}
-			if err := charge(thread, n); err != nil {
+			if err := charge(thread, sizes(args, maxValueBytes)); err != nil {
 				return nil, err
 			}
 			return starlark.Call(thread, orig, args, kwargs)
 		})
 	}
 	return d
+}
+
+// sizes is what args hold in all, each counted up to limit.
+func sizes(args starlark.Tuple, limit int64) int64 {
+	var n int64
+	for _, a := range args {
+		n += sizeOf(a, limit)
+	}
+	return n
 }
 
 // lengths is what a shallow copy of args costs.

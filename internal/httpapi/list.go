@@ -240,8 +240,13 @@ type pageJSON[T any] struct {
 	Autocomplete map[string]any `json:"autocomplete"`
 }
 
-// newPage builds the envelope for n results of page q out of count.
-func newPage[T any](q racd.ListQuery, count int, results []T) pageJSON[T] {
+// newPage builds the envelope for the objects of page q out of count, each rendered
+// by wire.
+func newPage[O, T any](q racd.ListQuery, count int, objs []O, wire func(O) T) pageJSON[T] {
+	results := make([]T, len(objs))
+	for i, obj := range objs {
+		results[i] = wire(obj)
+	}
 	cur := q.ResolvedPage(count)
 	pages := racd.TotalPages(count, q.PageSize)
 	p := pagination{Count: count, Current: cur, TotalPages: pages}
@@ -254,9 +259,6 @@ func newPage[T any](q racd.ListQuery, count int, results []T) pageJSON[T] {
 	if count > 0 && len(results) > 0 {
 		p.StartIndex = (cur-1)*q.PageSize + 1
 		p.EndIndex = p.StartIndex + len(results) - 1
-	}
-	if results == nil {
-		results = []T{}
 	}
 	return pageJSON[T]{Pagination: p, Results: results, Autocomplete: map[string]any{}}
 }

@@ -162,11 +162,7 @@ func (r *resource[T, I, K, Q, W]) list(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	out := make([]W, len(objs))
-	for i, obj := range objs {
-		out[i] = r.wire(c, obj)
-	}
-	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
+	return s.writeJSON(c, http.StatusOK, newPage(lq, count, objs, func(obj T) W { return r.wire(c, obj) }))
 }
 
 func (r *resource[T, I, K, Q, W]) retrieve(s *Server, c *call) error {

@@ -122,11 +122,7 @@ func listAuthenticatedSessions(s *Server, c *call) error {
 	if err != nil {
 		return err
 	}
-	out := make([]authenticatedSessionJSON, len(list))
-	for i, bs := range list {
-		out[i] = s.toSessionJSON(c, bs)
-	}
-	return s.writeJSON(c, http.StatusOK, newPage(lq, count, out))
+	return s.writeJSON(c, http.StatusOK, newPage(lq, count, list, func(bs *racd.BrowserSession) authenticatedSessionJSON { return s.toSessionJSON(c, bs) }))
 }
 
 func getAuthenticatedSession(s *Server, c *call) error {

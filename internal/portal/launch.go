@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/racd/racd/internal/racd"
-	"github.com/racd/racd/internal/websession"
 )
 
 // msgAlreadyConnected is the hint authentik adds to racd.MsgConnLimit when the user
@@ -34,17 +33,14 @@ func (h *Handler) launch(w http.ResponseWriter, r *http.Request, rest string) er
 	if len(parts) != 3 || parts[0] == "" || parts[2] != "" {
 		return errPage(http.StatusNotFound, "Not found", "There is no page at this address.")
 	}
-	if err := allow(r, http.MethodGet, http.MethodPost); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	s, err := h.sessions.Lookup(ctx, r)
+	s, err := h.session(r, http.MethodGet, http.MethodPost)
 	if err != nil {
 		return err
 	}
 	if s == nil {
 		return redirect(w, r, h.SignInURL(r.URL.Path))
 	}
+	ctx := r.Context()
 	notFound := errPage(http.StatusNotFound, "Machine not found", "This machine does not exist, or you may not use it. Ask your administrator if you think you should.")
 	id, ok := racd.ParseUUID(parts[1])
 	if !ok {
@@ -71,10 +67,9 @@ func (h *Handler) launch(w http.ResponseWriter, r *http.Request, rest string) er
 	if err != nil {
 		return err
 	}
-	layout := pageData{User: displayName(&s.User), CSRF: h.sessions.CSRFToken(s), PageTitle: "Open " + e.Name}
+	layout := h.layout(s, "Open "+e.Name)
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-		if err := r.ParseForm(); err != nil || !h.sessions.ValidCSRF(s, r.PostForm.Get(websession.CSRFField)) {
+		if !h.postedForm(w, r, s) {
 			return errPage(http.StatusForbidden, "Not opened", "This form has expired. Go back to your machines and try again.")
 		}
 	} else if site := r.Header.Get("Sec-Fetch-Site"); site != "same-origin" && site != "none" {

@@ -37,17 +37,14 @@ const maxLibraryEndpoints = 5000
 
 // library serves /if/user/. Signed out, it sends the browser to sign-in and back.
 func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
-	if err := allow(r, http.MethodGet); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	s, err := h.sessions.Lookup(ctx, r)
+	s, err := h.session(r, http.MethodGet)
 	if err != nil {
 		return err
 	}
 	if s == nil {
 		return redirect(w, r, h.SignInURL(r.URL.RequestURI()))
 	}
+	ctx := r.Context()
 	p, err := h.sessions.Principal(ctx, s)
 	if err != nil {
 		return err
@@ -57,7 +54,7 @@ func (h *Handler) library(w http.ResponseWriter, r *http.Request) error {
 		q = q[:200]
 	}
 	q = strings.ToValidUTF8(q, "")
-	d := &libraryData{pageData: pageData{User: displayName(&s.User), CSRF: h.sessions.CSRFToken(s), PageTitle: "My remote machines"}, Query: q}
+	d := &libraryData{pageData: h.layout(s, "My remote machines"), Query: q}
 	apps := map[string]*libraryApp{}
 	vis := p.Visibility(racd.EndpointModel.Perm(racd.PermView))
 	for page := 1; (page-1)*1000 < maxLibraryEndpoints; page++ {

@@ -123,10 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // root sends a signed-in visitor to the library and anyone else to sign-in.
 func (h *Handler) root(w http.ResponseWriter, r *http.Request) error {
-	if err := allow(r, http.MethodGet); err != nil {
-		return err
-	}
-	s, err := h.sessions.Lookup(r.Context(), r)
+	s, err := h.session(r, http.MethodGet)
 	if err != nil {
 		return err
 	}
@@ -134,6 +131,27 @@ func (h *Handler) root(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, LibraryPath)
 	}
 	return redirect(w, r, h.SignInPath())
+}
+
+// session answers a request by one of methods (others are refused) with its browser
+// session, nil when signed out.
+func (h *Handler) session(r *http.Request, methods ...string) (*racd.BrowserSession, error) {
+	if err := allow(r, methods...); err != nil {
+		return nil, err
+	}
+	return h.sessions.Lookup(r.Context(), r)
+}
+
+// layout is the page layout's data for a signed-in session.
+func (h *Handler) layout(s *racd.BrowserSession, title string) pageData {
+	return pageData{User: displayName(&s.User), CSRF: h.sessions.CSRFToken(s), PageTitle: title}
+}
+
+// postedForm reads a posted form (bounded) and reports whether it carries the
+// session's CSRF token.
+func (h *Handler) postedForm(w http.ResponseWriter, r *http.Request, s *racd.BrowserSession) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	return r.ParseForm() == nil && h.sessions.ValidCSRF(s, r.PostForm.Get(websession.CSRFField))
 }
 
 // pageError is a refusal shown as a page.

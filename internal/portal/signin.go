@@ -197,11 +197,7 @@ type signOutData struct{ pageData }
 // confirmation page) signs out; GET, where authentik's sign-out link points, asks
 // first, so a link on another site cannot sign anyone out.
 func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
-	if err := allow(r, http.MethodGet, http.MethodPost); err != nil {
-		return err
-	}
-	ctx := r.Context()
-	s, err := h.sessions.Lookup(ctx, r)
+	s, err := h.session(r, http.MethodGet, http.MethodPost)
 	if err != nil {
 		return err
 	}
@@ -210,16 +206,15 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) error {
 		return redirect(w, r, h.SignInPath())
 	}
 	if r.Method == http.MethodGet {
-		h.render(w, r, http.StatusOK, "signout", &signOutData{pageData{User: displayName(&s.User), CSRF: h.sessions.CSRFToken(s), PageTitle: "Sign out"}})
+		h.render(w, r, http.StatusOK, "signout", &signOutData{h.layout(s, "Sign out")})
 		return nil
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil || !h.sessions.ValidCSRF(s, r.PostForm.Get(websession.CSRFField)) {
+	if !h.postedForm(w, r, s) {
 		return errPage(http.StatusForbidden, "Not signed out", "This sign-out form has expired. Go back, reload the page and try again.")
 	}
 	a := audit(r, h.sessions)
 	a.User = s.User.Actor()
-	if err := h.sessions.End(ctx, w, r, s, a); err != nil {
+	if err := h.sessions.End(r.Context(), w, r, s, a); err != nil {
 		return err
 	}
 	return redirect(w, r, h.SignInPath())

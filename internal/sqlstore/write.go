@@ -20,8 +20,9 @@ type col struct {
 	secrets *racd.Secrets
 }
 
-// rowCols returns the columns a write of obj sets, secrets sealed.
-func (w *writer[T, I]) rowCols(s *Store, obj T) ([]col, error) {
+// rowCols returns the columns a write of obj sets, secrets sealed: row's, a new
+// row's extra ones, the touched one.
+func (w *writer[T, I]) rowCols(s *Store, in I, obj T, created bool) ([]col, error) {
 	cols := w.row(obj)
 	for i, cl := range cols {
 		if cl.secrets != nil {
@@ -31,6 +32,12 @@ func (w *writer[T, I]) rowCols(s *Store, obj T) ([]col, error) {
 			}
 			cols[i].v = v
 		}
+	}
+	if created && w.extra != nil {
+		cols = append(cols, w.extra(s, in)...)
+	}
+	if w.touch != "" {
+		cols = append(cols, col{name: w.touch, v: micros(s.now())})
 	}
 	return cols, nil
 }
@@ -93,19 +100,9 @@ func create[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 	racd.CheckLimits(in, in.DecodeErrors()) // before any value reaches SQL
 	err := s.write(ctx, func(c conn) error {
 		obj := w.new(s)
-		g, err := w.validate(ctx, s, c, in, obj, nil, nil, a)
+		g, cols, err := w.prepare(ctx, s, c, in, obj, nil, nil, a)
 		if err != nil {
 			return err
-		}
-		cols, err := w.rowCols(s, obj)
-		if err != nil {
-			return err
-		}
-		if w.extra != nil {
-			cols = append(cols, w.extra(s, in)...)
-		}
-		if w.touch != "" {
-			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
 		q := w.inserts.text(cols, func() string {
 			names, vals := make([]string, len(cols)), make([]string, len(cols))
@@ -143,16 +140,9 @@ func update[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 		}
 		before := w.diff(obj)
 		pk := pkArg(w.t.model, obj.Ref().PK)
-		g, err := w.validate(ctx, s, c, in, obj, pk, before, a)
+		g, cols, err := w.prepare(ctx, s, c, in, obj, pk, before, a)
 		if err != nil {
 			return err
-		}
-		cols, err := w.rowCols(s, obj)
-		if err != nil {
-			return err
-		}
-		if w.touch != "" {
-			cols = append(cols, col{name: w.touch, v: micros(s.now())})
 		}
 		cols = slices.DeleteFunc(cols, func(cl col) bool { return cl.name == w.t.pk || cl.once })
 		q := w.updates.text(cols, func() string {
@@ -201,11 +191,12 @@ func remove[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 	})
 }
 
-// validate applies in to obj and runs every check; a write goes on only when no
+// prepare applies in to obj and runs every check; a write goes on only when no
 // problem remains. pk is the stored object's primary key on update, nil on create;
-// before is the stored object's fields (nil on create). The guard it returns finishes
-// the write's rules once the row is written (guard.done).
-func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj T, pk any, before []racd.Field, a racd.Audit) (*guard, error) {
+// before is the stored object's fields (nil on create). It returns the guard that
+// finishes the write's rules once the row is written (guard.done) and the columns
+// the write sets.
+func (w *writer[T, I]) prepare(ctx context.Context, s *Store, c conn, in I, obj T, pk any, before []racd.Field, a racd.Audit) (*guard, []col, error) {
 	// Each attempt of the transaction starts from the decoder's problems.
 	errs := in.DecodeErrors().Clone()
 	in.Apply(obj, pk == nil, &errs)
@@ -213,14 +204,14 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	if w.guard != nil {
 		g.changes = racd.Diff(before, w.diff(obj))
 		if err := w.guard(g, in, obj); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if w.check != nil {
 		ch := &checks{d: s.d, self: &w.t.place, selfK: pk, vis: a.Visible, before: fieldMap(before), errs: &errs, b: qb{d: s.d}}
 		w.check(ch, in, obj)
 		if err := ch.run(ctx, c); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if w.rules != nil {
@@ -228,9 +219,10 @@ func (w *writer[T, I]) validate(ctx context.Context, s *Store, c conn, in I, obj
 	}
 	if !errs.Empty() {
 		errs.SortBy(w.fields)
-		return nil, &errs
+		return nil, nil, &errs
 	}
-	return g, nil
+	cols, err := w.rowCols(s, in, obj, pk == nil)
+	return g, cols, err
 }
 
 // finish writes the link rows and whatever else follows from the row written with

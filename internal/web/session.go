@@ -23,16 +23,17 @@ type refusal interface {
 	PageMessage() string
 }
 
-var sessionPage = template.Must(template.New("session").Parse(`<!doctype html>
+// pages are the session page and the refusal page, which share their head.
+var pages = template.Must(template.New("").Parse(`{{define "head"}}<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+<meta name="viewport" content="width=device-width, initial-scale=1{{if .Tunnel}}, viewport-fit=cover{{end}}">
 <title>{{.Title}}</title>
 <link rel="stylesheet" href="/static/dist/base.css">
 <link rel="stylesheet" href="/static/dist/rac.css">
 </head>
-<body class="rac">
+{{end}}{{define "session"}}{{template "head" .}}<body class="rac">
 <main id="display" aria-label="Remote screen of {{.Title}}" tabindex="0"></main>
 <nav id="toolbar" aria-label="Session">
   <span id="title">{{.Title}}</span>
@@ -62,25 +63,14 @@ var sessionPage = template.Must(template.New("session").Parse(`<!doctype html>
 <script src="/static/dist/rac.js" data-tunnel="{{.Tunnel}}"></script>
 </body>
 </html>
-`))
-
-var refusalPage = template.Must(template.New("refusal").Parse(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-<link rel="stylesheet" href="/static/dist/base.css">
-<link rel="stylesheet" href="/static/dist/rac.css">
-</head>
-<body class="refusal">
+{{end}}{{define "refusal"}}{{template "head" .}}<body class="refusal">
 <main class="card">
 <h1>{{.Title}}</h1>
 <p>{{.Message}}</p>
 </main>
 </body>
 </html>
-`))
+{{end}}`))
 
 // SessionPage serves /if/rac/<token>/: the page that shows a remote session. It is
 // embedded and needs nothing from outside racd; the page's script connects to
@@ -100,27 +90,27 @@ func SessionPage(open OpenFunc, log *slog.Logger) http.Handler {
 			"connect-src 'self'; media-src 'self' blob:; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			h.Set("Allow", "GET, HEAD")
-			page(w, http.StatusMethodNotAllowed, refusalPage, "Not allowed", "This page can only be opened.")
+			page(w, http.StatusMethodNotAllowed, "refusal", "Not allowed", "This page can only be opened.")
 			return
 		}
 		secret, ok := strings.CutPrefix(r.URL.Path, SessionPrefix)
 		secret, slash := strings.CutSuffix(secret, "/")
 		if !ok || !slash || !validSecret(secret) {
-			page(w, http.StatusNotFound, refusalPage, "Connection not found", "This connection link is not valid.")
+			page(w, http.StatusNotFound, "refusal", "Connection not found", "This connection link is not valid.")
 			return
 		}
 		title, err := open(w, r, secret)
 		if err != nil {
 			var rf refusal
 			if errors.As(err, &rf) {
-				page(w, rf.HTTPStatus(), refusalPage, "Cannot open this connection", rf.PageMessage())
+				page(w, rf.HTTPStatus(), "refusal", "Cannot open this connection", rf.PageMessage())
 				return
 			}
 			log.Error("opening a session page failed", "err", err)
-			page(w, http.StatusServiceUnavailable, refusalPage, "Try again", "The server could not open this connection right now; reload the page in a moment.")
+			page(w, http.StatusServiceUnavailable, "refusal", "Try again", "The server could not open this connection right now; reload the page in a moment.")
 			return
 		}
-		page(w, http.StatusOK, sessionPage, title, "", "/ws/rac/"+secret+"/")
+		page(w, http.StatusOK, "session", title, "", "/ws/rac/"+secret+"/")
 	})
 }
 
@@ -138,12 +128,12 @@ func validSecret(s string) bool {
 	return true
 }
 
-func page(w http.ResponseWriter, status int, t *template.Template, title, message string, tunnel ...string) {
+func page(w http.ResponseWriter, status int, name, title, message string, tunnel ...string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	data := map[string]string{"Title": title, "Message": message}
 	if len(tunnel) > 0 {
 		data["Tunnel"] = tunnel[0]
 	}
-	_ = t.Execute(w, data)
+	_ = pages.ExecuteTemplate(w, name, data)
 }
