@@ -66,6 +66,13 @@ type Resource struct {
 	// object (RPatchHiddenRef): 400 `Invalid pk "raw" - object does not exist.` on field
 	// wherever a PATCH would pass, except for the superuser, who may refer to it.
 	HiddenRef func(e *Env, key string) (body any, field, raw string)
+	// Retarget returns a PATCH body that moves the object at key to another target the
+	// caller may view (a connection token to another endpoint of its provider), and
+	// the field and message that refuse it to anyone but a superuser (issue 9 §2). The
+	// matrix sends it to the visible object (RPatchRetarget) and, for OwnerOrView
+	// resources, to the caller's own (RPatchRetargetOwn): 400 with that message
+	// wherever a PATCH would pass, except for the superuser, whose move goes through.
+	Retarget func(e *Env, key string) (body any, field, msg string)
 }
 
 // malformedKey is a detail key no resource holds: not a number, not a UUID, and a slug,
@@ -98,9 +105,12 @@ const (
 	RPatchInvalid  = "PATCH invalid"
 	// RPatchHiddenRef refers to an object the caller cannot view (Resource.HiddenRef).
 	RPatchHiddenRef = "PATCH hidden reference"
-	RGetVisible     = "retrieve visible"
-	RGetOther       = "retrieve other"
-	RGetMissing     = "retrieve missing"
+	// RPatchRetarget and RPatchRetargetOwn move an object elsewhere (Resource.Retarget).
+	RPatchRetarget    = "PATCH retarget"
+	RPatchRetargetOwn = "PATCH retarget own"
+	RGetVisible       = "retrieve visible"
+	RGetOther         = "retrieve other"
+	RGetMissing       = "retrieve missing"
 	// RGetMalformed asks for a key no resource can hold (not a number, not a UUID, a
 	// slug of nothing); RPatchMissing patches MissingKey. Both answer as RGetMissing:
 	// visibility comes before permission and body.
@@ -117,7 +127,7 @@ const (
 	RDelete       = "DELETE"
 )
 
-var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RGetMalformed, RPatchMissing, RPatchInvalid, RPatchHiddenRef, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RDeleteOwn, RDelete}
+var matrixRoutes = []string{RList, RCreateInvalid, RCreate, RGetVisible, RGetOther, RGetMissing, RGetMalformed, RPatchMissing, RPatchInvalid, RPatchHiddenRef, RPatchRetarget, RPut, RPatch, RUsedBy, RExtraVisible, RExtraOther, RGetOwn, RPatchOwn, RPatchRetargetOwn, RDeleteOwn, RDelete}
 
 // Routes returns the matrix routes r runs, in order.
 func (r Resource) Routes() []string {
@@ -130,6 +140,8 @@ func (r Resource) Routes() []string {
 			route == RPatchInvalid && (r.InvalidPatch == nil || slices.Contains(r.Skip, RPatch)),
 			route == RPatchMissing && slices.Contains(r.Skip, RPatch),
 			route == RPatchHiddenRef && r.HiddenRef == nil,
+			route == RPatchRetarget && r.Retarget == nil,
+			route == RPatchRetargetOwn && (r.Retarget == nil || !r.OwnerOrView),
 			slices.Contains(r.Skip, route):
 			continue
 		}
@@ -149,8 +161,12 @@ func (r Resource) Expected(caller, route string) int {
 	case RGetMalformed, RPatchMissing:
 		return r.Expected(caller, RGetMissing)
 	}
-	if route == RPatchHiddenRef {
-		if want := r.Expected(caller, RPatch); want != ok || caller == Superuser {
+	if route == RPatchHiddenRef || route == RPatchRetarget || route == RPatchRetargetOwn {
+		patch := RPatch
+		if route == RPatchRetargetOwn {
+			patch = RPatchOwn
+		}
+		if want := r.Expected(caller, patch); want != ok || caller == Superuser {
 			return want
 		}
 		return http.StatusBadRequest
@@ -303,7 +319,7 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 				}
 			}
 			for _, route := range r.Routes() {
-				var method, path, hiddenWant string
+				var method, path, badWant string
 				var body any
 				switch route {
 				case RList:
@@ -318,7 +334,19 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 					var field, raw string
 					method, path = "PATCH", r.DetailPath(visKey)
 					body, field, raw = r.HiddenRef(e, visKey)
-					hiddenWant = fmt.Sprintf(`{%q:["Invalid pk \"%s\" - object does not exist."]}`, field, raw)
+					badWant = fmt.Sprintf(`{%q:["Invalid pk \"%s\" - object does not exist."]}`, field, raw)
+				case RPatchRetarget, RPatchRetargetOwn:
+					k := visKey
+					if route == RPatchRetargetOwn {
+						if k = ownKey; k == "" { // anonymous: someone else's
+							k = otherKey
+						}
+					}
+					var field, msg string
+					method, path = "PATCH", r.DetailPath(k)
+					body, field, msg = r.Retarget(e, k)
+					want, _ := json.Marshal(map[string][]string{field: {msg}})
+					badWant = string(want)
 				case RGetVisible:
 					method, path = "GET", r.DetailPath(visKey)
 				case RGetOther:
@@ -356,8 +384,8 @@ func RunMatrix(t *testing.T, backend string, r Resource) {
 				}
 				res := e.As(key, method, path, body)
 				checkCell(t, r, caller, route, method, path, res)
-				if route == RPatchHiddenRef && res.Status == http.StatusBadRequest && string(res.Body) != hiddenWant {
-					t.Errorf("%s: %s as %s = %s, want %s", r.Name, route, caller, res.Body, hiddenWant)
+				if badWant != "" && res.Status == http.StatusBadRequest && string(res.Body) != badWant {
+					t.Errorf("%s: %s as %s = %s, want %s", r.Name, route, caller, res.Body, badWant)
 				}
 				if route == RList && res.Status == http.StatusOK {
 					checkListed(t, r, caller, visPK, otherPK, ownPK, res)

@@ -344,7 +344,9 @@ func TestGatewayMetrics(t *testing.T) {
 		var after map[string]*dto.MetricFamily
 		for deadline := time.Now().Add(5 * time.Second); ; {
 			after = scrape(t, addr)
-			if gaugeValue(after, "racd_gateway_sessions_live", "") == 0 || time.Now().After(deadline) {
+			// The live gauge and the ended counter move one after the other: wait for both.
+			ended := counterDelta(before, after, "racd_gateway_sessions_ended_total")["reason=browser_closed"]
+			if gaugeValue(after, "racd_gateway_sessions_live", "") == 0 && ended > 0 || time.Now().After(deadline) {
 				break
 			}
 			time.Sleep(20 * time.Millisecond)

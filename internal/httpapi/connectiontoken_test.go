@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/racd/racd/internal/apitest"
+	"github.com/racd/racd/internal/racd"
 )
 
 var racSecretRE = regexp.MustCompile(`^[A-Za-z0-9]{60}$`)
@@ -329,4 +331,63 @@ func TestConnectionTokenListQueries(t *testing.T) {
 			t.Errorf("%s: %d %s", q, r.Status, r.Body)
 		}
 	}
+}
+
+// TestConnectionTokenRetarget (issue 9 §2), through the API on both databases: only a
+// superuser moves a connection token, and then every launch rule holds — the endpoint
+// must be the token's provider's, and have room under its maximum_connections (the
+// token itself not counted); a non-superuser's move is refused alike whether the
+// endpoint is visible, hidden or missing, and changes nothing.
+func TestConnectionTokenRetarget(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		f := newRACFixture(t, backend)
+		flow := f.Flow("authz2", "authorization")
+		other := int64(f.Provider(map[string]any{"name": "other", "authorization_flow": flow})["pk"].(float64))
+		ep := f.endpoint(map[string]any{"name": "a", "maximum_connections": -1})["pk"].(string)
+		roomy := f.endpoint(map[string]any{"name": "roomy", "maximum_connections": -1})["pk"].(string)
+		full := f.endpoint(map[string]any{"name": "full", "maximum_connections": 1})["pk"].(string)
+		hidden := f.endpoint(map[string]any{"name": "hidden", "maximum_connections": -1})["pk"].(string)
+		elsewhere := f.endpoint(map[string]any{"name": "elsewhere", "provider": other, "maximum_connections": -1})["pk"].(string)
+		_, alice := f.User("alice", "authentik_providers_rac.view_endpoint@"+ep, "authentik_providers_rac.view_endpoint@"+roomy,
+			"authentik_providers_rac.view_racprovider", "authentik_providers_rac.change_connectiontoken")
+		_, l := f.launch(alice, ep, "")
+		tok := "/api/v3/rac/connection_tokens/" + l.ConnectionToken["pk"].(string) + "/"
+		f.launch(apitest.AdminToken, full, "")
+		retarget := func(field string) string {
+			return `{"` + field + `":["` + racd.MsgRetargetToken + `"]}`
+		}
+		for _, c := range []struct {
+			name, key, body string
+			status          int
+			want            string
+		}{
+			{"owner to a visible endpoint", alice, `{"endpoint":"` + roomy + `"}`, 400, retarget("endpoint")},
+			{"owner to a hidden endpoint", alice, `{"endpoint":"` + hidden + `"}`, 400, retarget("endpoint")},
+			{"owner to a missing endpoint", alice, `{"endpoint":"` + missingUUID + `"}`, 400, retarget("endpoint")},
+			{"owner to another provider", alice, fmt.Sprintf(`{"provider":%d}`, other), 400, retarget("provider")},
+			{"owner, unchanged", alice, fmt.Sprintf(`{"provider":%d,"endpoint":"%s"}`, f.providerID, ep), 200, ""},
+			{"superuser to another provider's endpoint", apitest.AdminToken, `{"endpoint":"` + elsewhere + `"}`, 400,
+				`{"endpoint":["` + racd.MsgTokenEndpointProvider + `"]}`},
+			{"superuser to another provider", apitest.AdminToken, fmt.Sprintf(`{"provider":%d}`, other), 400,
+				`{"provider":["` + racd.MsgTokenEndpointProvider + `"]}`},
+			{"superuser to a full endpoint", apitest.AdminToken, `{"endpoint":"` + full + `"}`, 400,
+				`{"non_field_errors":["` + racd.MsgConnLimit + `"]}`},
+		} {
+			if r := f.As(c.key, "PATCH", tok, c.body); r.Status != c.status || c.want != "" && string(r.Body) != c.want {
+				t.Errorf("%s: %d %s, want %d %s", c.name, r.Status, r.Body, c.status, c.want)
+			}
+		}
+		if r := f.As(alice, "GET", tok, ""); !strings.Contains(string(r.Body), `"endpoint":"`+ep+`"`) {
+			t.Errorf("the refused moves changed the token: %s", r.Body)
+		}
+		// Allowed moves: to another endpoint of its provider with room, and with both
+		// fields to another provider's endpoint.
+		if r := f.As(apitest.AdminToken, "PATCH", tok, `{"endpoint":"`+roomy+`"}`); r.Status != 200 || !strings.Contains(string(r.Body), `"endpoint":"`+roomy+`"`) {
+			t.Errorf("superuser to an endpoint with room: %d %s", r.Status, r.Body)
+		}
+		if r := f.As(apitest.AdminToken, "PATCH", tok, fmt.Sprintf(`{"provider":%d,"endpoint":"%s"}`, other, elsewhere)); r.Status != 200 ||
+			!strings.Contains(string(r.Body), `"endpoint":"`+elsewhere+`"`) {
+			t.Errorf("superuser to another provider's endpoint with both fields: %d %s", r.Status, r.Body)
+		}
+	})
 }

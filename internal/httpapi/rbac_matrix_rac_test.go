@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/racd/racd/internal/apitest"
+	"github.com/racd/racd/internal/racd"
 )
 
 // racMatrix is the state the RAC-side matrix resources share in one Env: a provider
@@ -18,6 +19,9 @@ type racMatrix struct {
 	// hiddenProvider and hiddenMapping are objects only the superuser may view.
 	hiddenProvider int64
 	hiddenMapping  string
+	// second is another endpoint of provider, which every caller may view: where a
+	// connection token may not be moved but by a superuser.
+	second string
 }
 
 func (m *racMatrix) setup(e *apitest.Env) {
@@ -27,6 +31,10 @@ func (m *racMatrix) setup(e *apitest.Env) {
 	m.hiddenMapping = e.Mapping("matrix-hidden", nil)
 	m.endpoint = e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", map[string]any{
 		"name": "matrix-endpoint", "provider": m.provider, "protocol": "rdp", "host": "h:3389",
+		"auth_mode": "static", "maximum_connections": -1,
+	})["pk"].(string)
+	m.second = e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", map[string]any{
+		"name": "matrix-second", "provider": m.provider, "protocol": "rdp", "host": "h2:3389",
 		"auth_mode": "static", "maximum_connections": -1,
 	})["pk"].(string)
 }
@@ -141,6 +149,14 @@ func racMatrixResources() []apitest.Resource {
 			},
 			UpdateBody: func(e *apitest.Env, key string, n int) any {
 				return map[string]any{"provider": m.provider, "endpoint": m.endpoint}
+			},
+			// Token retargeting (issue 9 §2): another endpoint of the token's provider,
+			// which the caller may view, is still refused to anyone but a superuser.
+			RefGrant: func(e *apitest.Env, id int64) {
+				e.Grant(id, "authentik_providers_rac.endpoint", m.second, "authentik_providers_rac.view_endpoint")
+			},
+			Retarget: func(e *apitest.Env, key string) (any, string, string) {
+				return map[string]any{"endpoint": m.second}, "endpoint", racd.MsgRetargetToken
 			},
 		},
 		{

@@ -13,7 +13,11 @@ import (
 
 // secretValues are the credentials TestEndpointCredentials writes; none may leave
 // racd except to guacd (see the gateway's TestConnectValuesInArgsOrder).
-var secretValues = []string{"hunter2-endpoint", "hunter2-provider", "hunter2-mapping", "hunter2-launch", "marked-token-value"}
+// The marked keys (x-otp) are named so that authentik's key pattern for sensitive
+// values (API, TOKEN, KEY, SECRET, PASS, SIGNATURE) does not match them: only the
+// secret marking keeps them out of events.
+var secretValues = []string{"hunter2-endpoint", "hunter2-provider", "hunter2-mapping", "hunter2-launch", "marked-otp-endpoint",
+	"marked-otp-provider", "marked-otp-mapping", "marked-otp-expression"}
 
 // TestEndpointCredentials (issue 9 §2), through the API on both databases: secret
 // connection parameters — guacd's credentials and what racd-secret-keys marks — are
@@ -24,13 +28,17 @@ func TestEndpointCredentials(t *testing.T) {
 	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
 		e := apitest.New(t, backend)
 		flow := e.Flow("authz", "authorization")
-		mapping := e.Mapping("m", map[string]any{"sftp-password": "hunter2-mapping"})
+		mapping := e.Mapping("m", map[string]any{"sftp-password": "hunter2-mapping", "x-otp": "marked-otp-mapping", "racd-secret-keys": []string{"x-otp"}})
 		p := e.Provider(map[string]any{"name": "p", "authorization_flow": flow, "property_mappings": []string{mapping},
-			"settings": map[string]any{"gateway-password": "hunter2-provider", "color-depth": 16}})
+			"settings": map[string]any{"gateway-password": "hunter2-provider", "color-depth": 16, "x-otp": "marked-otp-provider", "racd-secret-keys": []string{"x-otp"}}})
 		pk := fmt.Sprint(p["pk"])
+		// A mapping's expression marks a key of its result secret (the value is built,
+		// so that the expression's source, code kept in clear, does not hold it).
+		exprMapping := e.MustAdmin(201, "POST", "/api/v3/propertymappings/rac/", map[string]any{"name": "expr", "static_settings": map[string]any{},
+			"expression": `return {"x-otp-expr": "marked-otp-" + "expression", "racd-secret-keys": ["x-otp-expr"]}`})["pk"].(string)
 		ep := e.MustAdmin(201, "POST", "/api/v3/rac/endpoints/", map[string]any{"name": "desk", "provider": p["pk"], "protocol": "rdp",
-			"host": "10.0.0.5:3389", "auth_mode": "static", "maximum_connections": -1, "settings": map[string]any{
-				"username": "alice", "password": "hunter2-endpoint", "x-token": "marked-token-value", "racd-secret-keys": []string{"x-token"}}})
+			"host": "10.0.0.5:3389", "auth_mode": "static", "maximum_connections": -1, "property_mappings": []string{exprMapping}, "settings": map[string]any{
+				"username": "alice", "password": "hunter2-endpoint", "x-otp": "marked-otp-endpoint", "racd-secret-keys": []string{"x-otp"}}})
 		epPath := "/api/v3/rac/endpoints/" + ep["pk"].(string) + "/"
 		_, viewer := e.User("viewer", "authentik_providers_rac.view_endpoint", "authentik_providers_rac.view_racprovider",
 			"authentik_providers_rac.view_racpropertymapping", "authentik_providers_rac.view_connectiontoken")
@@ -38,8 +46,8 @@ func TestEndpointCredentials(t *testing.T) {
 		leaks := func(what string, body []byte) {
 			t.Helper()
 			for _, v := range secretValues {
-				if strings.Contains(string(body), v) {
-					t.Errorf("%s carries %s: %s", what, v, body)
+				if i := strings.Index(string(body), v); i >= 0 {
+					t.Errorf("%s carries %s: …%s…", what, v, body[max(0, i-200):min(len(body), i+len(v)+50)])
 				}
 			}
 		}
@@ -58,14 +66,14 @@ func TestEndpointCredentials(t *testing.T) {
 			leaks("GET "+c.path+" as a viewer", r.Body)
 		}
 		r := e.As(viewer, "GET", epPath, nil)
-		if s := string(r.Body); !strings.Contains(s, `"settings":{"racd-secret-keys":["x-token"],"username":"alice"}`) {
+		if s := string(r.Body); !strings.Contains(s, `"settings":{"racd-secret-keys":["x-otp"],"username":"alice"}`) {
 			t.Errorf("a viewer's endpoint settings: %s", s)
 		}
 		// The object's own GET shows them to whoever may change it.
 		for _, c := range []struct {
 			key, path, want string
 		}{
-			{changer, epPath, `"password":"hunter2-endpoint","x-token":"marked-token-value"`},
+			{changer, epPath, `"password":"hunter2-endpoint","x-otp":"marked-otp-endpoint"`},
 			{apitest.AdminToken, epPath, `"password":"hunter2-endpoint"`},
 			{apitest.AdminToken, "/api/v3/providers/rac/" + pk + "/", `"gateway-password":"hunter2-provider"`},
 			{apitest.AdminToken, "/api/v3/propertymappings/rac/" + mapping + "/", `"sftp-password":"hunter2-mapping"`},
@@ -90,7 +98,7 @@ func TestEndpointCredentials(t *testing.T) {
 		leaks("the launch's answer", r.Body)
 		settings, _ := json.Marshal(r.Map(t)["settings"])
 		if !strings.Contains(string(settings), `"domain":"CORP"`) || strings.Contains(string(settings), "racd-secret-keys") ||
-			strings.Contains(string(settings), "x-token") || strings.Contains(string(settings), "password") {
+			strings.Contains(string(settings), "x-otp") || strings.Contains(string(settings), "password") {
 			t.Errorf("the launch's settings: %s", settings)
 		}
 		token := r.Map(t)["connection_token"].(map[string]any)["pk"].(string)
@@ -105,6 +113,24 @@ func TestEndpointCredentials(t *testing.T) {
 		}
 		events := e.Admin("GET", "/api/v3/events/events/?page_size=1000", nil)
 		leaks("the events", events.Body)
+		_, auditor := e.User("auditor", "authentik_events.view_event")
+		leaks("the events to an auditor", e.As(auditor, "GET", "/api/v3/events/events/?page_size=1000", nil).Body)
+		// Nor in the provider nested in an application or an outpost, nor in used_by,
+		// for any reader.
+		e.MustAdmin(201, "POST", "/api/v3/core/applications/", map[string]any{"name": "App", "slug": "app", "provider": p["pk"]})
+		out := e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{"name": "o", "type": "rac", "providers": []any{p["pk"]}, "config": map[string]any{}})
+		for _, path := range []string{"/api/v3/core/applications/app/", "/api/v3/core/applications/", "/api/v3/outposts/instances/" + out["pk"].(string) + "/",
+			"/api/v3/outposts/instances/", epPath + "used_by/", "/api/v3/providers/rac/" + pk + "/used_by/", "/api/v3/propertymappings/rac/" + mapping + "/used_by/"} {
+			r := e.Admin("GET", path, nil)
+			if r.Status != 200 {
+				t.Fatalf("GET %s: %s", path, r)
+			}
+			leaks("GET "+path, r.Body)
+		}
+		for _, ev := range e.Admin("GET", "/api/v3/events/events/?page_size=1000", nil).Map(t)["results"].([]any) {
+			path := "/api/v3/events/events/" + ev.(map[string]any)["pk"].(string) + "/"
+			leaks("GET "+path, e.As(auditor, "GET", path, nil).Body)
+		}
 		if !strings.Contains(string(events.Body), racd.MaskedValue) {
 			t.Errorf("no masked secret in the events")
 		}

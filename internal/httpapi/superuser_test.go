@@ -75,6 +75,23 @@ func TestSuperuserRules(t *testing.T) {
 		if r.Status != 201 || tok["expiring"] != true || err != nil || time.Until(exp) > racd.DefaultTokenLifetime+time.Minute {
 			t.Errorf("a delegate's token without expiry: %s", r)
 		}
+		// Nor may it rename its token to the bootstrap token's identifier, set managed
+		// on it or make it outlive the maximum (or never expire) by a change.
+		for _, c := range []call{
+			{"rename its token to the bootstrap token's identifier", "PATCH", "/api/v3/core/tokens/mine/",
+				map[string]any{"identifier": racd.BootstrapTokenIdentifier}, 400, `{"identifier":["` + racd.MsgReservedIdentifier + `"]}`},
+			{"set managed on its token", "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"managed": "goauthentik.io/outpost/x"}, 400,
+				`{"managed":["` + racd.MsgManagedBySuperusers + `"]}`},
+			{"move its token's expiry past the maximum", "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"identifier": "mine",
+				"expires": time.Now().Add(racd.DefaultTokenMaxLifetime + time.Hour).UTC().Format(time.RFC3339)}, 400, ""},
+		} {
+			if r := e.As(key, c.method, c.path, c.body); r.Status != c.status || c.want != "" && string(r.Body) != c.want {
+				t.Errorf("%s: %s, want %d %s", c.name, r, c.status, c.want)
+			}
+		}
+		if r := e.As(key, "PATCH", "/api/v3/core/tokens/mine/", map[string]any{"expiring": false, "expires": nil}); r.Status != 200 || r.Map(t)["expiring"] != true || r.Map(t)["expires"] == nil {
+			t.Errorf("make its token never expire: %s", r)
+		}
 		if got := superusers(t, e); got != "akadmin" {
 			t.Errorf("superusers after the delegate's attempts: %s", got)
 		}
@@ -118,4 +135,50 @@ func superusers(t *testing.T, e *apitest.Env) string {
 		names = append(names, u.(map[string]any)["username"].(string))
 	}
 	return strings.Join(names, ",")
+}
+
+// TestSuperuserOutpostAccount (issue 9 §1), through the API on both databases: an
+// outpost finds its service account by name, which a holder of change_user may give
+// any user before a superuser promotes it. Changing or deleting the outpost then
+// leaves that superuser alone: its name, its grants and its account stay, and the
+// instance keeps its last active superuser.
+func TestSuperuserOutpostAccount(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		e := apitest.New(t, backend)
+		admins := e.MustAdmin(200, "GET", "/api/v3/core/groups/?is_superuser=true", nil)["results"].([]any)[0].(map[string]any)
+		flow := e.Flow("authz", "authorization")
+		p := e.Provider(map[string]any{"name": "p", "authorization_flow": flow})
+		o := e.MustAdmin(201, "POST", "/api/v3/outposts/instances/", map[string]any{"name": "edge", "type": "rac", "providers": []any{p["pk"]}, "config": map[string]any{}})
+		account := "ak-outpost-" + strings.ReplaceAll(o["pk"].(string), "-", "")
+		found := e.MustAdmin(200, "GET", "/api/v3/core/users/?username="+account, nil)["results"].([]any)
+		if len(found) != 1 {
+			t.Fatalf("the outpost's account: %v", found)
+		}
+		e.MustAdmin(200, "PATCH", fmt.Sprintf("/api/v3/core/users/%v/", found[0].(map[string]any)["pk"]), map[string]any{"username": "old-account"})
+		victim := int64(e.MustAdmin(201, "POST", "/api/v3/core/users/", map[string]any{"username": "victim", "name": "Victim"})["pk"].(float64))
+		victimPath := fmt.Sprintf("/api/v3/core/users/%d/", victim)
+		_, key := e.User("delegate", "authentik_core.view_user", "authentik_core.change_user", "authentik_outposts.view_outpost",
+			"authentik_outposts.change_outpost", "authentik_outposts.delete_outpost", "authentik_providers_rac.view_racprovider")
+		if r := e.As(key, "PATCH", victimPath, map[string]any{"username": account}); r.Status != 200 {
+			t.Fatalf("rename the victim: %s", r)
+		}
+		// A superuser promotes it and deactivates akadmin: it is the last active one.
+		e.MustAdmin(200, "PATCH", victimPath, map[string]any{"groups": []any{admins["pk"]}})
+		victimKey := e.TokenFor(victim, "victim-token")
+		e.MustAdmin(200, "PATCH", fmt.Sprintf("/api/v3/core/users/%v/", admins["users"].([]any)[0]), map[string]any{"is_active": false})
+		outpost := "/api/v3/outposts/instances/" + o["pk"].(string) + "/"
+		if r := e.As(key, "PATCH", outpost, map[string]any{"name": "edge2", "providers": []any{p["pk"]}}); r.Status != 200 {
+			t.Fatalf("change the outpost: %s", r)
+		}
+		if r := e.As(key, "DELETE", outpost, nil); r.Status != 204 {
+			t.Fatalf("delete the outpost: %s", r)
+		}
+		r := e.As(victimKey, "GET", victimPath, nil)
+		if r.Status != 200 || r.Map(t)["name"] != "Victim" || r.Map(t)["is_superuser"] != true {
+			t.Errorf("the superuser after the outpost went: %s", r)
+		}
+		if got := e.As(victimKey, "GET", "/api/v3/core/users/?is_superuser=true&is_active=true", nil); got.Count() != 1 {
+			t.Errorf("active superusers: %s", got)
+		}
+	})
 }

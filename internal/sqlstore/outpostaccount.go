@@ -20,6 +20,9 @@ import (
 // rewritten when it is new or the providers changed.
 func saveOutpostAccount(s *Store, ctx context.Context, c conn, o *racd.Outpost, created bool, changed func(string) bool, a racd.Audit) error {
 	u, err := s.outpostAccount(ctx, c, o)
+	if errors.Is(err, errForeignAccount) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -64,13 +67,24 @@ func saveOutpostAccount(s *Store, ctx context.Context, c conn, o *racd.Outpost, 
 }
 
 // outpostAccount returns the outpost's service account, or nil when it has none.
+// The account is found by its name, which a holder of change_user can give any user;
+// racd never makes an outpost's account a superuser, so a superuser of that name is
+// not the outpost's (errForeignAccount): an outpost's writes and its deletion never
+// rename, regrant or delete a superuser (issue 9 §1).
 func (s *Store) outpostAccount(ctx context.Context, c conn, o *racd.Outpost) (*racd.User, error) {
 	u, err := get(ctx, s, c, userTable, "username", o.ServiceAccountUsername(), true)
 	if errors.Is(err, racd.ErrNotFound) || errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
+	if err == nil && u.IsSuperuser {
+		return nil, errForeignAccount
+	}
 	return u, err
 }
+
+// errForeignAccount: the user named as an outpost's service account is a superuser,
+// hence not the outpost's; its writes leave the user alone.
+var errForeignAccount = errors.New("sqlstore: the outpost's service account name belongs to a superuser")
 
 // createOutpostAccount inserts the service account.
 func (s *Store) createOutpostAccount(ctx context.Context, c conn, o *racd.Outpost, a racd.Audit) (*racd.User, error) {
@@ -111,6 +125,9 @@ func (s *Store) ensureOutpostToken(ctx context.Context, c conn, o *racd.Outpost,
 // recorded as deleting them through the API would be.
 func removeOutpostAccount(s *Store, ctx context.Context, c conn, o *racd.Outpost, a racd.Audit) error {
 	u, err := s.outpostAccount(ctx, c, o)
+	if errors.Is(err, errForeignAccount) {
+		return nil
+	}
 	if err != nil || u == nil {
 		return err
 	}

@@ -9,8 +9,13 @@ import (
 )
 
 // changePermissions grants (assign) or revokes perms of h on objectPK ("" globally)
-// and records it as an update of the holder.
+// and records it as an update of the holder. Only superusers change grants
+// (racd.ErrForbidden for anyone else), whichever route or command asks: grants decide
+// what everyone may do.
 func (s *Store) changePermissions(ctx context.Context, h racd.PermissionHolder, perms []string, objectPK string, assign bool, a racd.Audit) error {
+	if !a.Superuser {
+		return racd.ErrForbidden
+	}
 	table, col, holder, key := "user_permissions", "user_id", userTable, any(h.UserID)
 	if h.RoleUUID != "" {
 		table, col, holder, key = "role_permissions", "role_uuid", nil, h.RoleUUID

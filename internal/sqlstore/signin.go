@@ -75,8 +75,13 @@ func (s *Store) PasswordLogin(ctx context.Context, login string) (*racd.User, st
 func (s *Store) SetPassword(ctx context.Context, id int64, hash, keep string, a racd.Audit) error {
 	return s.write(ctx, func(c conn) error {
 		var username string
-		if err := c.queryRow(ctx, "SELECT username FROM users WHERE id = $1"+s.d.forUpdate("users"), id).Scan(&username); err != nil {
+		var superuser bool
+		if err := c.queryRow(ctx, "SELECT u.username, "+superuserExpr+" FROM users u WHERE u.id = $1"+s.d.forUpdate("u"), id).Scan(&username, &superuser); err != nil {
 			return err
+		}
+		// Only superusers set a superuser's password: whoever knows it is that superuser.
+		if superuser && !a.Superuser {
+			return racd.ErrForbidden
 		}
 		// As authentik's set_password: the password's change date, and the row's.
 		now := micros(s.now())

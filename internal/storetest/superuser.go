@@ -22,6 +22,7 @@ var superuserTests = []Test{
 	{"TokenRules", testNonSuperuserTokens},
 	{"Bootstrap", testBootstrapNeverPromotes},
 	{"KeptReferences", testKeptReferences},
+	{"OutsideWriters", testSuperuserRulesOutsideWriters},
 }
 
 // actor is an Audit of user id, who is not a superuser and views what vis grants.
@@ -381,4 +382,61 @@ func testKeptReferences(t *testing.T, h *H) {
 	in.PropertyMappings = racd.Some(Refs(m.UUID, m2.UUID))
 	_, err := h.S.Endpoints().Update(h.Ctx, ep, in, a)
 	WantFieldErrors(t, err, F("property_mappings", racd.MsgDoesNotExist(m2.UUID)))
+}
+
+// testSuperuserRulesOutsideWriters: the writes that do not go through a resource's
+// writer hold the same rules. Only superusers assign or unassign permissions and set a
+// superuser's password; an outpost's writes and its deletion leave alone a superuser
+// who bears the name of its service account (a holder of change_user may give any
+// user that name before a superuser promotes it), so deleting the outpost never
+// deletes the last active superuser.
+func testSuperuserRulesOutsideWriters(t *testing.T, h *H) {
+	root := h.User("root")
+	admins := h.Group("admins", "", true)
+	h.AddToGroup(admins, root)
+	u := h.User("delegate")
+	a := actor(u)
+	view := "authentik_core.view_user"
+	wantForbidden(t, "assign a permission", h.S.AssignPermissions(h.Ctx, racd.PermissionHolder{UserID: u}, []string{view}, "", a))
+	h.Grant(u, view, "")
+	wantForbidden(t, "unassign a permission", h.S.UnassignPermissions(h.Ctx, racd.PermissionHolder{UserID: u}, []string{view}, "", a))
+	wantForbidden(t, "set a superuser's password", h.S.SetPassword(h.Ctx, root, "hash", "", a))
+	if err := h.S.SetPassword(h.Ctx, u, "hash", "", a); err != nil {
+		t.Errorf("set an ordinary user's password: %v", err)
+	}
+	if err := h.S.SetPassword(h.Ctx, root, "hash", "", Audit); err != nil {
+		t.Errorf("a superuser sets a superuser's password: %v", err)
+	}
+
+	// The outpost's account renamed away, root given its name and made the last active
+	// superuser.
+	ids := providers(t, h.S, 2)
+	key := &racd.SealedKey{Hash: []byte("outpost-key-hash"), Ciphertext: []byte("sealed")}
+	o, err := h.S.Outposts().Create(h.Ctx, &racd.OutpostInput{Name: racd.Some("edge"), Type: racd.Some("rac"), Providers: racd.Some(refs(ids[0])),
+		Config: racd.Some(json.RawMessage(`{}`)), ServiceKey: key}, Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Exec("UPDATE users SET username = 'renamed-account' WHERE username = $1", o.ServiceAccountUsername())
+	if _, err := h.S.Users().Update(h.Ctx, root, &racd.UserInput{Username: racd.Some(o.ServiceAccountUsername())}, Audit); err != nil {
+		t.Fatal(err)
+	}
+	h.Grant(u, "authentik_providers_rac.view_racprovider", ref(ids[1]).Raw)
+	if _, err := h.S.Outposts().Update(h.Ctx, o.UUID, &racd.OutpostInput{Name: racd.Some("edge2"), Providers: racd.Some(refs(ids[1])), ServiceKey: key}, a); err != nil {
+		t.Fatalf("change the outpost: %v", err)
+	}
+	gs, err := h.S.UserGrants(h.Ctx, root)
+	if err != nil || len(gs) != 0 {
+		t.Errorf("the superuser's grants after the outpost changed: %v %v", gs, err)
+	}
+	if err := h.S.Outposts().Delete(h.Ctx, o.UUID, a); err != nil {
+		t.Fatalf("delete the outpost: %v", err)
+	}
+	got, err := h.S.Users().Get(h.Ctx, root)
+	if err != nil || got.Name != "User root" || !got.IsSuperuser {
+		t.Errorf("the superuser after the outpost went: %+v %v", got, err)
+	}
+	if got := h.superusers(); len(got) != 1 || !got[o.ServiceAccountUsername()] {
+		t.Errorf("superusers: %v", got)
+	}
 }
