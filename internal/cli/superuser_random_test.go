@@ -98,12 +98,17 @@ type fuzzer struct {
 	ok       int
 	refused  int
 
-	actors []actor           // users who are not superusers, with their keys
-	users  []int64           // every user id ever made (some deleted since)
-	groups []string          // every group uuid ever made
-	roles  []string          // role uuids
-	want   map[string]string // active superusers: id → username
-	last   string            // the last call, for failure messages
+	actors []actor  // users who are not superusers, with their keys
+	users  []int64  // every user id ever made (some deleted since)
+	groups []string // every group uuid ever made
+	roles  []string // role uuids
+	// outpost is an outpost whose service account the operator renamed away, so that
+	// an actor may give its name (outpostAccount) to any user (issue 9 §1: changing or
+	// deleting the outpost must leave a superuser of that name alone).
+	outpost, outpostAccount string
+	provider                int64
+	want                    map[string]string // active superusers: id → username
+	last                    string            // the last call, for failure messages
 }
 
 type actor struct {
@@ -258,6 +263,9 @@ func (f *fuzzer) setup() {
 	for i := 0; i < 4; i++ {
 		f.actors = append(f.actors, f.newActor(i))
 	}
+	flow := f.admin("POST", "/api/v3/flows/instances/", map[string]any{"name": "F", "slug": "authz", "title": "T", "designation": "authorization"})["pk"]
+	f.provider = int64(f.admin("POST", "/api/v3/providers/rac/", map[string]any{"name": "p", "authorization_flow": flow})["pk"].(float64))
+	f.newOutpost()
 	op := racd.Audit{Superuser: true, Request: racd.RequestInfo{Method: "TEST", Path: "fuzz"}}
 	for _, role := range f.roles {
 		for _, p := range f.randomPerms() {
@@ -266,7 +274,33 @@ func (f *fuzzer) setup() {
 	}
 }
 
-var fuzzModels = []string{"authentik_core.user", "authentik_core.group", "authentik_core.token", "authentik_rbac.role"}
+var fuzzModels = []string{"authentik_core.user", "authentik_core.group", "authentik_core.token", "authentik_rbac.role", "authentik_outposts.outpost"}
+
+// newOutpost makes (through the store, as the operator) an outpost with its service
+// account and renames the account away: its name is then free for any user.
+func (f *fuzzer) newOutpost() {
+	ctx := f.t.Context()
+	op := racd.Audit{Superuser: true, Request: racd.RequestInfo{Method: "TEST", Path: "fuzz"}}
+	key := fmt.Sprintf("fuzz-outpost-key-%d-%d", f.seed, f.step)
+	sealed, err := f.ring.Seal(key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	o, err := f.st.Outposts().Create(ctx, &racd.OutpostInput{Name: racd.Some(fmt.Sprintf("edge-%d", f.step)), Type: racd.Some("rac"),
+		Providers: racd.Some([]racd.IntRef{{Raw: fmt.Sprint(f.provider), ID: f.provider}}), Config: racd.Some(json.RawMessage(`{}`)),
+		ServiceKey: &racd.SealedKey{Hash: f.ring.Hash(key), Ciphertext: sealed}}, op)
+	if err != nil {
+		f.fail("new outpost: %v", err)
+	}
+	f.outpost, f.outpostAccount = o.UUID, o.ServiceAccountUsername()
+	us, _, err := f.st.Users().List(ctx, racd.UserQuery{ListQuery: racd.ListQuery{Page: 1, PageSize: 1, Visible: racd.Everything}, Username: &f.outpostAccount})
+	if err != nil || len(us) != 1 {
+		f.fail("the outpost's account: %v %v", us, err)
+	}
+	if _, err := f.st.Users().Update(ctx, us[0].ID, &racd.UserInput{Username: racd.Some(fmt.Sprintf("old-account-%d", f.step))}, op); err != nil {
+		f.fail("rename the outpost's account: %v", err)
+	}
+}
 
 // newActor makes (through the store, as the operator: the API's superusers may be
 // gone by now) the user of actor slot i with a key and permissions: slot 0 a
@@ -337,6 +371,8 @@ func (f *fuzzer) randomPerms() []fuzzPerm {
 				p.pk = f.pick(f.groups)
 			case "role":
 				p.pk = f.pick(f.roles)
+			case "outpost":
+				p.pk = f.outpost
 			default:
 				p.pk = "" // tokens: owner rules
 			}
@@ -394,9 +430,11 @@ func (f *fuzzer) someUsers(self int64) []any {
 }
 
 // name is a username or group name worth trying: the bootstrap's names, a
-// superuser's, or a fresh one.
+// superuser's, the outpost's service account's, or a fresh one.
 func (f *fuzzer) name() string {
-	switch f.rnd.IntN(4) {
+	switch f.rnd.IntN(5) {
+	case 3:
+		return f.outpostAccount
 	case 0:
 		return racd.BootstrapUsername
 	case 1:
@@ -417,7 +455,7 @@ func (f *fuzzer) actorCall() {
 	user := fmt.Sprintf("/api/v3/core/users/%d/", f.pickUser())
 	self := fmt.Sprintf("/api/v3/core/users/%d/", a.id)
 	group := "/api/v3/core/groups/" + f.pickGroup() + "/"
-	switch f.rnd.IntN(14) {
+	switch f.rnd.IntN(16) {
 	case 0: // often the bootstrap's name, which a restart must not reward
 		name := f.name()
 		if f.rnd.IntN(2) == 0 {
@@ -468,6 +506,10 @@ func (f *fuzzer) actorCall() {
 		method, path, body = "PUT", group, map[string]any{"name": f.name(), "is_superuser": true, "users": f.someUsers(a.id)}
 	case 13:
 		method, path, body = "DELETE", "/api/v3/core/tokens/"+racd.BootstrapTokenIdentifier+"/", nil
+	case 14: // the outpost finds its service account by name
+		method, path, body = "PATCH", "/api/v3/outposts/instances/"+f.outpost+"/", map[string]any{"name": f.name(), "providers": []any{f.provider}}
+	case 15:
+		method, path = "DELETE", "/api/v3/outposts/instances/"+f.outpost+"/"
 	}
 	super := f.isSuperuser(a.id)
 	f.last = fmt.Sprintf("actor %d (superuser %v): %s %s %v", a.id, super, method, path, body)
@@ -482,6 +524,10 @@ func (f *fuzzer) actorCall() {
 	}
 	if super {
 		f.want = f.superusers() // a superuser's own call may change who is one
+	}
+	if method == "DELETE" && strings.Contains(path, "/outposts/") && code/100 == 2 {
+		f.check()
+		f.newOutpost()
 	}
 	if code/100 == 2 {
 		f.ok++

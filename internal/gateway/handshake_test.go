@@ -198,3 +198,35 @@ func TestPingAnswered(t *testing.T) {
 		}
 	})
 }
+
+// TestLaunchOtherAccountGetsNoStoredSecret: a launch whose own settings name another
+// account than the one the endpoint stores credentials for connects without those
+// credentials (guacd then asks the person), so the stored password cannot be tried
+// against other accounts; a launch naming the stored account connects with them.
+func TestLaunchOtherAccountGetsNoStoredSecret(t *testing.T) {
+	apitest.ForEachBackend(t, func(t *testing.T, backend string) {
+		h := newHarness(t, backend, options{})
+		ep := h.endpoint(h.provider(nil), map[string]any{"protocol": "rdp", "host": "machine.example",
+			"settings": map[string]any{"username": "svc", "domain": "CORP", "password": "s3cret pw"}})
+		for _, c := range []struct {
+			name     string
+			settings map[string]any
+			want     map[string]string
+		}{
+			{"another user", map[string]any{"username": "administrator"}, map[string]string{"username": "administrator", "domain": "CORP", "password": ""}},
+			{"another domain", map[string]any{"domain": "OTHER"}, map[string]string{"username": "svc", "domain": "OTHER", "password": ""}},
+			{"the stored account", map[string]any{"username": "svc"}, map[string]string{"username": "svc", "domain": "CORP", "password": "s3cret pw"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				m := h.api.MustAdmin(201, "POST", "/api/v3/rac/endpoints/"+ep+"/launch/", map[string]any{"settings": c.settings})
+				_, conn := h.connect(h.browser(), m["token"].(string), "")
+				hs := conn.Handshake()
+				for i, name := range guacdtest.Args("rdp") {
+					if want, ok := c.want[name]; ok && hs.ConnectArgs[i+1] != want {
+						t.Errorf("%s = %q, want %q", name, hs.ConnectArgs[i+1], want)
+					}
+				}
+			})
+		}
+	})
+}

@@ -65,6 +65,7 @@ func MergeSettingsChecked(l SettingsLayers) (map[string]string, []int) {
 	out["client-name"] = DefaultClientName
 	mergeInto(out, l.Provider)
 	mergeInto(out, l.Endpoint)
+	dropStoredCredentials(out, l.Launch)
 	mergeInto(out, l.Launch)
 	var skipped []int
 	for i, m := range l.Mappings {
@@ -106,6 +107,36 @@ func MergeSettingsChecked(l SettingsLayers) (map[string]string, []int) {
 		res[k] = settingString(v)
 	}
 	return res, skipped
+}
+
+// credentialPairs are the accounts a connection signs in with: the names that say
+// who (a launch may set them) and the secrets that prove it.
+var credentialPairs = []struct{ who, proof []string }{
+	{[]string{"username", "domain"}, []string{"password", "passphrase", "private-key"}},
+	{[]string{"sftp-username"}, []string{"sftp-password", "sftp-passphrase", "sftp-private-key"}},
+	{[]string{"gateway-username", "gateway-domain"}, []string{"gateway-password"}},
+}
+
+// dropStoredCredentials keeps the provider's and endpoint's secrets for the account
+// they were stored for: when a launch's own settings name another account (a
+// username or domain other than the stored one), the stored password, passphrase and
+// key of that account are left out, so a launch cannot try them against other
+// accounts on the machine. The launch may give its own; otherwise guacd asks the
+// person for them.
+func dropStoredCredentials(stored, launch map[string]any) {
+	for _, p := range credentialPairs {
+		changed := false
+		for _, k := range p.who {
+			if v, ok := launch[k]; ok && settingString(v) != settingString(stored[k]) {
+				changed = true
+			}
+		}
+		if changed {
+			for _, k := range p.proof {
+				delete(stored, k)
+			}
+		}
+	}
 }
 
 // jsonSize is about the length of v as JSON (strings without escapes), counting no

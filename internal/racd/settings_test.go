@@ -60,6 +60,20 @@ func TestMergeSettings(t *testing.T) {
 				"fi": json.Number("3.0"), "e": json.Number("1e3"), "n": nil, "l": []any{json.Number("1"), "two", false}, "g": 2.25, "gi": int64(5), "s": "<&>"},
 		}, with(map[string]string{"hostname": "h", "client-name": "racd", "t": "true", "f": "false", "i": "42", "neg": "-7", "fl": "1.5",
 			"fi": "3.0", "e": "1000.0", "n": "", "l": `[1,"two",false]`, "g": "2.25", "gi": "5", "s": "<&>"})},
+		{"a launch naming another account gets none of the stored secrets for it", SettingsLayers{
+			Host:     "h",
+			Provider: map[string]any{"username": "admin", "password": "p-pw", "sftp-username": "files", "sftp-password": "s-pw"},
+			Endpoint: map[string]any{"private-key": "KEY", "passphrase": "pp", "gateway-username": "gw", "gateway-password": "g-pw"},
+			Launch:   map[string]any{"username": "root", "gateway-domain": "OTHER"},
+		}, with(map[string]string{"hostname": "h", "client-name": "racd", "username": "root",
+			"sftp-username": "files", "sftp-password": "s-pw", "gateway-username": "gw", "gateway-domain": "OTHER"})},
+		{"a launch repeating the stored account, or bringing its own secret, keeps or uses it", SettingsLayers{
+			Host:     "h",
+			Endpoint: map[string]any{"username": "admin", "domain": "CORP", "password": "e-pw", "sftp-username": "files", "sftp-password": "s-pw"},
+			Launch:   map[string]any{"username": "admin", "domain": "CORP", "sftp-username": "me", "sftp-password": "mine"},
+			Mappings: []map[string]any{{"gateway-username": "gw", "gateway-password": "from-mapping"}},
+		}, with(map[string]string{"hostname": "h", "client-name": "racd", "username": "admin", "domain": "CORP", "password": "e-pw",
+			"sftp-username": "me", "sftp-password": "mine", "gateway-username": "gw", "gateway-password": "from-mapping"})},
 		{"forced keys win over every layer", SettingsLayers{
 			Host:     "h",
 			Launch:   map[string]any{"create-drive-path": false},
