@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/racd/racd/internal/racd"
 )
@@ -50,21 +49,7 @@ var flowWriter = &writer[*racd.Flow, *racd.FlowInput]{
 		}
 	},
 	removing: func(s *Store, ctx context.Context, c conn, f *racd.Flow, a racd.Audit) error {
-		var doomed []*racd.Provider
-		q := providerTable.selectSQL(s.d) + "p.authorization_flow = $1 ORDER BY p.id"
-		if err := queryEach(ctx, c, q, []any{f.UUID}, func(rows *sql.Rows) error {
-			p, err := scanProvider(rows)
-			doomed = append(doomed, p)
-			return err
-		}); err != nil {
-			return err
-		}
-		for _, p := range doomed {
-			if err := s.deleteRow(ctx, c, &providerTable.place, p.Ref(), providerWriter.diff(p), a); err != nil {
-				return err
-			}
-		}
-		return nil
+		return providerWriter.deleteWhere(ctx, s, c, "p.authorization_flow = $1 ORDER BY p.id", []any{f.UUID}, a)
 	},
 }
 

@@ -123,7 +123,7 @@ func (s *Store) DeleteDisconnectedToken(ctx context.Context, uuid string, gen in
 			return err
 		}
 		deleted = true
-		return s.deleteRow(ctx, c, &connTokenTable.place, t.Ref(), connTokenWriter.diff(t), a)
+		return connTokenWriter.deleteRow(ctx, s, c, t, a)
 	})
 	if err == racd.ErrNotFound {
 		return false, nil

@@ -131,19 +131,8 @@ func removeOutpostAccount(s *Store, ctx context.Context, c conn, o *racd.Outpost
 	if err != nil || u == nil {
 		return err
 	}
-	var tokens []*racd.Token
-	err = queryEach(ctx, c, tokenTable.selectSQL(s.d)+"t.user_id = $1", []any{u.ID}, func(r *sql.Rows) error {
-		t, err := tokenTable.scan(r)
-		tokens = append(tokens, t)
-		return err
-	})
-	if err != nil {
+	if err := tokenWriter.deleteWhere(ctx, s, c, "t.user_id = $1", []any{u.ID}, a); err != nil {
 		return err
 	}
-	for _, t := range tokens {
-		if err := s.deleteRow(ctx, c, &tokenTable.place, t.Ref(), tokenWriter.diff(t), a); err != nil {
-			return err
-		}
-	}
-	return s.deleteRow(ctx, c, &userTable.place, u.Ref(), userWriter.diff(u), a)
+	return userWriter.deleteRow(ctx, s, c, u, a)
 }

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -184,7 +185,7 @@ func remove[T object, I racd.Input[T]](ctx context.Context, s *Store, w *writer[
 				return err
 			}
 		}
-		if err := s.deleteRow(ctx, c, &w.t.place, obj.Ref(), w.diff(obj), a); err != nil {
+		if err := w.deleteRow(ctx, s, c, obj, a); err != nil {
 			return err
 		}
 		return g.done()
@@ -363,7 +364,8 @@ func (s *Store) insertLinks(ctx context.Context, c conn, l link, owner any) erro
 // deleteRow is how every object is deleted inside its write transaction: the row
 // (foreign keys take dependents along), the object grants on it, and a model_deleted
 // event whose diff holds every field's previous value (SPEC §5).
-func (s *Store) deleteRow(ctx context.Context, c conn, p *place, ref racd.ObjectRef, fields []racd.Field, a racd.Audit) error {
+func (w *writer[T, I]) deleteRow(ctx context.Context, s *Store, c conn, obj T, a racd.Audit) error {
+	p, ref := &w.t.place, obj.Ref()
 	if _, err := c.exec(ctx, "DELETE FROM "+p.name+" WHERE "+p.pk+" = $1", pkArg(p.model, ref.PK)); err != nil {
 		return err
 	}
@@ -375,7 +377,26 @@ func (s *Store) deleteRow(ctx context.Context, c conn, p *place, ref racd.Object
 			return err
 		}
 	}
-	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, ref, racd.Diff(fields, nil))
+	return s.recordModelEvent(ctx, c, racd.EventModelDeleted, a, ref, racd.Diff(w.diff(obj), nil))
+}
+
+// deleteWhere deletes the objects of w's table that cond (after WHERE, on the table's
+// alias, with args) selects, in that order, each as deleteRow does.
+func (w *writer[T, I]) deleteWhere(ctx context.Context, s *Store, c conn, cond string, args []any, a racd.Audit) error {
+	var doomed []T
+	if err := queryEach(ctx, c, w.t.selectSQL(s.d)+cond, args, func(rows *sql.Rows) error {
+		obj, err := w.t.scan(rows)
+		doomed = append(doomed, obj)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, obj := range doomed {
+		if err := w.deleteRow(ctx, s, c, obj, a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // anys converts a slice to []any.
