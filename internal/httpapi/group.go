@@ -60,12 +60,7 @@ func toMemberJSON(c *call, m racd.GroupMember) groupMemberJSON {
 // groupJSON is authentik's Group, keys in the schema's order: 2024.6's, then the
 // parents (2025.12), then the roles inherited and the children (2025.6, 2025.12).
 type groupJSON struct {
-	PK                string              `json:"pk"`
-	NumPK             int64               `json:"num_pk"`
-	Name              string              `json:"name"`
-	IsSuperuser       bool                `json:"is_superuser"`
-	Parent            *string             `json:"parent"`
-	ParentName        *string             `json:"parent_name"`
+	groupHeadJSON
 	Parents           []string            `json:"parents"`
 	ParentsObj        *[]relatedGroupJSON `json:"parents_obj"`
 	Users             []int64             `json:"users"`
@@ -76,6 +71,20 @@ type groupJSON struct {
 	InheritedRolesObj *[]roleJSON         `json:"inherited_roles_obj"`
 	Children          []string            `json:"children"`
 	ChildrenObj       *[]relatedGroupJSON `json:"children_obj"`
+}
+
+// groupHeadJSON is the keys authentik's Group and UserGroup begin with.
+type groupHeadJSON struct {
+	PK          string  `json:"pk"`
+	NumPK       int64   `json:"num_pk"`
+	Name        string  `json:"name"`
+	IsSuperuser bool    `json:"is_superuser"`
+	Parent      *string `json:"parent"`
+	ParentName  *string `json:"parent_name"`
+}
+
+func groupHead(uuid string, numPK int64, name string, superuser bool, parent, parentName string) groupHeadJSON {
+	return groupHeadJSON{PK: uuid, NumPK: numPK, Name: name, IsSuperuser: superuser, Parent: optStr(parent), ParentName: optStr(parentName)}
 }
 
 // relatedGroupJSON is authentik's RelatedGroup (GroupChild in 2025.6 and 2025.10): a
@@ -101,8 +110,7 @@ func toRelatedGroupsJSON(gs []racd.RelatedGroup) *[]relatedGroupJSON {
 type groupIncludes struct{ users, parents, children, inheritedRoles bool }
 
 func toGroupJSON(c *call, g *racd.Group, inc groupIncludes) groupJSON {
-	out := groupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser, Parent: optStr(g.Parent),
-		ParentName: optStr(g.ParentName), Parents: orEmpty(g.Parents), Users: orEmpty(g.Users), Attributes: objectOrEmpty(g.Attributes),
+	out := groupJSON{groupHeadJSON: groupHead(g.UUID, g.NumPK, g.Name, g.IsSuperuser, g.Parent, g.ParentName), Parents: orEmpty(g.Parents), Users: orEmpty(g.Users), Attributes: objectOrEmpty(g.Attributes),
 		Roles: orEmpty(g.Roles), RolesObj: toRolesJSON(g.RoleObjs), Children: orEmpty(g.Children)}
 	if inc.users {
 		ms := make([]groupMemberJSON, len(g.Members))

@@ -46,13 +46,8 @@ const defaultAvatar = "/static/dist/assets/images/user_default.png"
 
 // userGroupJSON is authentik's UserGroup.
 type userGroupJSON struct {
-	PK          string          `json:"pk"`
-	NumPK       int64           `json:"num_pk"`
-	Name        string          `json:"name"`
-	IsSuperuser bool            `json:"is_superuser"`
-	Parent      *string         `json:"parent"`
-	ParentName  *string         `json:"parent_name"`
-	Attributes  json.RawMessage `json:"attributes"`
+	groupHeadJSON
+	Attributes json.RawMessage `json:"attributes"`
 }
 
 // userJSON is authentik's User: 2024.6's keys in the schema's order, then the keys
@@ -97,8 +92,7 @@ func toUserJSON(c *call, u *racd.User) userJSON {
 		out.Groups = append(out.Groups, g.UUID)
 	}
 	for _, g := range c.shownUserGroups(u.Groups) { // (nested.go)
-		objs = append(objs, userGroupJSON{PK: g.UUID, NumPK: g.NumPK, Name: g.Name, IsSuperuser: g.IsSuperuser,
-			Parent: optStr(g.Parent), ParentName: optStr(g.ParentName), Attributes: objectOrEmpty(g.Attributes)})
+		objs = append(objs, userGroupJSON{groupHead(g.UUID, g.NumPK, g.Name, g.IsSuperuser, g.Parent, g.ParentName), objectOrEmpty(g.Attributes)})
 	}
 	qv := c.query()
 	if queryFlag(qv, "include_groups", true) {
