@@ -60,7 +60,26 @@ func TestConnLimiterOrder(t *testing.T) {
 		_, err := c.Read(make([]byte, 1))
 		return err != nil && !strings.Contains(err.Error(), "timeout")
 	}
-	settle := func() { time.Sleep(100 * time.Millisecond) }
+	// settle waits until the limiter counts open connections and those pending and idle
+	// as want says (each step's newcomer must find the others where the test put them,
+	// however slowly the server gets to them); a closing connection is counted out once
+	// the server has closed it.
+	settle := func(open, pending, idle int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			lim.mu.Lock()
+			o, p, i := lim.open, lim.pending.Len(), lim.idle.Len()
+			lim.mu.Unlock()
+			if o == open && p == pending && i == idle {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("limiter holds %d open, %d pending, %d idle; want %d, %d, %d", o, p, i, open, pending, idle)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 
 	serving := dial()
 	get(serving, "/block")
@@ -71,17 +90,17 @@ func TestConnLimiterOrder(t *testing.T) {
 	}
 	pending := dial()
 	_, _ = io.WriteString(pending, "GET / HTTP/1.1\r\n") // a header that never ends
-	settle()
+	settle(3, 1, 1)
 
 	// At the bound (3): a newcomer replaces the pending connection.
 	first := dial()
-	settle()
+	settle(3, 1, 1)
 	if !closed(pending) {
 		t.Fatal("the pending connection was not the one closed")
 	}
 	// The newcomer, pending in turn, is replaced by the next one; idle survives.
 	second := dial()
-	settle()
+	settle(3, 1, 1)
 	if !closed(first) {
 		t.Fatal("the oldest pending connection was not closed")
 	}
@@ -95,15 +114,15 @@ func TestConnLimiterOrder(t *testing.T) {
 	if !answered(second) {
 		t.Fatal("second connection's request")
 	}
-	settle()
+	settle(3, 0, 2)
 	third := dial()
-	settle()
+	settle(3, 1, 1)
 	if !closed(idle) {
 		t.Fatal("the longest idle connection was not closed")
 	}
 	get(third, "/block")
 	get(second, "/block")
-	settle()
+	settle(3, 0, 0)
 	// Every connection is being served: a newcomer is closed at once.
 	fourth := dial()
 	if !closed(fourth) {
