@@ -15,8 +15,8 @@ var providerTable = &table[*racd.Provider]{
 			"coalesce(CAST(a.uuid AS TEXT), ''), coalesce(a.slug, ''), coalesce(a.name, ''), " +
 			"coalesce(CAST(b.uuid AS TEXT), ''), coalesce(b.slug, ''), coalesce(b.name, ''), " +
 			d.jsonArray("ppm.mapping_uuid", "provider_property_mappings ppm WHERE ppm.provider_id = p.id", "ppm.mapping_uuid") + ", " +
-			d.jsonArray("o.name", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name") + ", " +
-			d.jsonArray("CAST(o.uuid AS TEXT)", "outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name")
+			d.jsonObjects(d.jsonObject("pk", "CAST(o.uuid AS TEXT)", "name", "o.name"),
+				"outpost_providers op JOIN outposts o ON o.uuid = op.outpost_uuid WHERE op.provider_id = p.id", "o.name")
 	},
 	joins: " LEFT JOIN applications a ON a.provider_id = p.id LEFT JOIN applications b ON b.uuid = p.backchannel_application ",
 	scan:  scanProvider,
@@ -33,21 +33,22 @@ var scanProvider = rowOf(func(p *racd.Provider) []any {
 	return []any{&p.ID, &p.Name, orZero[string]{&p.AuthenticationFlow}, &p.AuthorizationFlow, rawJSON{&p.Settings}, sealed{&p.Secrets}, &p.ConnectionExpiry,
 		&p.DeleteTokenOnDisconnect, &p.Application.UUID, &p.Application.Slug, &p.Application.Name,
 		&p.BackchannelApplication.UUID, &p.BackchannelApplication.Slug, &p.BackchannelApplication.Name,
-		jsonOf[[]string]{&p.PropertyMappings}, outpostNames{&p.Outposts}, jsonOf[[]string]{&p.OutpostUUIDs}}
+		jsonOf[[]string]{&p.PropertyMappings}, providerOutposts{&p.Outposts, &p.OutpostUUIDs}}
 })
 
-// outpostNames scans the names of a provider's outposts as authentik lists them.
-type outpostNames struct{ dst *[]string }
+// providerOutposts scans a provider's outposts (one subquery of key and name pairs)
+// into their names as authentik lists them and, in the same order, their keys.
+type providerOutposts struct{ names, keys *[]string }
 
 // Scan implements sql.Scanner.
-func (o outpostNames) Scan(v any) error {
-	var names []string
-	if err := scanJSON(v, &names); err != nil {
+func (o providerOutposts) Scan(v any) error {
+	var outposts []struct{ PK, Name string }
+	if err := scanJSON(v, &outposts); err != nil {
 		return err
 	}
-	*o.dst = make([]string, len(names))
-	for i, n := range names {
-		(*o.dst)[i] = racd.OutpostModel.Titled(n)
+	*o.names, *o.keys = make([]string, len(outposts)), make([]string, len(outposts))
+	for i, op := range outposts {
+		(*o.names)[i], (*o.keys)[i] = racd.OutpostModel.Titled(op.Name), op.PK
 	}
 	return nil
 }
