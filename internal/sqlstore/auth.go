@@ -9,9 +9,7 @@ import (
 
 // superuserExpr is true when user u.id belongs to a group with is_superuser, directly
 // or through any of its ancestors.
-const superuserExpr = `EXISTS (SELECT 1 FROM groups sx WHERE sx.is_superuser AND sx.uuid IN (` +
-	`WITH RECURSIVE ug(uuid) AS (SELECT gux.group_uuid FROM group_users gux WHERE gux.user_id = u.id` +
-	` UNION SELECT px.parent_uuid FROM group_parents px JOIN ug ON px.group_uuid = ug.uuid) SELECT uuid FROM ug))`
+var superuserExpr = "EXISTS (SELECT 1 FROM groups sx WHERE sx.is_superuser AND sx.uuid IN (" + userGroupsSQL("u.id") + "))"
 
 // CredentialByHash implements racd.AuthStore: one indexed lookup by keyed hash.
 func (s *Store) CredentialByHash(ctx context.Context, hash []byte) (*racd.Credential, error) {

@@ -16,10 +16,10 @@ import (
 
 // sessionUserCols are the user columns a session carries: enough to authenticate
 // (active, superuser) and to record events.
-const sessionUserCols = "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, " + superuserExpr
+var sessionUserCols = "u.id, CAST(u.uuid AS TEXT), u.username, u.name, u.email, u.is_active, " + superuserExpr
 
 // sessionCols are a browser session's columns, then its user's.
-const sessionCols = "CAST(bs.uuid AS TEXT), bs.created, bs.last_used, bs.expires, bs.last_ip, bs.last_user_agent, " + sessionUserCols
+var sessionCols = "CAST(bs.uuid AS TEXT), bs.created, bs.last_used, bs.expires, bs.last_ip, bs.last_user_agent, " + sessionUserCols
 
 func scanSession(sc interface{ Scan(...any) error }, extra ...any) (*racd.BrowserSession, error) {
 	var (
